@@ -1,0 +1,145 @@
+import { describeDest, describeValue } from '../describe.js';
+import { AlreadyRegisteredError } from '../errors.js';
+import type { Dest, Name, ViaName } from '../types.js';
+import { Pid } from './pid.js';
+import type { Self } from './process.js';
+
+/**
+ * The table behind a `{ via, key }` name: a Registry attaches one to its process.
+ * @internal
+ */
+export interface ViaTable {
+  whereis(key: unknown): Self | undefined;
+  /** Registers `proc` under `key`; throws AlreadyRegisteredError when the key is taken. */
+  registerName(key: unknown, proc: Self): void;
+  unregisterName(key: unknown, proc: Self): void;
+}
+
+/** Whether `value` is a `{ via, key }` name. @internal */
+export function isViaName(value: unknown): value is ViaName {
+  return typeof value === 'object' && value !== null && !(value instanceof Pid) && 'via' in value;
+}
+
+/**
+ * Checks that `name` is a name: a non-empty string, or `{ via, key }` whose `via` is
+ * a non-empty string or a pid.
+ * @internal
+ */
+export function assertName(
+  name: unknown,
+  operation: string,
+  argument = 'name',
+): asserts name is Name {
+  if (typeof name === 'string') {
+    if (name.length > 0) return;
+  } else if (isViaName(name)) {
+    const via = name.via;
+    if ((typeof via === 'string' && via.length > 0) || via instanceof Pid) return;
+    throw new TypeError(
+      `${operation}: expected \`${argument}.via\` to be a Registry's name or pid, got ${describeValue(via, 200)}`,
+    );
+  }
+  throw new TypeError(
+    `${operation}: expected \`${argument}\` to be a non-empty string or { via, key }, got ${describeValue(name, 200)}`,
+  );
+}
+
+/** Checks that `dest` is a pid or a name. @internal */
+export function assertDest(
+  dest: unknown,
+  operation: string,
+  argument = 'dest',
+): asserts dest is Dest {
+  if (dest instanceof Pid) return;
+  if (typeof dest === 'string' || isViaName(dest)) {
+    assertName(dest, operation, argument);
+    return;
+  }
+  throw new TypeError(
+    `${operation}: expected \`${argument}\` to be a pid or a name, got ${describeValue(dest, 200)}`,
+  );
+}
+
+/**
+ * The runtime's name table: local string names, plus resolution of via names
+ * through the Registry they name. A process holds at most one name; it is freed
+ * when the process exits.
+ * @internal
+ */
+export class NameTable {
+  readonly #local = new Map<string, Self>();
+
+  get size(): number {
+    return this.#local.size;
+  }
+
+  localNames(): string[] {
+    return [...this.#local.keys()];
+  }
+
+  /** The live process holding `name`, if any. Throws for a via name whose registry is not a Registry. */
+  resolve(name: Name): Self | undefined {
+    if (typeof name === 'string') return this.#local.get(name);
+    return this.#viaTable(name, false)?.whereis(name.key);
+  }
+
+  register(name: Name, proc: Self, operation: string): void {
+    if (proc.name !== undefined) {
+      throw new AlreadyRegisteredError(
+        `${operation}: ${proc.pid} already has the name ${describeDest(proc.name)}, so`,
+        name,
+        proc.pid,
+      );
+    }
+    if (typeof name === 'string') {
+      const holder = this.#local.get(name);
+      if (holder !== undefined) throw new AlreadyRegisteredError(operation, name, holder.pid);
+      this.#local.set(name, proc);
+    } else {
+      const table = this.#viaTable(name, true);
+      if (table === undefined) {
+        throw new TypeError(
+          `${operation}: the Registry ${describeDest(name.via)} of ${describeDest(name)} is not running`,
+        );
+      }
+      table.registerName(name.key, proc);
+    }
+    proc.name = name;
+  }
+
+  /** Frees `name` if a process holds it; returns whether one did. */
+  unregister(name: Name): boolean {
+    const proc = this.resolve(name);
+    if (proc === undefined) return false;
+    this.release(proc);
+    return true;
+  }
+
+  /** Frees whatever name `proc` holds. */
+  release(proc: Self): void {
+    const name = proc.name;
+    if (name === undefined) return;
+    proc.name = undefined;
+    if (typeof name === 'string') {
+      if (this.#local.get(name) === proc) this.#local.delete(name);
+    } else {
+      this.#viaTable(name, false)?.unregisterName(name.key, proc);
+    }
+  }
+
+  clear(): void {
+    this.#local.clear();
+  }
+
+  #viaTable(name: ViaName, forRegistration: boolean): ViaTable | undefined {
+    const registry = name.via instanceof Pid ? name.via.proc : this.#local.get(name.via);
+    if (registry === undefined || !registry.alive) return undefined;
+    const table = registry.via as ViaTable | undefined;
+    if (table === undefined) {
+      throw new TypeError(
+        `${forRegistration ? 'registering' : 'resolving'} ${describeDest(name)}: ${describeDest(name.via)} is ${registry.pid}, which is not a Registry`,
+      );
+    }
+    return table;
+  }
+}

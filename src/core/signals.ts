@@ -1,0 +1,84 @@
+import type { ExitReason } from '../types.js';
+import type { Pid, Ref } from './pid.js';
+
+/**
+ * The message a process that traps exits receives instead of dying when a linked
+ * process ends (or when someone calls `exit` on it). Check with `instanceof Exit`.
+ *
+ * @example
+ * ```ts
+ * self.trapExit(true);
+ * const msg = await self.receive({ match: (m) => m instanceof Exit });
+ * if (msg instanceof Exit) console.log(`${msg.from} ended with`, msg.reason);
+ * ```
+ */
+export class Exit {
+  readonly type = 'EXIT' as const;
+  /** The process the signal came from (`<0.0.0>` when it came from `rt.exit`). */
+  readonly from: Pid;
+  /** Its exit reason. */
+  readonly reason: ExitReason;
+
+  /** @internal */
+  constructor(from: Pid, reason: ExitReason) {
+    this.from = from;
+    this.reason = reason;
+  }
+}
+
+/**
+ * The message a monitor delivers, once, when the monitored process ends, or at once
+ * with reason `'noproc'` when it was already dead. Check with `instanceof Down`.
+ *
+ * @example
+ * ```ts
+ * const ref = self.monitor(pid);
+ * const down = await self.receive({ match: (m) => m instanceof Down && m.ref === ref });
+ * ```
+ */
+export class Down {
+  readonly type = 'DOWN' as const;
+  /** The ref `monitor` returned. */
+  readonly ref: Ref;
+  /** The monitored process, or the name that was monitored when no process held it. */
+  readonly pid: Pid | import('../types.js').Name;
+  /** Its exit reason. */
+  readonly reason: ExitReason;
+
+  /** @internal */
+  constructor(ref: Ref, pid: Pid | import('../types.js').Name, reason: ExitReason) {
+    this.ref = ref;
+    this.pid = pid;
+    this.reason = reason;
+  }
+}
+
+/**
+ * Internal code that wants to know when a process ends, without a mailbox: call
+ * monitors, `awaitExit`, Registry cleanup. Called synchronously as the process exits.
+ * @internal
+ */
+export interface ExitWatcher {
+  down(ref: Ref, pid: Pid, reason: ExitReason): void;
+}
+
+/**
+ * Whether an exit reason counts as a normal end: no crash report, no restart of a
+ * transient child. As in OTP: `'normal'`, `'shutdown'` and `{ shutdown: x }`.
+ *
+ * @example
+ * ```ts
+ * isNormalExit('shutdown'); // true
+ * isNormalExit(new Error('boom')); // false
+ * ```
+ */
+export function isNormalExit(reason: ExitReason): boolean {
+  return (
+    reason === 'normal' ||
+    reason === 'shutdown' ||
+    (typeof reason === 'object' &&
+      reason !== null &&
+      !(reason instanceof Error) &&
+      'shutdown' in reason)
+  );
+}

@@ -1,0 +1,141 @@
+/**
+ * One pending timer. `fire` runs when `deadline` passes unless `cancelled`.
+ * @internal
+ */
+export interface TimerEntry {
+  deadline: number;
+  cancelled: boolean;
+  fire(entry: TimerEntry): void;
+}
+
+/**
+ * All of a runtime's timers (receive timeouts, call timeouts, `sendAfter`) in one
+ * binary min-heap behind a single Node.js timer, armed for the earliest deadline.
+ * Thousands of calls in flight cost one Node.js timer, not thousands. Cancelling
+ * marks the entry and leaves it in the heap; the heap is rebuilt without cancelled
+ * entries when they outnumber the live ones.
+ * @internal
+ */
+export class Timers {
+  #heap: TimerEntry[] = [];
+  #cancelled = 0;
+  #handle: NodeJS.Timeout | undefined = undefined;
+  #armedFor = Number.POSITIVE_INFINITY;
+  #stopped = false;
+
+  /** Live timers. */
+  get size(): number {
+    return this.#heap.length - this.#cancelled;
+  }
+
+  now(): number {
+    return performance.now();
+  }
+
+  add(entry: TimerEntry): void {
+    if (this.#stopped) return;
+    const heap = this.#heap;
+    heap.push(entry);
+    siftUp(heap, heap.length - 1);
+    if (entry.deadline < this.#armedFor) this.#arm(entry.deadline);
+  }
+
+  cancel(entry: TimerEntry): void {
+    if (entry.cancelled) return;
+    entry.cancelled = true;
+    this.#cancelled++;
+    if (this.#cancelled > 64 && this.#cancelled * 2 > this.#heap.length) this.#rebuild();
+    if (this.size === 0) this.#disarm();
+  }
+
+  /** Drops every timer and refuses new ones: the runtime is shutting down. */
+  stop(): void {
+    this.#stopped = true;
+    for (const entry of this.#heap) entry.cancelled = true;
+    this.#heap = [];
+    this.#cancelled = 0;
+    this.#disarm();
+  }
+
+  #arm(deadline: number): void {
+    if (this.#handle !== undefined) clearTimeout(this.#handle);
+    this.#armedFor = deadline;
+    const delay = Math.max(0, Math.ceil(deadline - this.now()));
+    this.#handle = setTimeout(this.#onTimeout, Math.min(delay, 2_147_483_647));
+  }
+
+  #disarm(): void {
+    if (this.#handle !== undefined) clearTimeout(this.#handle);
+    this.#handle = undefined;
+    this.#armedFor = Number.POSITIVE_INFINITY;
+  }
+
+  readonly #onTimeout = (): void => {
+    this.#handle = undefined;
+    this.#armedFor = Number.POSITIVE_INFINITY;
+    const heap = this.#heap;
+    const now = this.now();
+    while (heap.length > 0) {
+      const top = heap[0]!;
+      if (top.cancelled) {
+        this.#pop();
+        this.#cancelled--;
+        continue;
+      }
+      // Node.js may fire a timer up to a millisecond early; a margin keeps us from re-arming for nothing.
+      if (top.deadline > now + 1) break;
+      this.#pop();
+      top.cancelled = true;
+      top.fire(top);
+      if (this.#stopped) return;
+    }
+    while (heap.length > 0 && heap[0]!.cancelled) {
+      this.#pop();
+      this.#cancelled--;
+    }
+    if (heap.length > 0) this.#arm(heap[0]!.deadline);
+  };
+
+  #pop(): void {
+    const heap = this.#heap;
+    const last = heap.pop()!;
+    if (heap.length > 0) {
+      heap[0] = last;
+      siftDown(heap, 0);
+    }
+  }
+
+  #rebuild(): void {
+    const live = this.#heap.filter((entry) => !entry.cancelled);
+    this.#cancelled = 0;
+    for (let i = (live.length >> 1) - 1; i >= 0; i--) siftDown(live, i);
+    this.#heap = live;
+  }
+}
+
+function siftUp(heap: TimerEntry[], index: number): void {
+  const entry = heap[index]!;
+  while (index > 0) {
+    const parent = (index - 1) >> 1;
+    const above = heap[parent]!;
+    if (above.deadline <= entry.deadline) break;
+    heap[index] = above;
+    index = parent;
+  }
+  heap[index] = entry;
+}
+
+function siftDown(heap: TimerEntry[], index: number): void {
+  const length = heap.length;
+  const entry = heap[index]!;
+  for (;;) {
+    let child = 2 * index + 1;
+    if (child >= length) break;
+    const right = child + 1;
+    if (right < length && heap[right]!.deadline < heap[child]!.deadline) child = right;
+    if (heap[child]!.deadline >= entry.deadline) break;
+    heap[index] = heap[child]!;
+    index = child;
+  }
+  heap[index] = entry;
+}

@@ -1,0 +1,200 @@
+import type { Pid } from './core/pid.js';
+import { describeDest, describeValue } from './describe.js';
+
+/**
+ * The base of every error otp-ts throws or rejects with (besides the standard
+ * `TypeError` and `RangeError` for arguments of the wrong type or range).
+ *
+ * @example
+ * ```ts
+ * try { await GenServer.call(rt, 'nobody', 'ping'); }
+ * catch (e) { if (e instanceof OtpError) console.log(e.name, e.message); }
+ * ```
+ */
+export class OtpError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * A `GenServer.call` (or another request to a process) that got no reply.
+ * `reason` is `'noproc'`, `'timeout'`, `'calling_self'`, or the exit reason of the
+ * server when it died during the call.
+ *
+ * @example
+ * ```ts
+ * try { await GenServer.call(rt, pid, 'crash'); }
+ * catch (e) { if (e instanceof CallError) console.log(e.reason); }
+ * ```
+ */
+export class CallError extends OtpError {
+  /** Why no reply came. */
+  readonly reason: unknown;
+  /** The destination the call was made to. */
+  readonly dest: unknown;
+  constructor(message: string, reason: unknown, dest?: unknown, options?: { cause?: unknown }) {
+    super(message, options);
+    this.reason = reason;
+    this.dest = dest;
+  }
+}
+
+/**
+ * The destination does not exist: a dead pid or a name nobody holds.
+ *
+ * @example
+ * ```ts
+ * await expect(GenServer.call(rt, 'Nobody', 'x')).rejects.toBeInstanceOf(NoProcError);
+ * ```
+ */
+export class NoProcError extends CallError {
+  constructor(operation: string, dest: unknown) {
+    super(
+      `${operation} to ${describeDest(dest)} failed: no process is alive ${
+        typeof dest === 'string' || (typeof dest === 'object' && dest !== null && 'via' in dest)
+          ? 'under that name'
+          : 'with that pid'
+      } (noproc)`,
+      'noproc',
+      dest,
+    );
+  }
+}
+
+/**
+ * A call that got no reply within its timeout. A reply that arrives later is dropped.
+ *
+ * @example
+ * ```ts
+ * await expect(GenServer.call(rt, slow, 'x', 100)).rejects.toBeInstanceOf(CallTimeoutError);
+ * ```
+ */
+export class CallTimeoutError extends CallError {
+  /** The timeout that passed, in ms. */
+  readonly timeout: number;
+  constructor(operation: string, dest: unknown, timeout: number) {
+    super(`${operation} to ${describeDest(dest)} timed out after ${timeout} ms`, 'timeout', dest);
+    this.timeout = timeout;
+  }
+}
+
+/**
+ * Starting a process under a name that another live process already holds.
+ * `pid` is the holder.
+ *
+ * @example
+ * ```ts
+ * try { await rt.start(Store, s, { name: 'Test1' }); }
+ * catch (e) { if (e instanceof AlreadyStartedError) console.log('running as', String(e.pid)); }
+ * ```
+ */
+export class AlreadyStartedError extends OtpError {
+  readonly pid: Pid;
+  readonly processName: unknown;
+  constructor(name: unknown, pid: Pid) {
+    super(`cannot start a process as ${describeDest(name)}: already started as ${pid}`);
+    this.pid = pid;
+    this.processName = name;
+  }
+}
+
+/**
+ * Registering a name (or a unique Registry key) that is taken. `pid` is the holder.
+ *
+ * @example
+ * ```ts
+ * try { rt.register('db', pid); } catch (e) { if (e instanceof AlreadyRegisteredError) e.pid; }
+ * ```
+ */
+export class AlreadyRegisteredError extends OtpError {
+  readonly pid: Pid;
+  readonly key: unknown;
+  constructor(what: string, key: unknown, pid: Pid) {
+    super(`${what}: ${describeValue(key)} is already registered to ${pid}`);
+    this.pid = pid;
+    this.key = key;
+  }
+}
+
+/**
+ * A process that failed to start: its `init` threw, returned `stop(reason)`,
+ * returned `ignore()` (reason `'ignore'`), or outlived its start timeout. From a
+ * supervisor, `childId` names the child that failed.
+ *
+ * @example
+ * ```ts
+ * try { await rt.start(Broken, null); }
+ * catch (e) { if (e instanceof StartError) console.log(e.reason, e.childId); }
+ * ```
+ */
+export class StartError extends OtpError {
+  readonly reason: unknown;
+  readonly childId: unknown;
+  constructor(message: string, reason: unknown, childId?: unknown, options?: { cause?: unknown }) {
+    super(message, options);
+    this.reason = reason;
+    this.childId = childId;
+  }
+}
+
+/**
+ * A child spec (or supervisor flags) with a missing, duplicate or malformed field.
+ * `field` names the field; `childId` the child when it has one.
+ *
+ * @example
+ * ```ts
+ * await expect(rt.start(Supervisor, { children: [{ start: [W, 1] }] }))
+ *   .rejects.toBeInstanceOf(InvalidChildSpecError);
+ * ```
+ */
+export class InvalidChildSpecError extends OtpError {
+  readonly field: string;
+  readonly childId: unknown;
+  constructor(message: string, field: string, childId?: unknown) {
+    super(message);
+    this.field = field;
+    this.childId = childId;
+  }
+}
+
+/**
+ * Misuse of a supervisor's child management. `reason` is OTP's word:
+ * `'already_present'`, `'already_started'` (with `pid`), `'running'`,
+ * `'restarting'` or `'not_found'`.
+ *
+ * @example
+ * ```ts
+ * try { await Supervisor.deleteChild(rt, sup, 'worker'); }
+ * catch (e) { if (e instanceof SupervisorError && e.reason === 'running') { } }
+ * ```
+ */
+export class SupervisorError extends OtpError {
+  readonly reason: 'already_present' | 'already_started' | 'running' | 'restarting' | 'not_found';
+  readonly pid: Pid | undefined;
+  constructor(message: string, reason: SupervisorError['reason'], pid?: Pid) {
+    super(message);
+    this.reason = reason;
+    this.pid = pid;
+  }
+}
+
+/**
+ * A `DynamicSupervisor.startChild` refused because the supervisor already runs
+ * `maxChildren` children.
+ *
+ * @example
+ * ```ts
+ * await expect(DynamicSupervisor.startChild(rt, sup, spec)).rejects.toBeInstanceOf(MaxChildrenError);
+ * ```
+ */
+export class MaxChildrenError extends OtpError {
+  readonly maxChildren: number;
+  constructor(supervisor: unknown, maxChildren: number) {
+    super(
+      `DynamicSupervisor.startChild on ${describeDest(supervisor)} refused: it already runs maxChildren (${maxChildren}) children`,
+    );
+    this.maxChildren = maxChildren;
+  }
+}

@@ -1,0 +1,48 @@
+import type { Pid } from './core/pid.js';
+
+/**
+ * Why a process ended. OTP's words are used as strings: `'normal'`, `'shutdown'`,
+ * `'kill'`, `'killed'`, `'noproc'`; `{ shutdown: x }` is a normal shutdown with detail;
+ * anything else (usually a thrown `Error`) is a crash.
+ *
+ * @example
+ * ```ts
+ * const reason: ExitReason = await rt.awaitExit(pid);
+ * if (reason instanceof Error) console.log(reason.message);
+ * ```
+ */
+export type ExitReason = unknown;
+
+/**
+ * A name resolved through a {@link Registry}: `via` names the registry (by its
+ * registered name or its pid), `key` is the key inside it.
+ *
+ * @example
+ * ```ts
+ * await rt.start(Store, 'test1', { name: { via: 'Stores', key: 'test1' } });
+ * ```
+ */
+export interface ViaName {
+  readonly via: string | Pid;
+  readonly key: unknown;
+}
+
+/**
+ * A process name: a string in the runtime's local name table, or a {@link ViaName}.
+ *
+ * @example
+ * ```ts
+ * const name: Name = 'Store.Supervisor';
+ * ```
+ */
+export type Name = string | ViaName;
+
+/**
+ * Anything a message can be sent to: a pid or a name.
+ *
+ * @example
+ * ```ts
+ * const dest: Dest = rt.whereis('Test1') ?? 'Test1';
+ * ```
+ */
+export type Dest = Pid | Name;
