@@ -1,0 +1,138 @@
+import { afterEach } from 'vitest';
+import { type Logger, type Pid, Runtime, type RuntimeOptions, Timeout } from '../src/index.js';
+
+/** A promise with its resolvers (Node 20 has no `Promise.withResolvers`). */
+export interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+  reject(reason: unknown): void;
+}
+
+export function deferred<T = void>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (reason: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+export interface LogEntry {
+  level: 'error' | 'warn' | 'info' | 'debug';
+  text: string;
+}
+
+/** A logger that records what it is given, so tests can assert reports and stay quiet. */
+export function captureLogger(): {
+  logger: Logger;
+  entries: LogEntry[];
+  text(level?: LogEntry['level']): string;
+} {
+  const entries: LogEntry[] = [];
+  const record =
+    (level: LogEntry['level']) =>
+    (...args: unknown[]) => {
+      entries.push({
+        level,
+        text: args.map((a) => (typeof a === 'string' ? a : String(a))).join(' '),
+      });
+    };
+  return {
+    logger: {
+      error: record('error'),
+      warn: record('warn'),
+      info: record('info'),
+      debug: record('debug'),
+    },
+    entries,
+    text: (level) =>
+      entries
+        .filter((e) => level === undefined || e.level === level)
+        .map((e) => e.text)
+        .join('\n'),
+  };
+}
+
+const runtimes: Runtime[] = [];
+
+afterEach(async () => {
+  const open = runtimes.splice(0);
+  await Promise.all(open.map((rt) => rt.shutdown({ timeout: 1000 })));
+});
+
+/**
+ * A fresh runtime with a capturing logger, shut down after the test.
+ */
+export function makeRuntime(
+  opts: RuntimeOptions = {},
+): Runtime & { log: ReturnType<typeof captureLogger> } {
+  const log = captureLogger();
+  const rt = new Runtime({ logger: log.logger, ...opts }) as Runtime & {
+    log: ReturnType<typeof captureLogger>;
+  };
+  rt.log = log;
+  runtimes.push(rt);
+  return rt;
+}
+
+/**
+ * A test probe (Akka's TestProbe): a process that collects every message it gets, so
+ * a test can await them in order.
+ */
+export interface Probe {
+  pid: Pid;
+  /** Resolves with the next message `match` accepts (any message without one); rejects after `timeout` ms. */
+  expectMessage(match?: (message: unknown) => boolean, timeout?: number): Promise<unknown>;
+  /** Resolves when no message at all arrives within `ms`. */
+  expectNoMessage(ms?: number): Promise<void>;
+}
+
+export function probe(rt: Runtime, name?: string): Probe {
+  const requests: Array<{
+    match?: (m: unknown) => boolean;
+    timeout: number;
+    deferred: Deferred<unknown>;
+  }> = [];
+  let wake: (() => void) | undefined;
+  const pid = rt.spawn(
+    async (self) => {
+      for (;;) {
+        while (requests.length === 0) await new Promise<void>((r) => (wake = r));
+        const request = requests.shift()!;
+        const message = await self.receive({ match: request.match, timeout: request.timeout });
+        if (message === Timeout) {
+          request.deferred.reject(
+            new Error(`probe ${self.pid}: no matching message within ${request.timeout} ms`),
+          );
+        } else {
+          request.deferred.resolve(message);
+        }
+      }
+    },
+    name === undefined ? undefined : { name },
+  );
+  const ask = (match: ((m: unknown) => boolean) | undefined, timeout: number): Promise<unknown> => {
+    const d = deferred<unknown>();
+    requests.push({ match, timeout, deferred: d });
+    wake?.();
+    wake = undefined;
+    return d.promise;
+  };
+  return {
+    pid,
+    expectMessage: (match, timeout = 2000) => ask(match, timeout),
+    expectNoMessage: async (ms = 50) => {
+      const d = deferred<unknown>();
+      requests.push({ timeout: ms, deferred: d });
+      wake?.();
+      wake = undefined;
+      const outcome = await d.promise.then(
+        (m) => ({ got: true as const, m }),
+        () => ({ got: false as const }),
+      );
+      if (outcome.got)
+        throw new Error(`probe ${pid}: expected no message, got ${String(outcome.m)}`);
+    },
+  };
+}
