@@ -50,10 +50,26 @@ export function safeMessage(error: unknown): string {
   }
 }
 
+/**
+ * A one-line description of an exit reason for error messages: an error as
+ * `Name: message`, a string as it is, anything else inspected. Never throws.
+ * @internal
+ */
+export function describeReasonBriefly(reason: unknown, maxLength = 300): string {
+  try {
+    if (reason instanceof Error) return `${reason.name}: ${reason.message}`.slice(0, maxLength);
+    if (typeof reason === 'string') return reason.slice(0, maxLength);
+  } catch {
+    // Fall through to the generic description.
+  }
+  return describeValue(reason, maxLength);
+}
+
 /** The stack (or, failing that, a description) of a reason, without ever throwing. @internal */
 export function describeReason(reason: unknown): string {
   try {
     if (reason instanceof Error && typeof reason.stack === 'string') return reason.stack;
+    if (typeof reason === 'string') return reason;
   } catch {
     // A throwing `stack` getter falls through to the generic description.
   }

@@ -1,3 +1,34 @@
+export { type Caller, From } from './behaviours/gen.js';
+export {
+  type Awaitable,
+  type CallOf,
+  type CallResult,
+  type CallVariant,
+  type CastOf,
+  type CastResult,
+  GenServer,
+  type InitResult,
+  type ServerRef,
+  type SystemInfo,
+} from './behaviours/gen-server.js';
+export {
+  IgnoreResult,
+  ignore,
+  NoReplyResult,
+  noreply,
+  OkResult,
+  ok,
+  type ReplyOf,
+  ReplyResult,
+  type ResultOptions,
+  type Returns,
+  reply,
+  replyTo,
+  StopResult,
+  stop,
+} from './behaviours/results.js';
+export type { SysStatus } from './behaviours/server-engine.js';
+export { Sys } from './behaviours/sys.js';
 export { Pid, Ref } from './core/pid.js';
 export { type ReceiveOptions, Self, Timeout } from './core/process.js';
 export {

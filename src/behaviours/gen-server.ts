@@ -1,0 +1,550 @@
+import { assertDest, assertName } from '../core/names.js';
+import type { Pid } from '../core/pid.js';
+import type { Self, Timeout } from '../core/process.js';
+import {
+  type InitArg,
+  type Runtime,
+  type StartOptions,
+  setBehaviourStarter,
+} from '../core/runtime.js';
+import type { Down, Exit } from '../core/signals.js';
+import { describeValue } from '../describe.js';
+import { AlreadyRegisteredError, AlreadyStartedError, OtpError, StartError } from '../errors.js';
+import type { Dest, ExitReason } from '../types.js';
+import { assertTimeout, type Caller, callerContext, From, request } from './gen.js';
+import {
+  type IgnoreResult,
+  type NoReplyResult,
+  type OkResult,
+  type ReplyOf,
+  type ReplyResult,
+  type StopResult,
+  stop,
+} from './results.js';
+import { CastMessage, ServerEngine, StartRequest } from './server-engine.js';
+
+/** A value or a promise of it: every callback may be async. */
+export type Awaitable<T> = T | PromiseLike<T>;
+
+/** What `init` may return: the state (bare or `ok(state, opts)`), `stop(reason)` or `ignore()`. */
+export type InitResult<S> = S | OkResult<S> | StopResult<unknown> | IgnoreResult;
+
+/** What `handleCall` may return: `reply`/`replyTo`, `noreply` or `stop`. */
+export type CallResult<Call, S> =
+  | ReplyResult<ReplyOf<Call>, S>
+  | NoReplyResult<S>
+  | StopResult<S, ReplyOf<Call>>;
+
+/** What `handleCast`, `handleInfo` and `handleContinue` may return: the new state (bare or `noreply`) or `stop`. */
+export type CastResult<S> = S | NoReplyResult<S> | StopResult<S>;
+
+/** What a server's `handleInfo` can receive besides its own info messages. */
+export type SystemInfo = Exit | Down | Timeout;
+
+/** The call requests a GenServer class accepts. */
+export type CallOf<C> = C extends abstract new () => infer I
+  ? I extends { handleCall(request: infer Q, ...rest: never[]): unknown }
+    ? Q
+    : never
+  : never;
+
+/** The cast requests a GenServer class accepts. */
+export type CastOf<C> = C extends abstract new () => infer I
+  ? I extends { handleCast(request: infer Q, ...rest: never[]): unknown }
+    ? Q
+    : never
+  : never;
+
+/** The member of the `Call` union that a request literal `Q` denotes. */
+export type CallVariant<Call, Q> = Q extends { type: infer T }
+  ? Extract<Call, { type: T }> extends never
+    ? Q
+    : Extract<Call, { type: T }>
+  : Extract<Call, Q> extends never
+    ? Q
+    : Extract<Call, Q>;
+
+/**
+ * A typed client handle on a server: `call` returns the reply type the request
+ * variant declares with `Returns<R>`, and `cast` accepts only the server's casts.
+ * Made by `GenServer.ref`.
+ *
+ * @example
+ * ```ts
+ * const counter = GenServer.ref<typeof Counter>(rt, 'counter');
+ * const n: number = await counter.call({ type: 'get' });
+ * counter.cast({ type: 'add', amount: 2 });
+ * ```
+ */
+export interface ServerRef<Call, Cast> {
+  /** Where the calls go. */
+  readonly dest: Dest;
+  /** `GenServer.call`, typed by the request variant. */
+  call<Q extends Call>(request: Q, timeout?: number): Promise<ReplyOf<CallVariant<Call, Q>>>;
+  /** `GenServer.cast`, typed. */
+  cast(request: Cast): void;
+  /** `GenServer.stop`. */
+  stop(reason?: ExitReason, timeout?: number): Promise<void>;
+}
+
+const DEFAULT_CALL_TIMEOUT = 5_000;
+const DEFAULT_START_TIMEOUT = 5_000;
+
+let attachSelf: (server: GenServer, self: Self) => void;
+
+/**
+ * A process that owns a state and serves requests: the heart of otp-ts, and of
+ * every Supervisor and Registry. Subclass it and override the callbacks you need;
+ * the receive loop is the library's.
+ *
+ * Clients talk to a server through `GenServer.call` (a request with a reply,
+ * synchronous for the caller), `GenServer.cast` (fire and forget) and plain
+ * messages (`send`, which arrive in `handleInfo`).
+ *
+ * @typeParam State - what the server keeps between messages.
+ * @typeParam Call - the requests `handleCall` accepts; declare each variant's reply with `Returns<R>`.
+ * @typeParam Cast - the requests `handleCast` accepts.
+ * @typeParam Info - the plain messages `handleInfo` expects (it also gets `Exit`, `Down` and `Timeout`).
+ *
+ * @example
+ * ```ts
+ * import { GenServer, Runtime, replyTo, type Returns, type From } from 'otp-ts';
+ *
+ * type Call = ({ type: 'get' } & Returns<number>) | ({ type: 'history' } & Returns<number[]>);
+ * type Cast = { type: 'add'; amount: number };
+ * interface State { count: number; history: number[] }
+ *
+ * class Counter extends GenServer<State, Call, Cast> {
+ *   override init(start: number): State {
+ *     return { count: start, history: [] };
+ *   }
+ *   override handleCall(request: Call, _from: From, state: State) {
+ *     switch (request.type) {
+ *       case 'get': return replyTo(request, state.count, state);
+ *       case 'history': return replyTo(request, state.history, state);
+ *     }
+ *   }
+ *   override handleCast(request: Cast, state: State): State {
+ *     return { count: state.count + request.amount, history: [...state.history, request.amount] };
+ *   }
+ * }
+ *
+ * const rt = new Runtime();
+ * await rt.start(Counter, 0, { name: 'counter' });
+ * GenServer.cast(rt, 'counter', { type: 'add', amount: 2 });
+ * const counter = GenServer.ref<typeof Counter>(rt, 'counter');
+ * console.log(await counter.call({ type: 'get' })); // 2
+ * await rt.shutdown();
+ * ```
+ *
+ * **Supervision.** Put a server under a `Supervisor` as a child spec
+ * (`{ id, start: [Counter, 0, { name: 'counter' }] }`), as the class itself, or as
+ * `[Counter, 0]`; override `static childSpec(arg)` to change the defaults.
+ *
+ * **Naming.** `opts.name` registers the server before `init` runs: a string in the
+ * runtime's name table or `{ via: registry, key }` in a `Registry`.
+ *
+ * **Timeouts.** `call` rejects with `CallTimeoutError` after 5000 ms by default; a
+ * late reply is dropped. A result's `timeout` option delivers `Timeout` to
+ * `handleInfo` when the server stays idle that long.
+ *
+ * **When not to use it.** A GenServer serialises its requests: do not put
+ * independent work behind one server just to organise code; use plain functions,
+ * and processes only for state, concurrency or fault isolation.
+ */
+export class GenServer<State = unknown, Call = unknown, Cast = unknown, Info = unknown> {
+  #self: Self | undefined;
+
+  static {
+    attachSelf = (server, self) => {
+      server.#self = self;
+    };
+  }
+
+  /** The behaviour name shown by `info` and reports. @internal */
+  static readonly behaviourName: string = 'GenServer';
+
+  /**
+   * The server's process context: link, monitor, trapExit, send, spawnLink...
+   * @throws OtpError before the server has started.
+   */
+  get self(): Self {
+    if (this.#self === undefined)
+      throw new OtpError(`${this.constructor.name} is not running: it has no self before rt.start`);
+    return this.#self;
+  }
+
+  /** The server's pid. */
+  get pid(): Pid {
+    return this.self.pid;
+  }
+
+  /** The runtime the server runs in. */
+  get runtime(): Runtime {
+    return this.self.runtime;
+  }
+
+  /**
+   * Builds the initial state from `rt.start`'s argument; runs in the new process
+   * before the start resolves, after the name is registered. Optional: the default
+   * uses the argument as the state.
+   *
+   * @returns The state (or `ok(state, { continue, timeout })`); `stop(reason)` to fail
+   * the start with `StartError`; `ignore()` to not start (`StartError` with reason
+   * `'ignore'`; a supervisor keeps the child, not running). Throwing fails the start too.
+   * @example
+   * ```ts
+   * override init(store: Store) { return store; }
+   * ```
+   */
+  init(arg: unknown): Awaitable<InitResult<State>> {
+    return arg as State;
+  }
+
+  /**
+   * Handles a `call`. Optional: the default ends the server with an error naming
+   * the server and the request, and the caller's call rejects with that reason.
+   *
+   * @returns `reply(value, state)` (or `replyTo(request, value, state)`, checked
+   * against the variant's `Returns<R>`) to answer; `noreply(state)` to answer later
+   * with `GenServer.reply(from, value)`; `stop(reason, state, reply?)` to stop,
+   * replying first when a reply is given. Each may carry `{ continue, timeout }`.
+   * Throwing crashes the server (terminate runs; a crash report is logged).
+   * @example
+   * ```ts
+   * override handleCall(request: 'store', _from: From, state: Store) { return reply(state, state); }
+   * ```
+   */
+  handleCall(
+    request: Call,
+    _from: From<ReplyOf<Call>>,
+    state: State,
+  ): Awaitable<CallResult<Call, State>> {
+    return stop(this.#unexpected('call', request, 'handleCall'), state);
+  }
+
+  /**
+   * Handles a `cast`. Optional: the default ends the server with an error naming
+   * the server and the request.
+   *
+   * @returns The new state (bare or `noreply(state, opts)`), or `stop(reason, state)`.
+   * @example
+   * ```ts
+   * override handleCast(msg: AddEmployees, store: Store) { return { ...store, employees: store.employees + msg.amount }; }
+   * ```
+   */
+  handleCast(request: Cast, state: State): Awaitable<CastResult<State>> {
+    return stop(this.#unexpected('cast', request, 'handleCast'), state);
+  }
+
+  /**
+   * Handles any other message: plain sends, `Exit` (when trapping exits), `Down`,
+   * and `Timeout` (from a result's `timeout` option). Optional: the default logs a
+   * warning and keeps the state.
+   *
+   * @returns As `handleCast`.
+   * @example
+   * ```ts
+   * override handleInfo(msg: unknown, state: State) { return msg === Timeout ? flush(state) : state; }
+   * ```
+   */
+  handleInfo(message: Info | SystemInfo, state: State): Awaitable<CastResult<State>> {
+    this.runtime.logger.warn(
+      `${describeServer(this)} received an unexpected message in handleInfo: ${describeValue(message, 500)}`,
+    );
+    return state;
+  }
+
+  /**
+   * Runs after a callback returned `{ continue: arg }`, before the next message.
+   * Optional: the default ends the server with an error.
+   *
+   * @returns As `handleCast`.
+   * @example
+   * ```ts
+   * override init() { return ok(empty, { continue: 'load' }); }
+   * override async handleContinue(_: 'load', state: State) { return { ...state, rows: await load() }; }
+   * ```
+   */
+  handleContinue(arg: unknown, state: State): Awaitable<CastResult<State>> {
+    return stop(this.#unexpected('continue', arg, 'handleContinue'), state);
+  }
+
+  /**
+   * Cleans up as the server stops: after `stop(...)` from a callback, after a
+   * callback throws, on `GenServer.stop` and `Sys.terminate`, and on an exit signal
+   * from its parent when the server traps exits. Not on `'kill'`, nor on an exit
+   * signal it does not trap. Optional: the default does nothing. An error thrown
+   * here is logged; the server still exits with the original reason.
+   *
+   * @example
+   * ```ts
+   * override async terminate(reason: ExitReason, state: State) { await state.file.close(); }
+   * ```
+   */
+  terminate(_reason: ExitReason, _state: State): Awaitable<void> {}
+
+  #unexpected(what: string, message: unknown, callback: string): Error {
+    return new Error(
+      `${describeServer(this)} received an unexpected ${what} ${describeValue(message, 300)}, but ${this.constructor.name} does not implement ${callback}`,
+    );
+  }
+
+  /**
+   * Calls the server at `dest` and waits for its reply (Erlang's `gen_server:call`).
+   * The server is monitored during the call, so its death rejects at once.
+   *
+   * @param caller - the runtime, a process's `self`, or a GenServer (`this`).
+   * @param dest - the server's pid or name.
+   * @param request - what to ask.
+   * @param timeout - ms to wait; `Infinity` to wait forever. @defaultValue 5000
+   * @returns The reply.
+   * @throws (as rejections) NoProcError when no process is at `dest`;
+   * CallTimeoutError after `timeout`; CallError with the server's exit reason when
+   * it dies during the call, or `'calling_self'`; TypeError/RangeError for bad arguments.
+   * @example
+   * ```ts
+   * const store = await GenServer.call(rt, 'Test1', 'store');
+   * ```
+   * @see {@link GenServer.ref} for a typed handle.
+   */
+  static call<R = unknown>(
+    caller: Caller,
+    dest: Dest,
+    request: unknown,
+    timeout: number = DEFAULT_CALL_TIMEOUT,
+  ): Promise<R> {
+    return request_(caller, dest, request, timeout);
+  }
+
+  /**
+   * Sends a request to the server at `dest` without waiting (Erlang's
+   * `gen_server:cast`). To a dead or unregistered destination it does nothing.
+   *
+   * @throws TypeError when `caller` or `dest` is malformed.
+   * @example
+   * ```ts
+   * GenServer.cast(rt, 'Test1', { type: 'addEmployees', amount: 4 });
+   * ```
+   */
+  static cast(caller: Caller, dest: Dest, request: unknown): void {
+    const { runtime } = callerContext(caller, 'GenServer.cast');
+    assertDest(dest, 'GenServer.cast');
+    let target: Self | undefined;
+    try {
+      target = runtime.resolveProcess(dest, 'GenServer.cast');
+    } catch {
+      return; // A via name whose registry is gone is just a missing destination.
+    }
+    target?.deliver(new CastMessage(request));
+  }
+
+  /**
+   * Answers a call that `handleCall` left with `noreply` (Erlang's
+   * `gen_server:reply`). A reply to a caller that timed out or died is dropped.
+   *
+   * @throws TypeError when `from` is not the `From` of a call.
+   * @example
+   * ```ts
+   * GenServer.reply(from, 'done');
+   * ```
+   */
+  static reply<R>(from: From<R>, value: R): void {
+    if (!(from instanceof From)) {
+      throw new TypeError(
+        `GenServer.reply: expected \`from\` to be the From of a call, got ${describeValue(from, 100)}`,
+      );
+    }
+    from.settle(value);
+  }
+
+  /**
+   * Stops the server at `dest`: it runs `terminate(reason, state)` and exits with
+   * `reason`. Resolves once it has exited. An abnormal reason logs a crash report.
+   *
+   * @param reason - @defaultValue `'normal'`
+   * @param timeout - ms to wait for the exit. @defaultValue Infinity
+   * @throws (as rejections) NoProcError for a dead or unknown destination;
+   * CallTimeoutError when it does not exit within `timeout`.
+   * @example
+   * ```ts
+   * await GenServer.stop(rt, 'Test1');
+   * ```
+   */
+  static stop(
+    caller: Caller,
+    dest: Dest,
+    reason: ExitReason = 'normal',
+    timeout = Number.POSITIVE_INFINITY,
+  ): Promise<void> {
+    return request(caller, dest, { kind: 'terminate', reason }, timeout, 'GenServer.stop', true);
+  }
+
+  /**
+   * Starts a server linked to the calling process (Erlang's `start_link`): if the
+   * server crashes, the caller gets the exit signal, and the server treats an exit
+   * from its parent as an order to stop. Resolves once `init` has returned.
+   *
+   * @param self - the calling process: its `self`, or a GenServer (`this`).
+   * @throws (as rejections) the same errors as `rt.start`.
+   * @example
+   * ```ts
+   * const worker = await GenServer.startLink(self, Worker, { id: 1 });
+   * ```
+   */
+  static startLink<B extends abstract new () => GenServer>(
+    self: Self | { readonly self: Self },
+    Behaviour: B,
+    arg: InitArg<B>,
+    opts?: StartOptions,
+  ): Promise<Pid> {
+    let parent: Self;
+    try {
+      const context = callerContext(self, 'GenServer.startLink');
+      if (context.proc === undefined)
+        throw new TypeError(
+          'GenServer.startLink: expected `self` to be a process, got the Runtime',
+        );
+      parent = context.proc;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return startServer(parent.runtime, Behaviour, arg, opts, parent);
+  }
+
+  /**
+   * A typed handle on the server at `dest`: its `call` returns the reply type of
+   * the request's variant, with no casts.
+   *
+   * @example
+   * ```ts
+   * const counter = GenServer.ref<typeof Counter>(rt, 'counter');
+   * const n = await counter.call({ type: 'get' }); // number
+   * ```
+   */
+  static ref<C extends abstract new () => GenServer>(
+    caller: Caller,
+    dest: Dest,
+  ): ServerRef<CallOf<C>, CastOf<C>> {
+    callerContext(caller, 'GenServer.ref');
+    assertDest(dest, 'GenServer.ref');
+    return {
+      dest,
+      call: (req, timeout = DEFAULT_CALL_TIMEOUT) => request_(caller, dest, req, timeout),
+      cast: (req) => GenServer.cast(caller, dest, req),
+      stop: (reason, timeout) => GenServer.stop(caller, dest, reason, timeout),
+    };
+  }
+}
+
+function request_<R>(caller: Caller, dest: Dest, req: unknown, timeout: number): Promise<R> {
+  return request<R>(caller, dest, req, timeout, 'GenServer.call', false);
+}
+
+function describeServer(server: GenServer): string {
+  let where: string;
+  try {
+    const self = server.self;
+    where =
+      self.name === undefined ? String(self.pid) : `${describeValue(self.name, 100)} (${self.pid})`;
+  } catch {
+    where = '(not running)';
+  }
+  return `GenServer ${server.constructor.name} ${where}`;
+}
+
+/**
+ * Starts a behaviour process: spawn (registering the name first), then run `init`
+ * as its first message and resolve once it returns, like proc_lib's start handshake.
+ * @internal
+ */
+export function startServer(
+  runtime: Runtime,
+  Behaviour: unknown,
+  arg: unknown,
+  opts: StartOptions | undefined,
+  parent: Self | undefined,
+): Promise<Pid> {
+  const operation = parent === undefined ? 'start' : 'GenServer.startLink';
+  if (
+    typeof Behaviour !== 'function' ||
+    !(Behaviour === GenServer || Behaviour.prototype instanceof GenServer)
+  ) {
+    return Promise.reject(
+      new TypeError(
+        `${operation}: expected a GenServer class (or Supervisor, Registry...), got ${describeValue(Behaviour, 100)}`,
+      ),
+    );
+  }
+  const Class = Behaviour as (new () => GenServer) & { behaviourName: string };
+  let timeout = DEFAULT_START_TIMEOUT;
+  try {
+    if (opts !== undefined) {
+      if (typeof opts !== 'object' || opts === null) {
+        throw new TypeError(
+          `${operation}: expected options { name?, timeout? }, got ${describeValue(opts, 100)}`,
+        );
+      }
+      if (opts.name !== undefined) assertName(opts.name, operation, 'opts.name');
+      if (opts.timeout !== undefined) {
+        assertTimeout(opts.timeout, operation, 'opts.timeout');
+        timeout = opts.timeout;
+      }
+    }
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  let server: GenServer;
+  try {
+    server = new Class();
+  } catch (error) {
+    return Promise.reject(
+      new StartError(
+        `${operation} of ${Class.name} failed: its constructor threw ${describeValue(error, 300)}`,
+        error,
+        undefined,
+        {
+          cause: error,
+        },
+      ),
+    );
+  }
+  const engine = new ServerEngine(
+    server as unknown as ConstructorParameters<typeof ServerEngine>[0],
+    Class.name,
+    Class.behaviourName,
+  );
+  let proc: Self;
+  try {
+    proc = runtime.spawnProcess(
+      undefined,
+      engine.handle,
+      { name: opts?.name, link: parent?.pid },
+      operation,
+    );
+  } catch (error) {
+    if (error instanceof AlreadyRegisteredError && opts?.name !== undefined) {
+      return Promise.reject(new AlreadyStartedError(opts.name, error.pid));
+    }
+    return Promise.reject(error);
+  }
+  // Started unlinked, the runtime itself is the parent: its shutdown signal stops the server through terminate.
+  if (proc.parent === undefined) proc.parent = runtime.rootPid;
+  attachSelf(server, proc);
+  engine.attach(proc);
+  if (!proc.alive) {
+    return Promise.reject(
+      new StartError(
+        `${operation} of ${Class.name} failed: the parent died before init`,
+        proc.reason,
+        undefined,
+      ),
+    );
+  }
+  return new Promise<Pid>((resolve, reject) => {
+    const what = `${Class.name}${opts?.name === undefined ? '' : ` ${describeValue(opts.name, 100)}`}`;
+    proc.deliver(new StartRequest(arg, runtime, proc, what, resolve, reject, timeout));
+  });
+}
+
+setBehaviourStarter(startServer);

@@ -1,0 +1,194 @@
+import type { ExitReason } from '../types.js';
+
+/**
+ * Options a callback result may carry.
+ *
+ * @example
+ * ```ts
+ * return noreply(state, { continue: 'load', timeout: 1000 });
+ * ```
+ */
+export interface ResultOptions {
+  /** Run `handleContinue(continue, state)` before the next message. */
+  continue?: unknown;
+  /** Deliver the symbol `Timeout` to `handleInfo` if no message arrives within this many ms. */
+  timeout?: number;
+}
+
+declare const replyType: unique symbol;
+
+/**
+ * Declares the reply type of a call request, so that `replyTo` in `handleCall` and
+ * a typed handle's `call` know it. It adds no runtime field.
+ *
+ * @example
+ * ```ts
+ * type CounterCall =
+ *   | ({ type: 'get' } & Returns<number>)
+ *   | ({ type: 'list' } & Returns<string[]>);
+ * ```
+ */
+export interface Returns<R> {
+  readonly [replyType]?: R;
+}
+
+/**
+ * The reply type a call request declares with {@link Returns}; `unknown` if none.
+ *
+ * @example
+ * ```ts
+ * type N = ReplyOf<{ type: 'get' } & Returns<number>>; // number
+ * ```
+ */
+export type ReplyOf<Q> = Q extends Returns<infer R> ? R : unknown;
+
+/** `init` finished: this is the state. Made by {@link ok}. */
+export class OkResult<S> {
+  readonly #brand = 'ok';
+  constructor(
+    readonly state: S,
+    readonly opts: ResultOptions | undefined,
+  ) {}
+  /** @internal */
+  get kind(): 'ok' {
+    return this.#brand as 'ok';
+  }
+}
+
+/** Reply to the caller, then keep this state. Made by {@link reply} or {@link replyTo}. */
+export class ReplyResult<R, S> {
+  readonly #brand = 'reply';
+  constructor(
+    readonly value: R,
+    readonly state: S,
+    readonly opts: ResultOptions | undefined,
+  ) {}
+  /** @internal */
+  get kind(): 'reply' {
+    return this.#brand as 'reply';
+  }
+}
+
+/** Keep this state without replying (reply later with `GenServer.reply`). Made by {@link noreply}. */
+export class NoReplyResult<S> {
+  readonly #brand = 'noreply';
+  constructor(
+    readonly state: S,
+    readonly opts: ResultOptions | undefined,
+  ) {}
+  /** @internal */
+  get kind(): 'noreply' {
+    return this.#brand as 'noreply';
+  }
+}
+
+/** Stop the server with `reason` (after replying, from `handleCall`). Made by {@link stop}. */
+export class StopResult<S, R = unknown> {
+  readonly #brand = 'stop';
+  constructor(
+    readonly reason: ExitReason,
+    readonly state: S | undefined,
+    readonly hasReply: boolean,
+    readonly reply: R | undefined,
+  ) {}
+  /** @internal */
+  get kind(): 'stop' {
+    return this.#brand as 'stop';
+  }
+}
+
+/** `init` declines to start: the start fails with reason `'ignore'`. Made by {@link ignore}. */
+export class IgnoreResult {
+  readonly #brand = 'ignore';
+  /** @internal */
+  get kind(): 'ignore' {
+    return this.#brand as 'ignore';
+  }
+}
+
+/**
+ * From `init`: start with `state`, optionally with a `continue` or a `timeout`.
+ * (A bare state does the same without options.)
+ *
+ * @example
+ * ```ts
+ * init(n: number) { return ok({ n }, { continue: 'warm-up' }); }
+ * ```
+ */
+export function ok<S>(state: S, opts?: ResultOptions): OkResult<S> {
+  return new OkResult(state, opts);
+}
+
+/**
+ * From `handleCall`: send `value` to the caller and keep `state`.
+ *
+ * @example
+ * ```ts
+ * handleCall(req: 'get', _from: From, n: number) { return reply(n, n); }
+ * ```
+ * @see {@link replyTo} for a reply checked against the request's declared type.
+ */
+export function reply<R, S>(value: R, state: S, opts?: ResultOptions): ReplyResult<R, S> {
+  return new ReplyResult(value, state, opts);
+}
+
+/**
+ * From `handleCall`: like {@link reply}, but `value` must have the reply type that
+ * `request` declares with {@link Returns}, so a wrong reply for a variant fails to compile.
+ *
+ * @example
+ * ```ts
+ * case 'get': return replyTo(request, state.count, state); // must be a number
+ * ```
+ */
+export function replyTo<Q, S>(
+  _request: Q,
+  value: ReplyOf<Q>,
+  state: S,
+  opts?: ResultOptions,
+): ReplyResult<ReplyOf<Q>, S> {
+  return new ReplyResult(value, state, opts);
+}
+
+/**
+ * From any callback but `init`: keep `state` without replying now.
+ *
+ * @example
+ * ```ts
+ * handleCall(req, from, state) { queue.push(from); return noreply(state); }
+ * ```
+ */
+export function noreply<S>(state: S, opts?: ResultOptions): NoReplyResult<S> {
+  return new NoReplyResult(state, opts);
+}
+
+/**
+ * Stop the server with `reason`: `terminate(reason, state)` runs, then the process
+ * exits. From `handleCall`, a third argument is first sent to the caller as the
+ * reply. From `init`, the start fails with `StartError` carrying `reason`.
+ *
+ * @example
+ * ```ts
+ * return stop('normal', state, 'bye');
+ * ```
+ */
+export function stop<S = undefined, R = unknown>(
+  reason: ExitReason,
+  state?: S,
+  ...replyValue: [] | [R]
+): StopResult<S, R> {
+  return new StopResult<S, R>(reason, state, replyValue.length > 0, replyValue[0]);
+}
+
+/**
+ * From `init`: do not start. `rt.start` rejects with `StartError` whose reason is
+ * `'ignore'`; a supervisor keeps the child in its list, not running.
+ *
+ * @example
+ * ```ts
+ * init(config) { return config.enabled ? config : ignore(); }
+ * ```
+ */
+export function ignore(): IgnoreResult {
+  return new IgnoreResult();
+}

@@ -1,0 +1,500 @@
+import type { Pid, Ref } from '../core/pid.js';
+import { isThenable, type Self, Timeout } from '../core/process.js';
+import type { Runtime } from '../core/runtime.js';
+import { Exit, type ExitWatcher } from '../core/signals.js';
+import type { TimerEntry } from '../core/timers.js';
+import { describeDest, describeReasonBriefly, describeValue } from '../describe.js';
+import { StartError } from '../errors.js';
+import type { ExitReason } from '../types.js';
+import { From } from './gen.js';
+import {
+  IgnoreResult,
+  NoReplyResult,
+  OkResult,
+  ReplyResult,
+  type ResultOptions,
+  StopResult,
+} from './results.js';
+
+/** The callbacks the engine drives: what a GenServer instance provides. @internal */
+export interface ServerCallbacks {
+  init(arg: unknown): unknown;
+  handleCall(request: unknown, from: From, state: unknown): unknown;
+  handleCast(request: unknown, state: unknown): unknown;
+  handleInfo(message: unknown, state: unknown): unknown;
+  handleContinue(arg: unknown, state: unknown): unknown;
+  terminate(reason: ExitReason, state: unknown): unknown;
+}
+
+/** A cast in a server's mailbox. @internal */
+export class CastMessage {
+  constructor(readonly request: unknown) {}
+}
+
+/** A `Sys` request, carried by a system `From`. @internal */
+export type SysRequest =
+  | { kind: 'get_state' }
+  | { kind: 'replace_state'; fn: (state: unknown) => unknown }
+  | { kind: 'get_status' }
+  | { kind: 'suspend' }
+  | { kind: 'resume' }
+  | { kind: 'terminate'; reason: ExitReason };
+
+/**
+ * What `Sys.getStatus` reports about a server.
+ *
+ * @example
+ * ```ts
+ * const { status, state } = await Sys.getStatus(rt, 'Test1');
+ * ```
+ */
+export interface SysStatus {
+  pid: Pid;
+  name: unknown;
+  behaviour: string;
+  module: string;
+  status: 'running' | 'suspended';
+  parent: Pid | undefined;
+  state: unknown;
+  messageQueueLen: number;
+}
+
+/** The idle timeout set by a result's `timeout` option, as a message to itself. */
+class IdleTimeout {}
+
+/** The first message of every server: run `init`, then acknowledge the start. */
+export class StartRequest implements ExitWatcher, TimerEntry {
+  deadline = 0;
+  cancelled = false;
+  #settled = false;
+  #watch: Ref | undefined;
+  constructor(
+    readonly arg: unknown,
+    readonly runtime: Runtime,
+    readonly proc: Self,
+    readonly what: string,
+    readonly resolve: (pid: Pid) => void,
+    readonly reject: (error: unknown) => void,
+    timeout: number,
+  ) {
+    this.#watch = runtime.watch(proc, this);
+    if (timeout === Number.POSITIVE_INFINITY) {
+      this.cancelled = true;
+    } else {
+      this.deadline = runtime.timers.now() + timeout;
+      runtime.timers.add(this);
+    }
+  }
+
+  get settled(): boolean {
+    return this.#settled;
+  }
+
+  succeed(): void {
+    if (this.#finish()) this.resolve(this.proc.pid);
+  }
+
+  fail(reason: unknown, message: string, cause?: unknown): void {
+    if (this.#finish())
+      this.reject(
+        new StartError(`${this.what} failed to start: ${message}`, reason, undefined, { cause }),
+      );
+  }
+
+  /** The start timeout passed: kill the process, as proc_lib does. */
+  fire(): void {
+    if (this.#settled) return;
+    this.cancelled = true;
+    detachFromParent(this.proc);
+    this.runtime.terminate(this.proc, 'killed', false);
+    this.fail('timeout', 'init did not return within the start timeout');
+  }
+
+  /** The process ended before init returned (killed, or its parent died). */
+  down(_ref: Ref, _pid: Pid, reason: ExitReason): void {
+    this.#watch = undefined;
+    this.fail(
+      reason,
+      `the process exited during init with reason ${describeReasonBriefly(reason)}`,
+      reason,
+    );
+  }
+
+  #finish(): boolean {
+    if (this.#settled) return false;
+    this.#settled = true;
+    if (!this.cancelled) this.runtime.timers.cancel(this);
+    if (this.#watch !== undefined) this.runtime.unwatch(this.proc, this.#watch);
+    return true;
+  }
+}
+
+/**
+ * Unlinks a server from its parent before it exits on a failed start, so the parent
+ * learns of the failure from the rejected start alone (as OTP 26's `init_fail`).
+ */
+function detachFromParent(proc: Self): void {
+  const parent = proc.parent;
+  if (parent !== undefined) proc.unlink(parent);
+}
+
+const NO_MESSAGE: unique symbol = Symbol('no message');
+
+type Step = undefined | Promise<unknown>;
+
+/**
+ * The receive loop of a GenServer, kept apart from user code: it takes each message
+ * from the core, calls the matching callback, and applies what it returns. Sync
+ * callbacks run with no promise at all; an async one blocks the process (it takes
+ * no other message) until it settles.
+ * @internal
+ */
+export class ServerEngine {
+  state: unknown = undefined;
+  lastMessage: unknown = NO_MESSAGE;
+  suspended = false;
+  #deferred: unknown[] | undefined;
+  #idle: IdleTimeout | undefined;
+  #idleTimer: TimerEntry | undefined;
+  #proc!: Self;
+  readonly #server: ServerCallbacks;
+  readonly #module: string;
+  readonly #behaviour: string;
+
+  constructor(server: ServerCallbacks, module: string, behaviour: string) {
+    this.#server = server;
+    this.#module = module;
+    this.#behaviour = behaviour;
+  }
+
+  attach(proc: Self): void {
+    this.#proc = proc;
+    proc.behaviour = this.#behaviour;
+    proc.reportContext = () =>
+      this.lastMessage === NO_MESSAGE
+        ? { state: this.state }
+        : { lastMessage: this.lastMessage, state: this.state };
+  }
+
+  /** The process's message handler. */
+  readonly handle = (message: unknown): Step => {
+    if (this.#idleTimer !== undefined && message !== this.#idle) this.#cancelIdle();
+    if (message instanceof From) {
+      if (message.system) return this.#system(message);
+      if (this.suspended) return this.#defer(message);
+      this.lastMessage = message.request;
+      return this.#invoke('handleCall', message);
+    }
+    if (message instanceof StartRequest) return this.#init(message);
+    if (this.suspended) return this.#defer(message);
+    if (message instanceof CastMessage) {
+      this.lastMessage = message.request;
+      return this.#invoke('handleCast', message.request);
+    }
+    if (message instanceof IdleTimeout) {
+      if (message !== this.#idle) return undefined;
+      this.#idle = undefined;
+      this.#idleTimer = undefined;
+      this.lastMessage = Timeout;
+      return this.#invoke('handleInfo', Timeout);
+    }
+    const proc = this.#proc;
+    if (message instanceof Exit && proc.trapping && message.from === proc.parent) {
+      // An exit from the parent ends the server through terminate, as in gen_server.
+      this.lastMessage = message;
+      return this.#stop(message.reason, false);
+    }
+    this.lastMessage = message;
+    return this.#invoke('handleInfo', message);
+  };
+
+  /** The name the server goes by in messages: its class and name or pid. */
+  get who(): string {
+    const proc = this.#proc;
+    return proc.name === undefined
+      ? `${this.#module} ${proc.pid}`
+      : `${this.#module} ${describeDest(proc.name)} (${proc.pid})`;
+  }
+
+  #init(start: StartRequest): Step {
+    let result: unknown;
+    try {
+      result = this.#server.init(start.arg);
+    } catch (error) {
+      return this.#initFailed(start, error, error, true);
+    }
+    if (isThenable(result)) {
+      return Promise.resolve(result).then(
+        (value) => this.#initReturned(start, value),
+        (error: unknown) => this.#initFailed(start, error, error, true),
+      );
+    }
+    return this.#initReturned(start, result);
+  }
+
+  #initReturned(start: StartRequest, result: unknown): Step {
+    if (start.settled) return undefined; // The start timed out meanwhile and the process is gone.
+    if (result instanceof IgnoreResult) return this.#initFailed(start, 'ignore', undefined, false);
+    if (result instanceof StopResult)
+      return this.#initFailed(start, result.reason, result.reason, true);
+    let opts: ResultOptions | undefined;
+    if (result instanceof OkResult) {
+      this.state = result.state;
+      opts = result.opts;
+    } else if (
+      result === undefined ||
+      result instanceof ReplyResult ||
+      result instanceof NoReplyResult
+    ) {
+      return this.#initFailed(
+        start,
+        this.#badReturn('init', result, 'a state, ok(state), stop(reason) or ignore()'),
+        undefined,
+        true,
+      );
+    } else {
+      this.state = result;
+    }
+    start.succeed();
+    return this.#options(opts);
+  }
+
+  #initFailed(start: StartRequest, reason: unknown, cause: unknown, report: boolean): Step {
+    const proc = this.#proc;
+    detachFromParent(proc);
+    // Exit (which frees the name) before failing the start, so a caller that retries
+    // at once finds the name free, as gen_server unregisters before acknowledging.
+    this.#proc.runtime.terminate(proc, reason === 'ignore' ? 'normal' : reason, report);
+    start.fail(
+      reason,
+      reason === 'ignore'
+        ? 'init returned ignore()'
+        : `init failed with reason ${describeReasonBriefly(reason)}`,
+      cause,
+    );
+    return undefined;
+  }
+
+  /** Calls a callback and applies its result, sync when it is sync. */
+  #invoke(
+    callback: 'handleCall' | 'handleCast' | 'handleInfo' | 'handleContinue',
+    arg: unknown,
+  ): Step {
+    const server = this.#server;
+    let result: unknown;
+    try {
+      switch (callback) {
+        case 'handleCall': {
+          const from = arg as From;
+          result = server.handleCall(from.request, from, this.state);
+          break;
+        }
+        case 'handleCast':
+          result = server.handleCast(arg, this.state);
+          break;
+        case 'handleInfo':
+          result = server.handleInfo(arg, this.state);
+          break;
+        case 'handleContinue':
+          result = server.handleContinue(arg, this.state);
+          break;
+      }
+    } catch (error) {
+      return this.#stop(error, true);
+    }
+    if (isThenable(result)) {
+      return Promise.resolve(result).then(
+        (value) => this.#apply(callback, arg, value),
+        (error: unknown) => this.#stop(error, true),
+      );
+    }
+    return this.#apply(callback, arg, result);
+  }
+
+  #apply(
+    callback: 'handleCall' | 'handleCast' | 'handleInfo' | 'handleContinue',
+    arg: unknown,
+    result: unknown,
+  ): Step {
+    if (!this.#proc.alive) return undefined;
+    if (result instanceof StopResult) {
+      if (result.state !== undefined) this.state = result.state;
+      if (callback === 'handleCall' && result.hasReply) (arg as From).settle(result.reply);
+      return this.#stop(result.reason, true);
+    }
+    if (result instanceof NoReplyResult) {
+      this.state = result.state;
+      return this.#options(result.opts);
+    }
+    if (callback === 'handleCall') {
+      if (result instanceof ReplyResult) {
+        this.state = result.state;
+        (arg as From).settle(result.value);
+        return this.#options(result.opts);
+      }
+      return this.#stop(
+        this.#badReturn(
+          callback,
+          result,
+          'reply(value, state), noreply(state) or stop(reason, state)',
+        ),
+        true,
+      );
+    }
+    if (
+      result === undefined ||
+      result instanceof ReplyResult ||
+      result instanceof OkResult ||
+      result instanceof IgnoreResult
+    ) {
+      return this.#stop(
+        this.#badReturn(callback, result, 'a new state, noreply(state) or stop(reason, state)'),
+        true,
+      );
+    }
+    this.state = result;
+    return undefined;
+  }
+
+  #options(opts: ResultOptions | undefined): Step {
+    if (opts === undefined) return undefined;
+    if (opts.continue !== undefined) {
+      this.lastMessage = { continue: opts.continue };
+      return this.#invoke('handleContinue', opts.continue);
+    }
+    const timeout = opts.timeout;
+    if (timeout !== undefined) {
+      if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) {
+        return this.#stop(
+          new RangeError(
+            `${this.who}: expected the result option \`timeout\` to be a number of ms >= 0, got ${describeValue(timeout, 100)}`,
+          ),
+          true,
+        );
+      }
+      if (timeout !== Number.POSITIVE_INFINITY) this.#armIdle(timeout);
+    }
+    return undefined;
+  }
+
+  #armIdle(timeout: number): void {
+    const idle = new IdleTimeout();
+    const proc = this.#proc;
+    const timers = proc.runtime.timers;
+    const entry: TimerEntry = {
+      deadline: timers.now() + timeout,
+      cancelled: false,
+      fire: () => proc.deliver(idle),
+    };
+    this.#idle = idle;
+    this.#idleTimer = entry;
+    timers.add(entry);
+  }
+
+  #cancelIdle(): void {
+    this.#proc.runtime.timers.cancel(this.#idleTimer!);
+    this.#idleTimer = undefined;
+    this.#idle = undefined;
+  }
+
+  /** Runs `terminate`, then ends the process with `reason`. */
+  #stop(reason: ExitReason, selfInflicted: boolean, beforeExit?: () => void): Step {
+    const proc = this.#proc;
+    if (!proc.alive) return undefined;
+    const exit = (): void => {
+      beforeExit?.();
+      proc.runtime.terminate(proc, reason, selfInflicted);
+    };
+    let result: unknown;
+    try {
+      result = this.#server.terminate(reason, this.state);
+    } catch (error) {
+      this.#terminateFailed(error);
+    }
+    if (isThenable(result)) {
+      return Promise.resolve(result).then(exit, (error: unknown) => {
+        this.#terminateFailed(error);
+        exit();
+      });
+    }
+    exit();
+    return undefined;
+  }
+
+  #terminateFailed(error: unknown): void {
+    this.#proc.runtime.logger.error(
+      `${this.who}: terminate threw; exiting with the original reason.`,
+      error,
+    );
+  }
+
+  #badReturn(callback: string, value: unknown, expected: string): Error {
+    return new TypeError(
+      `${this.who}: ${callback} returned ${describeValue(value, 300)}; expected ${expected}`,
+    );
+  }
+
+  #defer(message: unknown): Step {
+    (this.#deferred ??= []).push(message);
+    return undefined;
+  }
+
+  /** Handles the messages that arrived while suspended, in order, before any newer one. */
+  #replay(): Step {
+    const deferred = this.#deferred;
+    while (deferred !== undefined && deferred.length > 0 && !this.suspended && this.#proc.alive) {
+      const step = this.handle(deferred.shift());
+      if (step !== undefined) return step.then(() => this.#replay());
+    }
+    return undefined;
+  }
+
+  #system(from: From): Step {
+    const request = from.request as SysRequest;
+    switch (request.kind) {
+      case 'get_state':
+        from.settle(this.state);
+        return undefined;
+      case 'replace_state': {
+        let next: unknown;
+        try {
+          next = request.fn(this.state);
+        } catch (error) {
+          from.fail(error);
+          return undefined;
+        }
+        this.state = next;
+        from.settle(next);
+        return undefined;
+      }
+      case 'get_status': {
+        const proc = this.#proc;
+        const status: SysStatus = {
+          pid: proc.pid,
+          name: proc.name,
+          behaviour: this.#behaviour,
+          module: this.#module,
+          status: this.suspended ? 'suspended' : 'running',
+          parent: proc.parent,
+          state: this.state,
+          messageQueueLen: proc.mailbox.size + (this.#deferred?.length ?? 0),
+        };
+        from.settle(status);
+        return undefined;
+      }
+      case 'suspend':
+        this.suspended = true;
+        from.settle(undefined);
+        return undefined;
+      case 'resume':
+        this.suspended = false;
+        from.settle(undefined);
+        return this.#replay();
+      case 'terminate': {
+        this.lastMessage = { sys: 'terminate', reason: request.reason };
+        // Answer just before exiting: the caller resumes only after the exit is done.
+        return this.#stop(request.reason, true, () => from.settle(undefined));
+      }
+    }
+  }
+}
