@@ -11,6 +11,7 @@ import type { Down, Exit } from '../core/signals.js';
 import { describeValue } from '../describe.js';
 import { AlreadyRegisteredError, AlreadyStartedError, OtpError, StartError } from '../errors.js';
 import type { Dest, ExitReason } from '../types.js';
+import type { ChildSpec, StartTuple } from './child-spec.js';
 import { assertTimeout, type Caller, callerContext, From, request } from './gen.js';
 import {
   type IgnoreResult,
@@ -163,6 +164,24 @@ export class GenServer<State = unknown, Call = unknown, Cast = unknown, Info = u
 
   /** The behaviour name shown by `info` and reports. @internal */
   static readonly behaviourName: string = 'GenServer';
+
+  /**
+   * The child spec a supervisor uses for this class given as `Class` or
+   * `[Class, arg]`: id the class name, started with `arg`, a permanent worker.
+   * Override it to change the defaults.
+   *
+   * @example
+   * ```ts
+   * class Cache extends GenServer {
+   *   static override childSpec(arg: unknown): ChildSpec {
+   *     return { ...super.childSpec(arg), restart: 'transient', shutdown: 1000 };
+   *   }
+   * }
+   * ```
+   */
+  static childSpec(arg?: unknown): ChildSpec {
+    return { id: this.name, start: [this as unknown as StartTuple[0], arg] };
+  }
 
   /**
    * The server's process context: link, monitor, trapExit, send, spawnLink...

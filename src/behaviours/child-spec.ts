@@ -1,0 +1,48 @@
+import type { Pid } from '../core/pid.js';
+import type { Self } from '../core/process.js';
+import type { StartOptions } from '../core/runtime.js';
+
+/** When a supervisor restarts a child: always, only after an abnormal exit, or never. */
+export type RestartType = 'permanent' | 'transient' | 'temporary';
+
+/** How a supervisor stops a child: ms to wait after `'shutdown'` before `'kill'`, `'brutal_kill'`, or `'infinity'`. */
+export type ShutdownSpec = number | 'brutal_kill' | 'infinity';
+
+/** Whether a child is a worker or a supervisor. */
+export type ChildType = 'worker' | 'supervisor';
+
+/** A start function: must start a process linked to the supervisor (`self`) and resolve with its pid. */
+export type StartFunction = (self: Self) => Promise<Pid>;
+
+/**
+ * How to start `[Class, arg, opts?]`: the supervisor starts `Class` with `arg`
+ * linked to itself (`GenServer.startLink`).
+ */
+export type StartTuple = readonly [Behaviour: abstract new () => { init(arg: never): unknown }, arg?: unknown, opts?: StartOptions];
+
+/**
+ * A supervisor's description of one child, as OTP's child spec map.
+ *
+ * @example
+ * ```ts
+ * const spec: ChildSpec = {
+ *   id: 'Test1',
+ *   start: [CoreStore, new Store('Test1', 2), { name: 'Test1' }],
+ *   restart: 'permanent',
+ *   shutdown: 5000,
+ *   type: 'worker',
+ * };
+ * ```
+ */
+export interface ChildSpec {
+  /** Identifies the child within its supervisor. */
+  id: unknown;
+  /** `[Class, arg, opts?]`, or a function `(self) => Promise<Pid>` that links what it starts. */
+  start: StartTuple | StartFunction;
+  /** @defaultValue `'permanent'` */
+  restart?: RestartType;
+  /** @defaultValue `5000` for a worker, `'infinity'` for a supervisor */
+  shutdown?: ShutdownSpec;
+  /** @defaultValue `'worker'` */
+  type?: ChildType;
+}
