@@ -1,3 +1,13 @@
+export type {
+  ChildInput,
+  ChildSpec,
+  ChildType,
+  RestartType,
+  ShutdownSpec,
+  StartFunction,
+  StartTuple,
+} from './behaviours/child-spec.js';
+export { DynamicSupervisor, type DynamicSupervisorSpec } from './behaviours/dynamic-supervisor.js';
 export { type Caller, From } from './behaviours/gen.js';
 export {
   type Awaitable,
@@ -28,6 +38,13 @@ export {
   stop,
 } from './behaviours/results.js';
 export type { SysStatus } from './behaviours/server-engine.js';
+export {
+  type ChildCount,
+  type ChildInfo,
+  type Strategy,
+  Supervisor,
+  type SupervisorSpec,
+} from './behaviours/supervisor.js';
 export { Sys } from './behaviours/sys.js';
 export { Pid, Ref } from './core/pid.js';
 export { type ReceiveOptions, Self, Timeout } from './core/process.js';

@@ -18,7 +18,11 @@ export type StartFunction = (self: Self) => Promise<Pid>;
  * How to start `[Class, arg, opts?]`: the supervisor starts `Class` with `arg`
  * linked to itself (`GenServer.startLink`).
  */
-export type StartTuple = readonly [Behaviour: abstract new () => { init(arg: never): unknown }, arg?: unknown, opts?: StartOptions];
+export type StartTuple = readonly [
+  Behaviour: abstract new () => { init(arg: never): unknown },
+  arg?: unknown,
+  opts?: StartOptions,
+];
 
 /**
  * A supervisor's description of one child, as OTP's child spec map.
@@ -46,3 +50,21 @@ export interface ChildSpec {
   /** @defaultValue `'worker'` */
   type?: ChildType;
 }
+
+/** A child spec with every default filled in. @internal */
+export interface NormalizedChildSpec {
+  id: unknown;
+  start: StartTuple | StartFunction;
+  restart: RestartType;
+  shutdown: ShutdownSpec;
+  type: ChildType;
+}
+
+/**
+ * What a supervisor accepts as a child: a {@link ChildSpec}, a behaviour class, or
+ * `[Class, arg]` (the last two through the class's `static childSpec(arg)`).
+ */
+export type ChildInput =
+  | ChildSpec
+  | (abstract new () => { init(arg: never): unknown })
+  | readonly [abstract new () => { init(arg: never): unknown }, unknown];

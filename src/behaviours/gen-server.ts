@@ -16,13 +16,21 @@ import { assertTimeout, type Caller, callerContext, From, request } from './gen.
 import {
   type IgnoreResult,
   type NoReplyResult,
+  noreply,
   type OkResult,
+  ok,
   type ReplyOf,
   type ReplyResult,
   type StopResult,
   stop,
 } from './results.js';
-import { CastMessage, ServerEngine, StartRequest } from './server-engine.js';
+import {
+  CastMessage,
+  engineCallbacks,
+  type ServerCallbacks,
+  ServerEngine,
+  StartRequest,
+} from './server-engine.js';
 
 /** A value or a promise of it: every callback may be async. */
 export type Awaitable<T> = T | PromiseLike<T>;
@@ -217,7 +225,8 @@ export class GenServer<State = unknown, Call = unknown, Cast = unknown, Info = u
    * ```
    */
   init(arg: unknown): Awaitable<InitResult<State>> {
-    return arg as State;
+    // ok(): a bare `undefined` would be taken for a forgotten return.
+    return ok(arg as State);
   }
 
   /**
@@ -271,7 +280,8 @@ export class GenServer<State = unknown, Call = unknown, Cast = unknown, Info = u
     this.runtime.logger.warn(
       `${describeServer(this)} received an unexpected message in handleInfo: ${describeValue(message, 500)}`,
     );
-    return state;
+    // noreply(): a bare `undefined` state would be taken for a forgotten return.
+    return noreply(state);
   }
 
   /**
@@ -528,11 +538,9 @@ export function startServer(
       ),
     );
   }
-  const engine = new ServerEngine(
-    server as unknown as ConstructorParameters<typeof ServerEngine>[0],
-    Class.name,
-    Class.behaviourName,
-  );
+  const hook = (server as { [engineCallbacks]?: () => ServerCallbacks })[engineCallbacks];
+  const callbacks = hook === undefined ? (server as unknown as ServerCallbacks) : hook.call(server);
+  const engine = new ServerEngine(callbacks, Class.name, Class.behaviourName);
   let proc: Self;
   try {
     proc = runtime.spawnProcess(

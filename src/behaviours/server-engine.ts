@@ -4,7 +4,7 @@ import type { Runtime } from '../core/runtime.js';
 import { Exit, type ExitWatcher } from '../core/signals.js';
 import type { TimerEntry } from '../core/timers.js';
 import { describeDest, describeReasonBriefly, describeValue } from '../describe.js';
-import { StartError } from '../errors.js';
+import { InvalidChildSpecError, StartError } from '../errors.js';
 import type { ExitReason } from '../types.js';
 import { From } from './gen.js';
 import {
@@ -25,6 +25,13 @@ export interface ServerCallbacks {
   handleContinue(arg: unknown, state: unknown): unknown;
   terminate(reason: ExitReason, state: unknown): unknown;
 }
+
+/**
+ * A behaviour built on the engine (Supervisor, Registry...) hands it these
+ * callbacks instead of the instance, so user subclasses only override `init`.
+ * @internal
+ */
+export const engineCallbacks: unique symbol = Symbol('otp-ts.engineCallbacks');
 
 /** A cast in a server's mailbox. @internal */
 export class CastMessage {
@@ -95,7 +102,11 @@ export class StartRequest implements ExitWatcher, TimerEntry {
   }
 
   fail(reason: unknown, message: string, cause?: unknown): void {
-    if (this.#finish())
+    if (!this.#finish()) return;
+    // A supervisor's init fails with the error its caller must see: the child's
+    // StartError (with childId) or the InvalidChildSpecError naming the field.
+    if (cause instanceof StartError || cause instanceof InvalidChildSpecError) this.reject(cause);
+    else
       this.reject(
         new StartError(`${this.what} failed to start: ${message}`, reason, undefined, { cause }),
       );
@@ -105,9 +116,11 @@ export class StartRequest implements ExitWatcher, TimerEntry {
   fire(): void {
     if (this.#settled) return;
     this.cancelled = true;
+    // Fail first: that stops watching the process, so its exit below is not taken for
+    // a death during init (reason 'killed'). The starter resumes only after the exit.
+    this.fail('timeout', 'init did not return within the start timeout');
     detachFromParent(this.proc);
     this.runtime.terminate(this.proc, 'killed', false);
-    this.fail('timeout', 'init did not return within the start timeout');
   }
 
   /** The process ended before init returned (killed, or its parent died). */
@@ -262,9 +275,11 @@ export class ServerEngine {
   #initFailed(start: StartRequest, reason: unknown, cause: unknown, report: boolean): Step {
     const proc = this.#proc;
     detachFromParent(proc);
-    // Exit (which frees the name) before failing the start, so a caller that retries
-    // at once finds the name free, as gen_server unregisters before acknowledging.
-    this.#proc.runtime.terminate(proc, reason === 'ignore' ? 'normal' : reason, report);
+    // Fail the start before exiting: that stops watching the process, so its exit is
+    // not taken for a death during init (which would report 'normal' for ignore()).
+    // The starter's await resumes only after the synchronous exit below has freed the
+    // name, so a caller that retries at once finds it free, as gen_server unregisters
+    // before acknowledging.
     start.fail(
       reason,
       reason === 'ignore'
@@ -272,6 +287,7 @@ export class ServerEngine {
         : `init failed with reason ${describeReasonBriefly(reason)}`,
       cause,
     );
+    this.#proc.runtime.terminate(proc, reason === 'ignore' ? 'normal' : reason, report);
     return undefined;
   }
 

@@ -1,0 +1,120 @@
+import { Pid } from '../core/pid.js';
+import type { Self } from '../core/process.js';
+import { describeReasonBriefly, describeValue } from '../describe.js';
+import { StartError } from '../errors.js';
+import type { ExitReason } from '../types.js';
+import type { NormalizedChildSpec, ShutdownSpec } from './child-spec.js';
+import { startServer } from './gen-server.js';
+
+/**
+ * Restart intensity as OTP keeps it: the times of recent restarts in a sliding
+ * window of `maxSeconds`. Old entries leave from the front with a moving head, so
+ * each restart costs O(1) amortised however long the supervisor has lived.
+ * @internal
+ */
+export class RestartIntensity {
+  #times: number[] = [];
+  #head = 0;
+  constructor(
+    readonly maxRestarts: number,
+    readonly maxSeconds: number,
+  ) {}
+
+  /** Records a restart; returns `false` when it makes more than `maxRestarts` within the window. */
+  add(now = performance.now()): boolean {
+    const times = this.#times;
+    times.push(now);
+    const cutoff = now - this.maxSeconds * 1000;
+    while (times[this.#head]! < cutoff) this.#head++;
+    if (this.#head > 64 && this.#head * 2 > times.length) {
+      this.#times = times.slice(this.#head);
+      this.#head = 0;
+    }
+    return this.#times.length - this.#head <= this.maxRestarts;
+  }
+}
+
+/** The outcome of starting a child: its pid, `undefined` when its init returned `ignore()`, or why it failed. @internal */
+export type ChildStart =
+  | { ok: true; pid: Pid | undefined }
+  | { ok: false; reason: unknown; cause: unknown };
+
+/**
+ * Starts one child linked to the supervisor `sup`, from its spec's arguments.
+ * @internal
+ */
+export async function startChildProcess(sup: Self, spec: NormalizedChildSpec): Promise<ChildStart> {
+  const start = spec.start;
+  try {
+    if (typeof start === 'function') {
+      const pid: unknown = await start(sup);
+      if (!(pid instanceof Pid) || !sup.runtime.isAlive(pid)) {
+        const reason = new TypeError(
+          `the start function of child ${describeValue(spec.id, 100)} resolved with ${describeValue(pid, 100)}, not a live pid`,
+        );
+        return { ok: false, reason, cause: reason };
+      }
+      sup.link(pid); // The function should have linked it; linking twice is harmless.
+      return { ok: true, pid };
+    }
+    const [Behaviour, arg, opts] = start;
+    const pid = await startServer(sup.runtime, Behaviour, arg, opts, sup);
+    return { ok: true, pid };
+  } catch (error) {
+    if (error instanceof StartError) {
+      if (error.reason === 'ignore') return { ok: true, pid: undefined };
+      return { ok: false, reason: error.reason, cause: error };
+    }
+    return { ok: false, reason: error, cause: error };
+  }
+}
+
+/** The StartError a supervisor reports for a child that failed to start. @internal */
+export function childStartError(
+  supervisor: string,
+  id: unknown,
+  failure: { reason: unknown; cause: unknown },
+): StartError {
+  return new StartError(
+    `${supervisor} failed to start child ${describeValue(id, 100)}: ${describeReasonBriefly(failure.reason)}`,
+    failure.reason,
+    id,
+    { cause: failure.cause },
+  );
+}
+
+const LATE: unique symbol = Symbol('late');
+
+/**
+ * Stops a child as OTP does: exit signal `'shutdown'`, then `'kill'` once its
+ * `shutdown` ms pass (`'brutal_kill'`: kill at once; `'infinity'`: wait).
+ * Resolves with its exit reason.
+ * @internal
+ */
+export async function shutdownChild(
+  sup: Self,
+  pid: Pid,
+  shutdown: ShutdownSpec,
+): Promise<ExitReason> {
+  const runtime = sup.runtime;
+  if (!runtime.isAlive(pid)) return 'noproc';
+  const exited = runtime.awaitExit(pid);
+  if (shutdown === 'brutal_kill') {
+    sup.exit(pid, 'kill');
+    return exited;
+  }
+  sup.exit(pid, 'shutdown');
+  if (shutdown === 'infinity') return exited;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<typeof LATE>((resolve) => {
+    timer = setTimeout(resolve, shutdown, LATE);
+  });
+  try {
+    const outcome = await Promise.race([exited, late]);
+    if (outcome !== LATE) return outcome;
+    sup.exit(pid, 'kill');
+    return await exited;
+  } finally {
+    clearTimeout(timer);
+  }
+}
