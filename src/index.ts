@@ -22,6 +22,12 @@ export {
   type SystemInfo,
 } from './behaviours/gen-server.js';
 export {
+  Registry,
+  type RegistryEntry,
+  type RegistryKeys,
+  type RegistrySpec,
+} from './behaviours/registry.js';
+export {
   IgnoreResult,
   ignore,
   NoReplyResult,

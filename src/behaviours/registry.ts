@@ -1,0 +1,443 @@
+import type { ViaTable } from '../core/names.js';
+import type { Pid, Ref } from '../core/pid.js';
+import type { Self } from '../core/process.js';
+import type { ExitWatcher } from '../core/signals.js';
+import { describeDest, describeValue } from '../describe.js';
+import { AlreadyRegisteredError, InvalidChildSpecError, NoProcError } from '../errors.js';
+import type { Dest, ExitReason } from '../types.js';
+import { type Caller, callerContext, type From } from './gen.js';
+import { type Awaitable, GenServer } from './gen-server.js';
+import { IgnoreResult, reply, StopResult } from './results.js';
+import { engineCallbacks, type ServerCallbacks } from './server-engine.js';
+
+/** Whether a key maps to one process or to many. */
+export type RegistryKeys = 'unique' | 'duplicate';
+
+/**
+ * What `rt.start(Registry, ...)` takes.
+ *
+ * @example
+ * ```ts
+ * await rt.start(Registry, { keys: 'unique' }, { name: 'Stores' });
+ * ```
+ */
+export interface RegistrySpec {
+  keys: RegistryKeys;
+}
+
+/** One registration: the process and the value it registered with. */
+export type RegistryEntry<V = unknown> = [pid: Pid, value: V];
+
+/**
+ * A registry's table. It lives beside the registry process and is read and written
+ * directly by the `Registry` functions, so lookups never queue behind the
+ * registry's mailbox. Each registering process is watched once, however many keys
+ * it holds; its entries go the moment it exits.
+ */
+class RegistryTable implements ViaTable {
+  readonly kind: RegistryKeys;
+  readonly owner: Self;
+  /** unique: key → [process, value]. */
+  readonly #unique = new Map<unknown, { proc: Self; value: unknown }>();
+  /** duplicate: key → pid → values (a process may register a key more than once). */
+  readonly #duplicate = new Map<unknown, Map<Pid, unknown[]>>();
+  /** Each registered process: its keys (in order) and the watch on it. */
+  readonly #byPid = new Map<Pid, { proc: Self; keys: Map<unknown, true>; watch: Ref }>();
+  #size = 0;
+
+  constructor(owner: Self, kind: RegistryKeys) {
+    this.owner = owner;
+    this.kind = kind;
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  register(proc: Self, key: unknown, value: unknown, operation: string): void {
+    if (this.kind === 'unique') {
+      const holder = this.#unique.get(key);
+      if (holder !== undefined)
+        throw new AlreadyRegisteredError(
+          `${operation} in ${this.describe()}`,
+          key,
+          holder.proc.pid,
+        );
+      this.#unique.set(key, { proc, value });
+    } else {
+      let byProc = this.#duplicate.get(key);
+      if (byProc === undefined) this.#duplicate.set(key, (byProc = new Map()));
+      const values = byProc.get(proc.pid);
+      if (values === undefined) byProc.set(proc.pid, [value]);
+      else values.push(value);
+    }
+    this.#size++;
+    let owned = this.#byPid.get(proc.pid);
+    if (owned === undefined) {
+      owned = { proc, keys: new Map(), watch: this.owner.runtime.watch(proc, this.#watcher) };
+      this.#byPid.set(proc.pid, owned);
+    }
+    owned.keys.set(key, true);
+  }
+
+  unregister(pid: Pid, key: unknown): void {
+    if (this.kind === 'unique') {
+      const holder = this.#unique.get(key);
+      if (holder === undefined || holder.proc.pid !== pid) return;
+      this.#unique.delete(key);
+      this.#size--;
+    } else {
+      const byPid = this.#duplicate.get(key);
+      const values = byPid?.get(pid);
+      if (values === undefined) return;
+      byPid!.delete(pid);
+      if (byPid!.size === 0) this.#duplicate.delete(key);
+      this.#size -= values.length;
+    }
+    const owned = this.#byPid.get(pid);
+    if (owned === undefined) return;
+    owned.keys.delete(key);
+    if (owned.keys.size === 0) {
+      this.owner.runtime.unwatch(owned.proc, owned.watch);
+      this.#byPid.delete(pid);
+    }
+  }
+
+  lookup(key: unknown): RegistryEntry[] {
+    if (this.kind === 'unique') {
+      const holder = this.#unique.get(key);
+      return holder === undefined ? [] : [[holder.proc.pid, holder.value]];
+    }
+    const out: RegistryEntry[] = [];
+    const byPid = this.#duplicate.get(key);
+    if (byPid !== undefined)
+      for (const [pid, values] of byPid) for (const value of values) out.push([pid, value]);
+    return out;
+  }
+
+  keysOf(pid: Pid): unknown[] {
+    const owned = this.#byPid.get(pid);
+    return owned === undefined ? [] : [...owned.keys.keys()];
+  }
+
+  updateValue(
+    proc: Self,
+    key: unknown,
+    fn: (value: unknown) => unknown,
+  ): [unknown, unknown] | undefined {
+    const holder = this.#unique.get(key);
+    if (holder === undefined || holder.proc !== proc) return undefined;
+    const old = holder.value;
+    holder.value = fn(old);
+    return [holder.value, old];
+  }
+
+  /** Drops every entry and every watch: the registry is gone. */
+  clear(): void {
+    for (const owned of this.#byPid.values()) this.owner.runtime.unwatch(owned.proc, owned.watch);
+    this.#byPid.clear();
+    this.#unique.clear();
+    this.#duplicate.clear();
+    this.#size = 0;
+  }
+
+  readonly #watcher: ExitWatcher = {
+    down: (_ref: Ref, pid: Pid, _reason: ExitReason) => {
+      const owned = this.#byPid.get(pid);
+      if (owned === undefined) return;
+      this.#byPid.delete(pid); // Its watch is gone with the process.
+      for (const key of owned.keys.keys()) {
+        if (this.kind === 'unique') {
+          this.#unique.delete(key);
+          this.#size--;
+        } else {
+          const byPid = this.#duplicate.get(key)!;
+          this.#size -= byPid.get(pid)!.length;
+          byPid.delete(pid);
+          if (byPid.size === 0) this.#duplicate.delete(key);
+        }
+      }
+    },
+  };
+
+  describe(): string {
+    const name = this.owner.name;
+    return `Registry ${name === undefined ? this.owner.pid : `${describeValue(name, 100)} (${this.owner.pid})`}`;
+  }
+
+  // ── ViaTable: `{ via: registry, key }` names ─────────────────────────────
+
+  whereis(key: unknown): Self | undefined {
+    this.#assertUnique('a via name');
+    return this.#unique.get(key)?.proc;
+  }
+
+  registerName(key: unknown, proc: Self): void {
+    this.#assertUnique('a via name');
+    this.register(proc, key, undefined, 'registering a via name');
+  }
+
+  unregisterName(key: unknown, proc: Self): void {
+    this.unregister(proc.pid, key);
+  }
+
+  #assertUnique(use: string): void {
+    if (this.kind !== 'unique') {
+      throw new TypeError(
+        `${this.describe()} has duplicate keys, so it cannot be used as ${use}: start it with { keys: 'unique' }`,
+      );
+    }
+  }
+}
+
+/** The table of the registry at `registry`; throws a typed error naming it otherwise. */
+function tableOf(
+  caller: unknown,
+  registry: unknown,
+  operation: string,
+): { table: RegistryTable; self: Self | undefined } {
+  const { runtime, proc } = callerContext(caller, operation);
+  const target = runtime.resolveProcess(registry as Dest, operation);
+  if (target === undefined)
+    throw new NoProcError(`${operation} on Registry ${describeDest(registry)}`, registry);
+  const table = target.via;
+  if (!(table instanceof RegistryTable)) {
+    throw new TypeError(
+      `${operation}: ${describeDest(registry)} is ${target.pid}, which is not a Registry`,
+    );
+  }
+  return { table, self: proc };
+}
+
+function registeringProcess(
+  self: unknown,
+  registry: unknown,
+  operation: string,
+): { table: RegistryTable; self: Self } {
+  const found = tableOf(self, registry, operation);
+  if (found.self === undefined) {
+    throw new TypeError(
+      `${operation} registers the calling process, so it must be called with a process's self (or a GenServer), not the Runtime`,
+    );
+  }
+  return { table: found.table, self: found.self };
+}
+
+/**
+ * A local key-value process registry, like Elixir's `Registry`: processes register
+ * themselves under keys (unique or duplicate), entries go away when their process
+ * exits, and a unique registry provides names `{ via: registry, key }` usable
+ * wherever a name is. Every function reads or writes the table directly, with no
+ * round trip through the registry's mailbox.
+ *
+ * @example
+ * ```ts
+ * import { Registry, Runtime, GenServer } from 'otp-ts';
+ *
+ * const rt = new Runtime();
+ * await rt.start(Registry, { keys: 'unique' }, { name: 'Stores' });
+ * await rt.start(CoreStore, new Store('test1', 2), { name: { via: 'Stores', key: 'test1' } });
+ * await GenServer.call(rt, { via: 'Stores', key: 'test1' }, 'store');
+ * Registry.lookup(rt, 'Stores', 'test1'); // [[<0.5.0>, undefined]]
+ * ```
+ *
+ * **Pub/sub** with duplicate keys:
+ *
+ * ```ts
+ * await rt.start(Registry, { keys: 'duplicate' }, { name: 'Topics' });
+ * // in each subscriber: Registry.register(self, 'Topics', 'news', undefined);
+ * Registry.dispatch(rt, 'Topics', 'news', (entries) => {
+ *   for (const [pid] of entries) rt.send(pid, { type: 'news', text: 'hello' });
+ * });
+ * ```
+ */
+export class Registry extends GenServer<RegistrySpec, never, never, never> {
+  /** @internal */
+  static override readonly behaviourName: string = 'Registry';
+
+  /**
+   * Returns the registry's options; the default returns its argument.
+   * @example
+   * ```ts
+   * class Topics extends Registry { override init() { return { keys: 'duplicate' as const }; } }
+   * ```
+   */
+  override init(arg: RegistrySpec): Awaitable<RegistrySpec | IgnoreResult> {
+    return arg;
+  }
+
+  /** @internal */
+  [engineCallbacks](): ServerCallbacks {
+    return new RegistryCore(this);
+  }
+
+  /**
+   * Registers the calling process under `key` with `value`.
+   * @throws AlreadyRegisteredError (with the holder's `.pid`) when a unique key is
+   * taken; TypeError when called from outside a process or `registry` is not a
+   * Registry; NoProcError when no registry runs at `registry`.
+   * @example
+   * ```ts
+   * Registry.register(self, 'Topics', 'news', { since: Date.now() });
+   * ```
+   */
+  static register(
+    self: Self | { readonly self: Self },
+    registry: Dest,
+    key: unknown,
+    value?: unknown,
+  ): void {
+    const found = registeringProcess(self, registry, 'Registry.register');
+    found.table.register(found.self, key, value, 'Registry.register');
+  }
+
+  /**
+   * Removes the calling process's entries under `key`.
+   * @example
+   * ```ts
+   * Registry.unregister(self, 'Topics', 'news');
+   * ```
+   */
+  static unregister(self: Self | { readonly self: Self }, registry: Dest, key: unknown): void {
+    const found = registeringProcess(self, registry, 'Registry.unregister');
+    found.table.unregister(found.self.pid, key);
+  }
+
+  /**
+   * The entries under `key`: `[pid, value]` pairs (at most one for a unique registry).
+   * @example
+   * ```ts
+   * const [[pid, value]] = Registry.lookup(rt, 'Stores', 'test1');
+   * ```
+   */
+  static lookup<V = unknown>(caller: Caller, registry: Dest, key: unknown): RegistryEntry<V>[] {
+    return tableOf(caller, registry, 'Registry.lookup').table.lookup(key) as RegistryEntry<V>[];
+  }
+
+  /**
+   * The keys `pid` holds in the registry, in registration order.
+   * @example
+   * ```ts
+   * Registry.keys(rt, 'Topics', pid); // ['news', 'sport']
+   * ```
+   */
+  static keys(caller: Caller, registry: Dest, pid: Pid): unknown[] {
+    const { table } = tableOf(caller, registry, 'Registry.keys');
+    return table.keysOf(pid);
+  }
+
+  /**
+   * How many entries the registry holds.
+   * @example
+   * ```ts
+   * Registry.count(rt, 'Topics');
+   * ```
+   */
+  static count(caller: Caller, registry: Dest): number {
+    return tableOf(caller, registry, 'Registry.count').table.size;
+  }
+
+  /**
+   * Calls `fn` with the entries under `key`, if there are any: the fan-out of a
+   * pub/sub. `fn` runs in the caller, synchronously.
+   * @example
+   * ```ts
+   * Registry.dispatch(rt, 'Topics', 'news', (entries) => { for (const [pid] of entries) rt.send(pid, msg); });
+   * ```
+   */
+  static dispatch<V = unknown>(
+    caller: Caller,
+    registry: Dest,
+    key: unknown,
+    fn: (entries: RegistryEntry<V>[]) => void,
+  ): void {
+    if (typeof fn !== 'function')
+      throw new TypeError(`Registry.dispatch: expected \`fn\` to be a function, got ${typeof fn}`);
+    const entries = tableOf(caller, registry, 'Registry.dispatch').table.lookup(
+      key,
+    ) as RegistryEntry<V>[];
+    if (entries.length > 0) fn(entries);
+  }
+
+  /**
+   * Replaces the value of a unique `key` the calling process owns with `fn(old)`.
+   * @returns `[newValue, oldValue]`, or `undefined` when the caller does not own `key`.
+   * @throws TypeError for a duplicate-keys registry or a call from outside a process.
+   * @example
+   * ```ts
+   * Registry.updateValue(self, 'Stores', 'test1', (n: number) => n + 1);
+   * ```
+   */
+  static updateValue<V>(
+    self: Self | { readonly self: Self },
+    registry: Dest,
+    key: unknown,
+    fn: (value: V) => V,
+  ): [V, V] | undefined {
+    const found = registeringProcess(self, registry, 'Registry.updateValue');
+    if (found.table.kind !== 'unique') {
+      throw new TypeError(
+        `Registry.updateValue: ${found.table.describe()} has duplicate keys; updateValue works on unique keys only`,
+      );
+    }
+    if (typeof fn !== 'function')
+      throw new TypeError(
+        `Registry.updateValue: expected \`fn\` to be a function, got ${typeof fn}`,
+      );
+    return found.table.updateValue(found.self, key, fn as (value: unknown) => unknown) as
+      | [V, V]
+      | undefined;
+  }
+}
+
+class RegistryCore implements ServerCallbacks {
+  readonly #owner: Registry;
+  #table: RegistryTable | undefined;
+
+  constructor(owner: Registry) {
+    this.#owner = owner;
+  }
+
+  async init(arg: unknown): Promise<unknown> {
+    const self = this.#owner.self;
+    const spec: unknown = await this.#owner.init(arg as RegistrySpec);
+    if (spec instanceof IgnoreResult || spec instanceof StopResult) return spec;
+    const keys = (spec as { keys?: unknown } | null)?.keys;
+    if (keys !== 'unique' && keys !== 'duplicate') {
+      throw new InvalidChildSpecError(
+        `Registry ${self.pid} init: expected \`keys\` to be 'unique' or 'duplicate', got ${describeValue(keys, 100)}`,
+        'keys',
+      );
+    }
+    const table = new RegistryTable(self, keys);
+    this.#table = table;
+    self.via = table;
+    // However the registry ends (even killed, with no terminate), its table goes with it.
+    self.runtime.watch(self, { down: () => table.clear() });
+    return { keys, entries: 0 };
+  }
+
+  #state(): unknown {
+    return { keys: this.#table?.kind, entries: this.#table?.size ?? 0 };
+  }
+
+  handleCall(_request: unknown, _from: From, _state: unknown): unknown {
+    return reply(this.#state(), this.#state());
+  }
+
+  handleCast(_request: unknown, state: unknown): unknown {
+    return state;
+  }
+
+  handleInfo(_message: unknown, state: unknown): unknown {
+    return state;
+  }
+
+  handleContinue(_arg: unknown, state: unknown): unknown {
+    return state;
+  }
+
+  terminate(): void {
+    this.#table?.clear();
+  }
+}
