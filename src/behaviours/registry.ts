@@ -199,7 +199,7 @@ function tableOf(
   const { runtime, proc } = callerContext(caller, operation);
   const target = runtime.resolveProcess(registry as Dest, operation);
   if (target === undefined)
-    throw new NoProcError(`${operation} on Registry ${describeDest(registry)}`, registry);
+    throw new NoProcError(operation, registry);
   const table = target.via;
   if (!(table instanceof RegistryTable)) {
     throw new TypeError(

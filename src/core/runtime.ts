@@ -362,7 +362,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       this.terminate(target, 'killed', false);
     } else if (target.trapping) {
       target.deliver(new Exit(from, reason));
-    } else if (reason !== 'normal') {
+    } else if (reason !== 'normal' || from === target.pid) {
+      // As in Erlang, `exit(self(), normal)` ends the calling process.
       this.terminate(target, reason, false);
     }
   }
@@ -777,13 +778,19 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    */
   emitSafely<E extends keyof RuntimeEvents>(event: E, ...args: RuntimeEvents[E]): void {
     if (this.listenerCount(event) === 0) return;
-    try {
-      (this.emit as (event: E, ...args: RuntimeEvents[E]) => boolean)(event, ...args);
-    } catch (error) {
+    // Each listener is called on its own (`emit` would skip the rest after a throw), so
+    // one that throws cannot keep the event from the others.
+    for (const listener of this.listeners(event)) {
+      // What `emit` does first: drop the listener if it was added with `once` (only then).
+      this.removeListener(event, listener, undefined, true);
       try {
-        this.logger.error(`otp-ts: a listener of the '${String(event)}' event threw:`, error);
-      } catch {
-        // Nothing more can be done for a logger that throws.
+        (listener as (...args: RuntimeEvents[E]) => void).apply(this, args);
+      } catch (error) {
+        try {
+          this.logger.error(`otp-ts: a listener of the '${String(event)}' event threw:`, error);
+        } catch {
+          // Nothing more can be done for a logger that throws.
+        }
       }
     }
   }
