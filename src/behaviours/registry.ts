@@ -1,4 +1,4 @@
-import type { ViaTable } from '../core/names.js';
+import { isViaName, type ViaTable } from '../core/names.js';
 import type { Pid, Ref } from '../core/pid.js';
 import type { Self } from '../core/process.js';
 import type { ExitWatcher } from '../core/signals.js';
@@ -22,6 +22,7 @@ export type RegistryKeys = 'unique' | 'duplicate';
  * ```
  */
 export interface RegistrySpec {
+  /** `'unique'`: one process per key (and via names); `'duplicate'`: many, for pub/sub. */
   keys: RegistryKeys;
 }
 
@@ -41,8 +42,11 @@ class RegistryTable implements ViaTable {
   readonly #unique = new Map<unknown, { proc: Self; value: unknown }>();
   /** duplicate: key → pid → values (a process may register a key more than once). */
   readonly #duplicate = new Map<unknown, Map<Pid, unknown[]>>();
-  /** Each registered process: its keys (in order) and the watch on it. */
-  readonly #byPid = new Map<Pid, { proc: Self; keys: Map<unknown, true>; watch: Ref }>();
+  /**
+   * Each registered process: its keys (in order, each with its number of entries), the
+   * watch on it, and the key of the via name it holds here, if any.
+   */
+  readonly #byPid = new Map<Pid, Owned>();
   #size = 0;
 
   constructor(owner: Self, kind: RegistryKeys) {
@@ -55,6 +59,10 @@ class RegistryTable implements ViaTable {
   }
 
   register(proc: Self, key: unknown, value: unknown, operation: string): void {
+    // Code that outlives its process (an async body after a kill) can still hold its
+    // `self`: as `self.send` does, registering then does nothing. A watch on a dead
+    // process would never fire, and the entry would stay forever.
+    if (!proc.alive) return;
     if (this.kind === 'unique') {
       const holder = this.#unique.get(key);
       if (holder !== undefined)
@@ -74,10 +82,15 @@ class RegistryTable implements ViaTable {
     this.#size++;
     let owned = this.#byPid.get(proc.pid);
     if (owned === undefined) {
-      owned = { proc, keys: new Map(), watch: this.owner.runtime.watch(proc, this.#watcher) };
+      owned = {
+        proc,
+        keys: new Map(),
+        watch: this.owner.runtime.watch(proc, this.#watcher),
+        viaKey: NO_VIA_NAME,
+      };
       this.#byPid.set(proc.pid, owned);
     }
-    owned.keys.set(key, true);
+    owned.keys.set(key, (owned.keys.get(key) ?? 0) + 1);
   }
 
   unregister(pid: Pid, key: unknown): void {
@@ -97,6 +110,7 @@ class RegistryTable implements ViaTable {
     const owned = this.#byPid.get(pid);
     if (owned === undefined) return;
     owned.keys.delete(key);
+    if (owned.viaKey === key) dropViaName(owned);
     if (owned.keys.size === 0) {
       this.owner.runtime.unwatch(owned.proc, owned.watch);
       this.#byPid.delete(pid);
@@ -117,7 +131,11 @@ class RegistryTable implements ViaTable {
 
   keysOf(pid: Pid): unknown[] {
     const owned = this.#byPid.get(pid);
-    return owned === undefined ? [] : [...owned.keys.keys()];
+    if (owned === undefined) return [];
+    // As Elixir's Registry.keys: a key registered twice (duplicate keys) is listed twice.
+    const out: unknown[] = [];
+    for (const [key, times] of owned.keys) for (let i = 0; i < times; i++) out.push(key);
+    return out;
   }
 
   updateValue(
@@ -134,7 +152,11 @@ class RegistryTable implements ViaTable {
 
   /** Drops every entry and every watch: the registry is gone. */
   clear(): void {
-    for (const owned of this.#byPid.values()) this.owner.runtime.unwatch(owned.proc, owned.watch);
+    for (const owned of this.#byPid.values()) {
+      this.owner.runtime.unwatch(owned.proc, owned.watch);
+      // Its via name went with the table: the process is left free to take another.
+      dropViaName(owned);
+    }
     this.#byPid.clear();
     this.#unique.clear();
     this.#duplicate.clear();
@@ -175,6 +197,8 @@ class RegistryTable implements ViaTable {
   registerName(key: unknown, proc: Self): void {
     this.#assertUnique('a via name');
     this.register(proc, key, undefined, 'registering a via name');
+    const owned = this.#byPid.get(proc.pid);
+    if (owned !== undefined) owned.viaKey = key; // undefined only for a process already exited
   }
 
   unregisterName(key: unknown, proc: Self): void {
@@ -190,6 +214,30 @@ class RegistryTable implements ViaTable {
   }
 }
 
+const NO_VIA_NAME: unique symbol = Symbol('no via name');
+
+/** A registered process, as its registry's table keeps it. */
+interface Owned {
+  proc: Self;
+  /** Each key it holds, with how many entries it has under it (more than one only for duplicate keys). */
+  keys: Map<unknown, number>;
+  watch: Ref;
+  /** The key of the via name `{ via: registry, key }` the process holds here. */
+  viaKey: unknown;
+}
+
+/**
+ * Forgets the via name `owned` holds in this table, once its entry is gone (unregistered,
+ * or the registry stopped): otherwise the process would keep a name that resolves to
+ * nobody, and could take no other.
+ */
+function dropViaName(owned: Owned): void {
+  if (owned.viaKey === NO_VIA_NAME) return;
+  const name = owned.proc.name;
+  if (isViaName(name) && name.key === owned.viaKey) owned.proc.name = undefined;
+  owned.viaKey = NO_VIA_NAME;
+}
+
 /** The table of the registry at `registry`; throws a typed error naming it otherwise. */
 function tableOf(
   caller: unknown,
@@ -198,8 +246,7 @@ function tableOf(
 ): { table: RegistryTable; self: Self | undefined } {
   const { runtime, proc } = callerContext(caller, operation);
   const target = runtime.resolveProcess(registry as Dest, operation);
-  if (target === undefined)
-    throw new NoProcError(operation, registry);
+  if (target === undefined) throw new NoProcError(operation, registry);
   const table = target.via;
   if (!(table instanceof RegistryTable)) {
     throw new TypeError(
@@ -275,7 +322,8 @@ export class Registry extends GenServer<RegistrySpec, never, never, never> {
    * Registers the calling process under `key` with `value`.
    * @throws AlreadyRegisteredError (with the holder's `.pid`) when a unique key is
    * taken; TypeError when called from outside a process or `registry` is not a
-   * Registry; NoProcError when no registry runs at `registry`.
+   * Registry; NoProcError when no registry runs at `registry`. From a process that has
+   * already exited (its code still running after a kill), it does nothing, as `self.send`.
    * @example
    * ```ts
    * Registry.register(self, 'Topics', 'news', { since: Date.now() });
@@ -315,7 +363,8 @@ export class Registry extends GenServer<RegistrySpec, never, never, never> {
   }
 
   /**
-   * The keys `pid` holds in the registry, in registration order.
+   * The keys `pid` holds in the registry, in registration order. As in Elixir, a key it
+   * registered more than once (duplicate keys) is listed once per registration.
    * @example
    * ```ts
    * Registry.keys(rt, 'Topics', pid); // ['news', 'sport']
