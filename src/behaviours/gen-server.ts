@@ -188,6 +188,8 @@ export class GenServer<State = unknown, Call = unknown, Cast = unknown, Info = u
    * ```
    */
   static childSpec(arg?: unknown): ChildSpec {
+    // `this` is the subclass the spec is asked of: its name is the default id.
+    // biome-ignore lint/complexity/noThisInStatic: subclasses must get their own class here
     return { id: this.name, start: [this as unknown as StartTuple[0], arg] };
   }
 

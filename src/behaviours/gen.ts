@@ -18,7 +18,13 @@ import type { Dest, ExitReason } from '../types.js';
  * await GenServer.call(this, 'counter', 'get');   // from a GenServer callback
  * ```
  */
-export type Caller = Runtime | Self | { readonly self: Self };
+export type Caller =
+  | Runtime
+  | Self
+  | {
+      /** The process context of a running GenServer. */
+      readonly self: Self;
+    };
 
 /** The runtime and, when there is one, the calling process. @internal */
 export interface CallerContext {

@@ -29,7 +29,12 @@ declare const replyType: unique symbol;
  * ```
  */
 export interface Returns<R> {
-  readonly [replyType]?: R;
+  // Boxed: inferring from a bare optional property would drop `undefined` from `R`.
+  /** Never set: it only carries the reply type `R` for the type checker. */
+  readonly [replyType]?: {
+    /** The reply type. */
+    readonly reply: R;
+  };
 }
 
 /**
@@ -46,7 +51,9 @@ export type ReplyOf<Q> = Q extends Returns<infer R> ? R : unknown;
 export class OkResult<S> {
   readonly #brand = 'ok';
   constructor(
+    /** The state to start with. */
     readonly state: S,
+    /** `continue` and `timeout`, if given. */
     readonly opts: ResultOptions | undefined,
   ) {}
   /** @internal */
@@ -59,8 +66,11 @@ export class OkResult<S> {
 export class ReplyResult<R, S> {
   readonly #brand = 'reply';
   constructor(
+    /** The reply sent to the caller. */
     readonly value: R,
+    /** The new state. */
     readonly state: S,
+    /** `continue` and `timeout`, if given. */
     readonly opts: ResultOptions | undefined,
   ) {}
   /** @internal */
@@ -73,7 +83,9 @@ export class ReplyResult<R, S> {
 export class NoReplyResult<S> {
   readonly #brand = 'noreply';
   constructor(
+    /** The new state. */
     readonly state: S,
+    /** `continue` and `timeout`, if given. */
     readonly opts: ResultOptions | undefined,
   ) {}
   /** @internal */
@@ -86,9 +98,13 @@ export class NoReplyResult<S> {
 export class StopResult<S, R = unknown> {
   readonly #brand = 'stop';
   constructor(
+    /** The exit reason, passed to `terminate`. */
     readonly reason: ExitReason,
+    /** The state passed to `terminate`. */
     readonly state: S | undefined,
+    /** Whether `reply` is sent to the caller before stopping (from `handleCall`). */
     readonly hasReply: boolean,
+    /** The reply, when `hasReply`. */
     readonly reply: R | undefined,
   ) {}
   /** @internal */

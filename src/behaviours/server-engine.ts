@@ -56,13 +56,21 @@ export type SysRequest =
  * ```
  */
 export interface SysStatus {
+  /** The server's pid. */
   pid: Pid;
+  /** Its registered name, or `undefined`. */
   name: unknown;
+  /** `'GenServer'`, `'Supervisor'`, `'DynamicSupervisor'` or `'Registry'`. */
   behaviour: string;
+  /** The name of its class, e.g. `'Counter'`. */
   module: string;
+  /** `'suspended'` between `Sys.suspend` and `Sys.resume`. */
   status: 'running' | 'suspended';
+  /** The process that started it linked; `<0.0.0>` (the runtime) after `rt.start`. */
   parent: Pid | undefined;
+  /** Its state, as `Sys.getState` gives it. */
   state: unknown;
+  /** How many messages wait in its mailbox. */
   messageQueueLen: number;
 }
 
@@ -105,11 +113,16 @@ export class StartRequest implements ExitWatcher, TimerEntry {
     if (!this.#finish()) return;
     // A supervisor's init fails with the error its caller must see: the child's
     // StartError (with childId) or the InvalidChildSpecError naming the field.
-    if (cause instanceof StartError || cause instanceof InvalidChildSpecError) this.reject(cause);
-    else
-      this.reject(
-        new StartError(`${this.what} failed to start: ${message}`, reason, undefined, { cause }),
-      );
+    if (
+      (cause instanceof StartError && cause.childId !== undefined) ||
+      cause instanceof InvalidChildSpecError
+    ) {
+      this.reject(cause);
+      return;
+    }
+    this.reject(
+      new StartError(`${this.what} failed to start: ${message}`, reason, undefined, { cause }),
+    );
   }
 
   /** The start timeout passed: kill the process, as proc_lib does. */
@@ -191,7 +204,14 @@ export class ServerEngine {
 
   /** The process's message handler. */
   readonly handle = (message: unknown): Step => {
-    if (this.#idleTimer !== undefined && message !== this.#idle) this.#cancelIdle();
+    // Any message but a Sys request ends the idle wait, as in gen_server.
+    if (
+      this.#idleTimer !== undefined &&
+      message !== this.#idle &&
+      !(message instanceof From && message.system)
+    ) {
+      this.#cancelIdle();
+    }
     if (message instanceof From) {
       if (message.system) return this.#system(message);
       if (this.suspended) return this.#defer(message);
@@ -199,6 +219,13 @@ export class ServerEngine {
       return this.#invoke('handleCall', message);
     }
     if (message instanceof StartRequest) return this.#init(message);
+    const proc = this.#proc;
+    if (message instanceof Exit && proc.trapping && message.from === proc.parent) {
+      // An exit from the parent ends the server through terminate, as in gen_server,
+      // even while suspended (as sys's suspend loop also takes the parent's EXIT).
+      this.lastMessage = message;
+      return this.#stop(message.reason, false);
+    }
     if (this.suspended) return this.#defer(message);
     if (message instanceof CastMessage) {
       this.lastMessage = message.request;
@@ -210,12 +237,6 @@ export class ServerEngine {
       this.#idleTimer = undefined;
       this.lastMessage = Timeout;
       return this.#invoke('handleInfo', Timeout);
-    }
-    const proc = this.#proc;
-    if (message instanceof Exit && proc.trapping && message.from === proc.parent) {
-      // An exit from the parent ends the server through terminate, as in gen_server.
-      this.lastMessage = message;
-      return this.#stop(message.reason, false);
     }
     this.lastMessage = message;
     return this.#invoke('handleInfo', message);
