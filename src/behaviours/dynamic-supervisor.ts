@@ -73,6 +73,7 @@ export class DynamicSupervisor extends GenServer<DynamicSupervisorSpec, never, n
    * ```
    */
   static override childSpec(arg?: unknown): ChildSpec {
+    // biome-ignore lint/complexity/noThisInStatic: `super` keeps `this`, so a subclass gets its own name as id.
     return { ...super.childSpec(arg), type: 'supervisor', shutdown: 'infinity' };
   }
 

@@ -44,8 +44,11 @@ export interface SupervisorSpec {
  * `'restarting'` while a failed restart waits to be tried again.
  */
 export interface ChildInfo {
+  /** The child's id (`undefined` under a DynamicSupervisor). */
   id: unknown;
+  /** Its pid, `undefined` when not running, or `'restarting'`. */
   pid: Pid | undefined | 'restarting';
+  /** `'worker'` or `'supervisor'`. */
   type: ChildType;
 }
 
@@ -79,9 +82,18 @@ type Request =
 /** The answer of a management request: the client rejects with `error`. @internal */
 export type Answer<T> = { ok: T } | { error: Error };
 
-/** A failed restart waiting to be tried again, as OTP's `{try_again_restart, Id}`. */
+/** Why a child is being restarted: the exit that ended it and its pid then. */
+type RestartCause = { reason: ExitReason; oldPid: Pid | undefined };
+
+/**
+ * A failed restart waiting to be tried again, as OTP's `{try_again_restart, Id}`. It
+ * carries the causes, so the restart that finally succeeds reports the exit behind it.
+ */
 class TryAgain {
-  constructor(readonly record: ChildRecord) {}
+  constructor(
+    readonly record: ChildRecord,
+    readonly causes: ReadonlyMap<ChildRecord, RestartCause>,
+  ) {}
 }
 
 const CALL = Number.POSITIVE_INFINITY;
@@ -141,6 +153,12 @@ export async function manage<T>(
  * classes, or `[Class, arg]`; the last two go through the class's `static
  * childSpec(arg)` (id: the class name).
  *
+ * **Strategies**: `one_for_one` restarts the child that died; `one_for_all` stops
+ * the others in reverse start order, then starts all of them in start order;
+ * `rest_for_one` does the same for the children started after the one that died.
+ * As in OTP, that includes a child of the group that was not running (terminated
+ * by `terminateChild`, or ignored its start); a temporary one is dropped instead.
+ *
  * **Stopping**: a child is stopped with an exit signal `'shutdown'`, then killed
  * after its `shutdown` ms; a supervisor stops its children in reverse start order.
  *
@@ -160,6 +178,7 @@ export class Supervisor extends GenServer<SupervisorSpec, never, never, never> {
    * ```
    */
   static override childSpec(arg?: unknown): ChildSpec {
+    // biome-ignore lint/complexity/noThisInStatic: `super` keeps `this`, so a subclass gets its own name as id.
     return { ...super.childSpec(arg), type: 'supervisor', shutdown: 'infinity' };
   }
 
@@ -288,11 +307,16 @@ class SupervisorCore implements ServerCallbacks {
     if (spec instanceof IgnoreResult || spec instanceof StopResult) return spec;
     this.#configure(spec);
     const started: ChildRecord[] = [];
-    for (const record of this.#children) {
+    for (const record of [...this.#children]) {
       const outcome = await startChildProcess(this.#self, record.spec);
       if (!outcome.ok) {
         for (const done of started.reverse()) await this.#stopChild(done);
         throw childStartError(this.#who, record.spec.id, outcome);
+      }
+      // As OTP, a temporary child that ignores its start is forgotten: it would never run.
+      if (outcome.pid === undefined && record.spec.restart === 'temporary') {
+        this.#remove(record);
+        continue;
       }
       this.#setPid(record, outcome.pid);
       started.push(record);
@@ -404,6 +428,7 @@ class SupervisorCore implements ServerCallbacks {
         }
         const outcome = await startChildProcess(this.#self, req.spec);
         if (!outcome.ok) return { error: childStartError(this.#who, req.spec.id, outcome) };
+        if (outcome.pid === undefined && req.spec.restart === 'temporary') return { ok: undefined };
         const record: ChildRecord = { spec: req.spec, pid: undefined };
         this.#children.push(record);
         this.#setPid(record, outcome.pid);
@@ -486,7 +511,7 @@ class SupervisorCore implements ServerCallbacks {
   }
 
   async handleInfo(message: unknown, state: unknown): Promise<unknown> {
-    if (message instanceof TryAgain) return this.#tryAgain(message.record, state);
+    if (message instanceof TryAgain) return this.#tryAgain(message, state);
     if (!(message instanceof Exit)) {
       this.#self.runtime.logger.warn(
         `${this.#who} received an unexpected message: ${describeValue(message, 200)}`,
@@ -516,25 +541,26 @@ class SupervisorCore implements ServerCallbacks {
     return stop('shutdown', this.#state());
   }
 
-  /** Applies the strategy after `record` died with `reason`. */
+  /**
+   * Applies the strategy after `record` died with `reason`: stops the rest of its
+   * group in reverse start order, then starts the whole group in start order. As
+   * OTP's `restart_multiple_children`, that includes a child of the group that was
+   * not running (terminated, or ignored its start); its event has no old pid.
+   */
   async #restart(record: ChildRecord, reason: ExitReason, oldPid: Pid): Promise<void> {
     const group = this.#group(record);
-    const reasons = new Map<ChildRecord, { reason: ExitReason; oldPid: Pid | undefined }>([
-      [record, { reason, oldPid }],
-    ]);
+    const causes = new Map<ChildRecord, RestartCause>([[record, { reason, oldPid }]]);
     for (const other of [...group].reverse()) {
-      if (other === record || typeof other.pid !== 'object') continue;
-      const pid = other.pid;
-      reasons.set(other, { reason: await this.#stopChild(other), oldPid: pid });
+      if (other === record) continue;
+      const pid = typeof other.pid === 'object' ? other.pid : undefined;
+      causes.set(other, { reason: await this.#stopChild(other), oldPid: pid });
     }
     for (const member of group) {
       if (member.spec.restart === 'temporary' && member !== record) {
         this.#remove(member); // A temporary child stopped with its group is not restarted.
         continue;
       }
-      if (member !== record && !reasons.has(member)) continue; // It was not running before: leave it so.
-      const why = reasons.get(member)!;
-      if (!(await this.#startAgain(member, why.reason, why.oldPid))) return;
+      if (!(await this.#startAgain(member, causes))) return;
     }
   }
 
@@ -550,11 +576,13 @@ class SupervisorCore implements ServerCallbacks {
     }
   }
 
-  /** Starts a child again; on failure marks it restarting and tries again later, as OTP does. */
+  /**
+   * Starts a child again, reporting the cause `causes` holds for it; on failure marks
+   * it restarting and tries again later through the mailbox, as OTP does.
+   */
   async #startAgain(
     record: ChildRecord,
-    reason: ExitReason,
-    oldPid: Pid | undefined,
+    causes: ReadonlyMap<ChildRecord, RestartCause>,
   ): Promise<boolean> {
     const outcome = await startChildProcess(this.#self, record.spec);
     if (!outcome.ok) {
@@ -562,9 +590,11 @@ class SupervisorCore implements ServerCallbacks {
         `${this.#who} could not restart child ${describeValue(record.spec.id, 100)}: ${describeReasonBriefly(outcome.reason)}; trying again`,
       );
       this.#setPid(record, 'restarting');
-      this.#self.deliver(new TryAgain(record));
+      this.#self.deliver(new TryAgain(record, causes));
       return false;
     }
+    // A child of the group that was not running has no cause: it did not exit.
+    const { reason, oldPid } = causes.get(record) ?? { reason: 'noproc', oldPid: undefined };
     this.#setPid(record, outcome.pid);
     const runtime = this.#self.runtime;
     runtime.logger.info(
@@ -574,13 +604,12 @@ class SupervisorCore implements ServerCallbacks {
     return true;
   }
 
-  async #tryAgain(record: ChildRecord, state: unknown): Promise<unknown> {
+  async #tryAgain({ record, causes }: TryAgain, state: unknown): Promise<unknown> {
     if (record.pid !== 'restarting' || !this.#children.includes(record)) return state;
     if (!this.#intensity.add()) return this.#giveUp();
-    const group = this.#strategy === 'one_for_one' ? [record] : this.#group(record);
-    for (const member of group) {
+    for (const member of this.#group(record)) {
       if (member !== record && member.pid !== undefined) continue;
-      if (!(await this.#startAgain(member, 'restart_failed', undefined))) return this.#state();
+      if (!(await this.#startAgain(member, causes))) return this.#state();
     }
     return this.#state();
   }

@@ -1,0 +1,528 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  type ChildSpec,
+  DynamicSupervisor,
+  type DynamicSupervisorSpec,
+  type ExitReason,
+  type From,
+  GenServer,
+  InvalidChildSpecError,
+  ignore,
+  MaxChildrenError,
+  NoProcError,
+  Pid,
+  type Runtime,
+  reply,
+  StartError,
+  Supervisor,
+  SupervisorError,
+} from '../../src/index.js';
+import { deferred, makeRuntime, probe } from '../helpers.js';
+
+interface WorkerArg {
+  id: string;
+  /** Where `{ event: 'stopping', id }` goes when terminate begins. */
+  log?: Pid;
+  trap?: boolean;
+  fail?: unknown;
+  ignore?: boolean;
+  /** terminate waits for this. */
+  gate?: Promise<void>;
+}
+
+interface WorkerState {
+  arg: WorkerArg;
+  count: number;
+}
+
+class Worker extends GenServer<WorkerState, 'count', 'inc'> {
+  override init(arg: WorkerArg | undefined) {
+    const a = arg ?? { id: 'Worker' };
+    if (a.fail !== undefined) throw a.fail;
+    if (a.ignore === true) return ignore();
+    if (a.trap === true) this.self.trapExit(true);
+    return { arg: a, count: 0 };
+  }
+
+  override handleCall(_request: 'count', _from: From, state: WorkerState) {
+    return reply(state.count, state);
+  }
+
+  override handleCast(_request: 'inc', state: WorkerState): WorkerState {
+    return { ...state, count: state.count + 1 };
+  }
+
+  override async terminate(_reason: ExitReason, state: WorkerState): Promise<void> {
+    const { log, id, gate } = state.arg;
+    if (log !== undefined) this.self.send(log, { event: 'stopping', id });
+    if (gate !== undefined) await gate;
+  }
+}
+
+function worker(
+  id: string,
+  arg: Omit<WorkerArg, 'id'> = {},
+  extra: Partial<ChildSpec> & { name?: boolean } = {},
+): ChildSpec {
+  const { name, ...rest } = extra;
+  return { id, start: [Worker, { id, ...arg }, name === true ? { name: id } : undefined], ...rest };
+}
+
+type RestartArgs = [
+  supervisor: Pid,
+  id: unknown,
+  reason: ExitReason,
+  oldPid: Pid | undefined,
+  newPid: Pid | undefined,
+];
+
+function nextRestart(rt: Runtime): Promise<RestartArgs> {
+  return new Promise((resolve) => {
+    rt.once('restart', (...args: RestartArgs) => resolve(args));
+  });
+}
+
+function countRestarts(rt: Runtime): { readonly count: number } {
+  const counter = { count: 0 };
+  rt.on('restart', () => {
+    counter.count++;
+  });
+  return counter;
+}
+
+async function startChild(rt: Runtime, sup: Pid, spec: ChildSpec): Promise<Pid> {
+  const pid = await DynamicSupervisor.startChild(rt, sup, spec);
+  if (pid === undefined) throw new Error('the child did not start');
+  return pid;
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('rt.start(DynamicSupervisor, ...)', () => {
+  it('starts with no children, with defaults for every flag', async () => {
+    const rt = makeRuntime();
+    const sup = await rt.start(DynamicSupervisor, {}, { name: 'dyn' });
+    expect(rt.whereis('dyn')).toBe(sup);
+    expect(rt.info(sup)?.behaviour).toBe('DynamicSupervisor');
+    expect(await DynamicSupervisor.whichChildren(rt, sup)).toEqual([]);
+    expect(await DynamicSupervisor.countChildren(rt, 'dyn')).toEqual({
+      specs: 0,
+      active: 0,
+      supervisors: 0,
+      workers: 0,
+    });
+  });
+
+  it('takes its flags from a subclass init', async () => {
+    class Pool extends DynamicSupervisor {
+      override init(): DynamicSupervisorSpec {
+        return { maxChildren: 1 };
+      }
+    }
+    const rt = makeRuntime();
+    const sup = await rt.start(Pool, undefined as never);
+    await startChild(rt, sup, worker('a'));
+    await expect(DynamicSupervisor.startChild(rt, sup, worker('b'))).rejects.toBeInstanceOf(
+      MaxChildrenError,
+    );
+  });
+
+  it.each([
+    [{ maxChildren: -1 }, 'maxChildren'],
+    [{ maxChildren: 1.5 }, 'maxChildren'],
+    [{ maxChildren: '3' }, 'maxChildren'],
+    [{ maxRestarts: -1 }, 'maxRestarts'],
+    [{ maxRestarts: 0.5 }, 'maxRestarts'],
+    [{ maxSeconds: 0 }, 'maxSeconds'],
+    ['flags', 'spec'],
+  ])('rejects the flags %o with InvalidChildSpecError naming %s', async (flags, field) => {
+    const rt = makeRuntime();
+    const error = await rt
+      .start(DynamicSupervisor, flags as DynamicSupervisorSpec)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidChildSpecError);
+    expect(error).toMatchObject({ field });
+    expect((error as Error).message).toMatch(/^DynamicSupervisor <[\d.]+> init: expected/);
+  });
+
+  it('accepts maxChildren Infinity and 0', async () => {
+    const rt = makeRuntime();
+    await rt.start(DynamicSupervisor, { maxChildren: Number.POSITIVE_INFINITY });
+    const none = await rt.start(DynamicSupervisor, { maxChildren: 0 });
+    await expect(DynamicSupervisor.startChild(rt, none, worker('a'))).rejects.toBeInstanceOf(
+      MaxChildrenError,
+    );
+  });
+});
+
+describe('DynamicSupervisor.childSpec', () => {
+  it("gives type 'supervisor' and shutdown 'infinity'", () => {
+    expect(DynamicSupervisor.childSpec({ maxChildren: 3 })).toEqual({
+      id: 'DynamicSupervisor',
+      start: [DynamicSupervisor, { maxChildren: 3 }],
+      type: 'supervisor',
+      shutdown: 'infinity',
+    });
+  });
+
+  it('lets a Supervisor run a DynamicSupervisor', async () => {
+    const rt = makeRuntime();
+    const root = await rt.start(Supervisor, {
+      children: [
+        { ...DynamicSupervisor.childSpec({}), start: [DynamicSupervisor, {}, { name: 'dyn' }] },
+      ],
+    });
+    expect(await Supervisor.countChildren(rt, root)).toMatchObject({ supervisors: 1, active: 1 });
+    const child = await startChild(rt, rt.whereis('dyn')!, worker('a'));
+    expect(rt.isAlive(child)).toBe(true);
+  });
+});
+
+describe('DynamicSupervisor.startChild', () => {
+  it('starts a child linked to the supervisor and resolves with its pid', async () => {
+    const rt = makeRuntime();
+    const sup = await rt.start(DynamicSupervisor, {});
+    const pid = await startChild(rt, sup, worker('a', {}, { name: true }));
+    expect(pid).toBeInstanceOf(Pid);
+    expect(rt.whereis('a')).toBe(pid);
+    expect(rt.info(pid)?.links).toEqual([sup]);
+  });
+
+  it('accepts a class, [Class, arg] and a start function', async () => {
+    const rt = makeRuntime();
+    const sup = await rt.start(DynamicSupervisor, {});
+    await DynamicSupervisor.startChild(rt, sup, Worker);
+    await DynamicSupervisor.startChild(rt, sup, [Worker, { id: 'x' }]);
+    await DynamicSupervisor.startChild(rt, sup, {
+      id: 'fn',
+      start: (self) => GenServer.startLink(self, Worker, { id: 'fn' }),
+    });
+    expect(await DynamicSupervisor.countChildren(rt, sup)).toMatchObject({ active: 3, workers: 3 });
+  });
+
+  it('resolves with undefined and keeps nothing for a child whose init returns ignore()', async () => {
+    const rt = makeRuntime();
+    const sup = await rt.start(DynamicSupervisor, {});
+    expect(
+      await DynamicSupervisor.startChild(rt, sup, worker('a', { ignore: true })),
+    ).toBeUndefined();
+    expect(await DynamicSupervisor.whichChildren(rt, sup)).toEqual([]);
+  });
+
+  it('rejects with a StartError naming the child when it fails to start', async () => {
+    const rt = makeRuntime();
+    const sup = await rt.start(DynamicSupervisor, {});
+    const boom = new Error('cannot');
+    const error = await DynamicSupervisor.startChild(rt, sup, worker('bad', { fail: boom })).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(StartError);
+    expect(error).toMatchObject({ childId: 'bad', reason: boom });
+    expect((error as Error).message).toMatch(/failed to start child "bad": Error: cannot/);
+    expect(rt.isAlive(sup)).toBe(true);
+  });
+
+  it('rejects with a StartError when a start function resolves with something other than a live pid', async () => {
+    const rt = makeRuntime();
+    const sup = await rt.start(DynamicSupervisor, {});
+    const error = await DynamicSupervisor.startChild(rt, sup, {
+      id: 'fn',
+      start: () => Promise.resolve(undefined as unknown as Pid),
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'StartError', childId: 'fn' });
+    expect((error as Error).message).toMatch(/resolved with undefined, not a live pid/);
+  });
+
+  it('rejects with InvalidChildSpecError for a bad spec', async () => {
+    const rt = makeRuntime();
+    const sup = await rt.start(DynamicSupervisor, {});
+    const error = await DynamicSupervisor.startChild(rt, sup, {
+      id: 'x',
+      start: [Worker, {}],
+      shutdown: 'never',
+    } as unknown as ChildSpec).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidChildSpecError);
+    expect(error).toMatchObject({ field: 'shutdown', childId: 'x' });
+    expect((error as Error).message).toMatch(/^DynamicSupervisor\.startChild: child "x"/);
+  });
+
+  it('rejects with MaxChildrenError once maxChildren children run, and accepts one again after a child ends', async () => {
+    const rt = makeRuntime();
+    const sup = await rt.start(DynamicSupervisor, { maxChildren: 2 }, { name: 'pool' });
+    const first = await startChild(rt, sup, worker('a'));
+    await startChild(rt, sup, worker('b'));
+    const error = await DynamicSupervisor.startChild(rt, sup, worker('c')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MaxChildrenError);
+    expect(error).toMatchObject({ maxChildren: 2 });
+    expect((error as Error).message).toBe(
+      'DynamicSupervisor.startChild on "pool" refused: it already runs maxChildren (2) children',
+    );
+    await DynamicSupervisor.terminateChild(rt, sup, first);
+    await expect(startChild(rt, sup, worker('c'))).resolves.toBeInstanceOf(Pid);
+  });
+
+  it('rejects with NoProcError for a supervisor that is not there', async () => {
+    const rt = makeRuntime();
+    await expect(DynamicSupervisor.startChild(rt, 'nobody', worker('a'))).rejects.toBeInstanceOf(
+      NoProcError,
+    );
+  });
+});
+
+describe('DynamicSupervisor.terminateChild', () => {
+  it("stops the child with 'shutdown' and forgets it; it is not restarted", async () => {
+    const rt = makeRuntime();
+    const restarts = countRestarts(rt);
+    const sup = await rt.start(DynamicSupervisor, {});
+    const a = await startChild(rt, sup, worker('a'));
+    const b = await startChild(rt, sup, worker('b'));
+    const exited = rt.awaitExit(a);
+    await DynamicSupervisor.terminateChild(rt, sup, a);
+    expect(await exited).toBe('shutdown');
+    expect(await DynamicSupervisor.whichChildren(rt, sup)).toEqual([
+      { id: undefined, pid: b, type: 'worker' },
+    ]);
+    expect(restarts.count).toBe(0);
+  });
+
+  it("kills a 'brutal_kill' child at once", async () => {
+    const rt = makeRuntime();
+    const p = probe(rt);
+    const sup = await rt.start(DynamicSupervisor, {});
+    const pid = await startChild(
+      rt,
+      sup,
+      worker('a', { trap: true, log: p.pid }, { shutdown: 'brutal_kill' }),
+    );
+    const exited = rt.awaitExit(pid);
+    await DynamicSupervisor.terminateChild(rt, sup, pid);
+    expect(await exited).toBe('killed');
+    await p.expectNoMessage(20);
+  });
+
+  it("rejects with SupervisorError 'not_found' for a pid that is not its child", async () => {
+    const rt = makeRuntime();
+    const sup = await rt.start(DynamicSupervisor, {}, { name: 'dyn' });
+    const stranger = rt.spawn(() => new Promise(() => {}));
+    const error = await DynamicSupervisor.terminateChild(rt, sup, stranger).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(SupervisorError);
+    expect(error).toMatchObject({ reason: 'not_found' });
+    expect((error as Error).message).toBe(
+      `DynamicSupervisor.terminateChild on DynamicSupervisor "dyn" (${sup}): ${stranger} is not one of its children (not_found)`,
+    );
+    expect(rt.isAlive(stranger)).toBe(true);
+  });
+
+  it("rejects with 'not_found' for a child already terminated", async () => {
+    const rt = makeRuntime();
+    const sup = await rt.start(DynamicSupervisor, {});
+    const pid = await startChild(rt, sup, worker('a'));
+    await DynamicSupervisor.terminateChild(rt, sup, pid);
+    await expect(DynamicSupervisor.terminateChild(rt, sup, pid)).rejects.toMatchObject({
+      name: 'SupervisorError',
+      reason: 'not_found',
+    });
+  });
+});
+
+describe('DynamicSupervisor.whichChildren', () => {
+  it('lists the children in start order', async () => {
+    const rt = makeRuntime();
+    const sup = await rt.start(DynamicSupervisor, {});
+    const pids = [];
+    for (const id of ['a', 'b', 'c', 'd']) pids.push(await startChild(rt, sup, worker(id)));
+    pids.push(await startChild(rt, sup, { ...DynamicSupervisor.childSpec({}), id: 'inner' }));
+    expect(await DynamicSupervisor.whichChildren(rt, sup)).toEqual([
+      { id: undefined, pid: pids[0], type: 'worker' },
+      { id: undefined, pid: pids[1], type: 'worker' },
+      { id: undefined, pid: pids[2], type: 'worker' },
+      { id: undefined, pid: pids[3], type: 'worker' },
+      { id: undefined, pid: pids[4], type: 'supervisor' },
+    ]);
+  });
+});
+
+describe('DynamicSupervisor.countChildren', () => {
+  it('counts running children by type', async () => {
+    const rt = makeRuntime();
+    const sup = await rt.start(DynamicSupervisor, {});
+    await startChild(rt, sup, worker('a'));
+    const b = await startChild(rt, sup, worker('b'));
+    await startChild(rt, sup, { ...DynamicSupervisor.childSpec({}), id: 'inner' });
+    await DynamicSupervisor.terminateChild(rt, sup, b);
+    expect(await DynamicSupervisor.countChildren(rt, sup)).toEqual({
+      specs: 2,
+      active: 2,
+      supervisors: 1,
+      workers: 1,
+    });
+  });
+});
+
+describe('DynamicSupervisor restarts', () => {
+  it("restarts a permanent child from its spec under its name with a new pid, emitting 'restart'", async () => {
+    const rt = makeRuntime();
+    const sup = await rt.start(DynamicSupervisor, {}, { name: 'dyn' });
+    const other = await startChild(rt, sup, worker('other'));
+    const old = await startChild(rt, sup, worker('a', {}, { name: true }));
+    GenServer.cast(rt, 'a', 'inc');
+    expect(await GenServer.call(rt, 'a', 'count')).toBe(1);
+    const restarted = nextRestart(rt);
+    rt.exit(old, 'kill');
+    const [s, id, reason, oldPid, newPid] = await restarted;
+    expect([s, id, reason, oldPid]).toEqual([sup, 'a', 'killed', old]);
+    expect(newPid).toBeInstanceOf(Pid);
+    expect(rt.whereis('a')).toBe(newPid);
+    expect(await GenServer.call(rt, 'a', 'count')).toBe(0);
+    expect(rt.info(newPid!)?.links).toEqual([sup]);
+    expect((await DynamicSupervisor.whichChildren(rt, sup)).map((c) => c.pid)).toEqual([
+      other,
+      newPid,
+    ]);
+    expect(rt.log.text('info')).toMatch(
+      new RegExp(
+        `DynamicSupervisor "dyn" \\(${sup}\\) restarted a child \\(reason: killed\\) ${old} -> ${newPid}`,
+      ),
+    );
+  });
+
+  it.each([
+    ['permanent', 'normal', 1],
+    ['permanent', 'crash', 1],
+    ['transient', 'normal', 0],
+    ['transient', 'shutdown', 0],
+    ['transient', 'crash', 1],
+    ['temporary', 'normal', 0],
+    ['temporary', 'crash', 0],
+  ] as const)('restarts a %s child that exits %s %i time(s)', async (restart, how, expected) => {
+    const rt = makeRuntime();
+    const restarts = countRestarts(rt);
+    const sup = await rt.start(DynamicSupervisor, {});
+    const pid = await startChild(rt, sup, worker('a', {}, { restart }));
+    await GenServer.stop(rt, pid, how === 'crash' ? new Error('crash') : how);
+    // Any restart is done before the supervisor answers this call.
+    const children = await DynamicSupervisor.whichChildren(rt, sup);
+    expect(restarts.count).toBe(expected);
+    expect(children).toHaveLength(expected);
+    if (expected === 1) expect(children[0]?.pid).not.toBe(pid);
+  });
+
+  it("tolerates maxRestarts restarts within maxSeconds; one more stops every child and ends it with 'shutdown'", async () => {
+    vi.useFakeTimers({ toFake: ['performance'] });
+    const rt = makeRuntime();
+    const sup = await rt.start(
+      DynamicSupervisor,
+      { maxRestarts: 2, maxSeconds: 1 },
+      { name: 'dyn' },
+    );
+    const bystander = await startChild(rt, sup, worker('by'));
+    await startChild(rt, sup, worker('a', {}, { name: true }));
+    for (let i = 0; i < 2; i++) {
+      const restarted = nextRestart(rt);
+      rt.exit(rt.whereis('a')!, 'kill');
+      await restarted;
+    }
+    const exited = rt.awaitExit(sup);
+    const bystanderExited = rt.awaitExit(bystander);
+    rt.exit(rt.whereis('a')!, 'kill');
+    expect(await exited).toBe('shutdown');
+    expect(await bystanderExited).toBe('shutdown');
+    expect(rt.log.text('error')).toMatch(
+      /DynamicSupervisor "dyn" \(<[\d.]+>\) reached its maximum restart intensity \(more than 2 restarts in 1 s\)/,
+    );
+  });
+
+  it('tolerates restarts spread beyond the window', async () => {
+    vi.useFakeTimers({ toFake: ['performance'] });
+    const rt = makeRuntime();
+    const sup = await rt.start(DynamicSupervisor, { maxRestarts: 1, maxSeconds: 0.2 });
+    await startChild(rt, sup, worker('a', {}, { name: true }));
+    for (let i = 0; i < 5; i++) {
+      const restarted = nextRestart(rt);
+      rt.exit(rt.whereis('a')!, 'kill');
+      await restarted;
+      vi.advanceTimersByTime(201);
+    }
+    expect(rt.isAlive(sup)).toBe(true);
+  });
+
+  it('ends with shutdown when a restart keeps failing', async () => {
+    const rt = makeRuntime();
+    let broken = false;
+    class Fragile extends Worker {
+      override init(arg: WorkerArg | undefined) {
+        if (broken) throw new Error('still broken');
+        return super.init(arg);
+      }
+    }
+    const sup = await rt.start(DynamicSupervisor, { maxRestarts: 3 });
+    const pid = await startChild(rt, sup, { id: 'f', start: [Fragile, { id: 'f' }] });
+    broken = true;
+    const exited = rt.awaitExit(sup);
+    rt.exit(pid, 'kill');
+    expect(await exited).toBe('shutdown');
+    expect(
+      rt.log.text('error').match(/could not restart a child: Error: still broken/g),
+    ).toHaveLength(3);
+  });
+});
+
+describe('stopping a DynamicSupervisor', () => {
+  it('stops its children concurrently', async () => {
+    const rt = makeRuntime();
+    const p = probe(rt);
+    const release = deferred();
+    const sup = await rt.start(DynamicSupervisor, {});
+    const pids: Pid[] = [];
+    for (const id of ['a', 'b', 'c'])
+      pids.push(
+        await startChild(rt, sup, worker(id, { trap: true, log: p.pid, gate: release.promise })),
+      );
+    const stopped = GenServer.stop(rt, sup);
+    // All three terminates must begin while none has finished: each waits on the same gate.
+    const began = new Set<unknown>();
+    for (let i = 0; i < 3; i++) began.add(((await p.expectMessage()) as { id: string }).id);
+    expect(began).toEqual(new Set(['a', 'b', 'c']));
+    expect(pids.every((pid) => rt.isAlive(pid))).toBe(true);
+    release.resolve();
+    await stopped;
+    expect(pids.some((pid) => rt.isAlive(pid))).toBe(false);
+    expect(rt.isAlive(sup)).toBe(false);
+  });
+
+  it('kills each child whose terminate outlasts its shutdown time', async () => {
+    const rt = makeRuntime();
+    const p = probe(rt);
+    const never = new Promise<void>(() => {});
+    const sup = await rt.start(DynamicSupervisor, {});
+    const pids: Pid[] = [];
+    for (const id of ['a', 'b', 'c'])
+      pids.push(
+        await startChild(
+          rt,
+          sup,
+          worker(id, { trap: true, log: p.pid, gate: never }, { shutdown: 50 }),
+        ),
+      );
+    const exits = pids.map((pid) => rt.awaitExit(pid));
+    const t0 = performance.now();
+    await GenServer.stop(rt, sup);
+    expect(await Promise.all(exits)).toEqual(['killed', 'killed', 'killed']);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(45);
+    for (let i = 0; i < 3; i++)
+      expect(await p.expectMessage()).toMatchObject({ event: 'stopping' });
+  });
+
+  it('stops its children on rt.shutdown', async () => {
+    const rt = makeRuntime();
+    const sup = await rt.start(DynamicSupervisor, {});
+    const pids = [await startChild(rt, sup, worker('a')), await startChild(rt, sup, worker('b'))];
+    const exits = pids.map((pid) => rt.awaitExit(pid));
+    await rt.shutdown();
+    expect(await Promise.all(exits)).toEqual(['shutdown', 'shutdown']);
+  });
+});
