@@ -91,7 +91,9 @@ export class CallTimeoutError extends CallError {
  * ```
  */
 export class AlreadyStartedError extends OtpError {
+  /** The process that holds the name. */
   readonly pid: Pid;
+  /** The name the start asked for. */
   readonly processName: unknown;
   constructor(name: unknown, pid: Pid) {
     super(`cannot start a process as ${describeDest(name)}: already started as ${pid}`);
@@ -109,7 +111,9 @@ export class AlreadyStartedError extends OtpError {
  * ```
  */
 export class AlreadyRegisteredError extends OtpError {
+  /** The process that holds the name or key. */
   readonly pid: Pid;
+  /** The name or Registry key that is taken. */
   readonly key: unknown;
   constructor(what: string, key: unknown, pid: Pid) {
     super(`${what}: ${describeValue(key)} is already registered to ${pid}`);
@@ -130,7 +134,12 @@ export class AlreadyRegisteredError extends OtpError {
  * ```
  */
 export class StartError extends OtpError {
+  /**
+   * Why the start failed: what `init` threw, the reason it gave `stop`, `'ignore'`,
+   * `'timeout'`, or the exit reason of a process that died during `init`.
+   */
   readonly reason: unknown;
+  /** The id of the child that failed, when a supervisor started it; otherwise `undefined`. */
   readonly childId: unknown;
   constructor(message: string, reason: unknown, childId?: unknown, options?: { cause?: unknown }) {
     super(message, options);
@@ -150,7 +159,9 @@ export class StartError extends OtpError {
  * ```
  */
 export class InvalidChildSpecError extends OtpError {
+  /** The field at fault, e.g. `'id'`, `'start'`, `'restart'` or `'strategy'`. */
   readonly field: string;
+  /** The id of the child whose spec is at fault, when it has one. */
   readonly childId: unknown;
   constructor(message: string, field: string, childId?: unknown) {
     super(message);
@@ -171,7 +182,9 @@ export class InvalidChildSpecError extends OtpError {
  * ```
  */
 export class SupervisorError extends OtpError {
+  /** OTP's word for what went wrong. */
   readonly reason: 'already_present' | 'already_started' | 'running' | 'restarting' | 'not_found';
+  /** The running child, with `'already_started'`; otherwise `undefined`. */
   readonly pid: Pid | undefined;
   constructor(message: string, reason: SupervisorError['reason'], pid?: Pid) {
     super(message);
@@ -190,6 +203,7 @@ export class SupervisorError extends OtpError {
  * ```
  */
 export class MaxChildrenError extends OtpError {
+  /** The supervisor's `maxChildren` limit. */
   readonly maxChildren: number;
   constructor(supervisor: unknown, maxChildren: number) {
     super(

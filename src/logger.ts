@@ -14,9 +14,13 @@ import type { ExitReason, Name } from './types.js';
  * ```
  */
 export interface Logger {
+  /** Crash reports, supervisors giving up, failed restarts. */
   error(...args: unknown[]): void;
+  /** Unexpected messages, mailboxes past `mailboxWarning`. */
   warn(...args: unknown[]): void;
+  /** Supervisor restarts. */
   info(...args: unknown[]): void;
+  /** Detail for debugging; the default logger drops it. */
   debug(...args: unknown[]): void;
 }
 

@@ -23,7 +23,9 @@ export type ExitReason = unknown;
  * ```
  */
 export interface ViaName {
+  /** The Registry: its registered name or its pid. */
   readonly via: string | Pid;
+  /** The key in that Registry. */
   readonly key: unknown;
 }
 

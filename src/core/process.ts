@@ -154,7 +154,14 @@ export class Self implements Runnable {
       }
       if (opts.timeout !== undefined) {
         timeout = opts.timeout;
-        if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) {
+        if (typeof timeout !== 'number') {
+          return Promise.reject(
+            new TypeError(
+              `receive: expected option \`timeout\` to be a number >= 0 or Infinity, got ${typeof timeout}`,
+            ),
+          );
+        }
+        if (Number.isNaN(timeout) || timeout < 0) {
           return Promise.reject(
             new RangeError(
               `receive: expected option \`timeout\` to be a number >= 0 or Infinity, got ${String(timeout)}`,
@@ -330,7 +337,13 @@ export class Self implements Runnable {
       target.monitoredBy?.delete(ref);
       active = true;
     }
-    if (opts?.flush === true) this.mailbox.removeAll((m) => m instanceof Down && m.ref === ref);
+    if (
+      opts?.flush === true &&
+      this.mailbox.removeAll((m) => m instanceof Down && m.ref === ref) > 0
+    ) {
+      // Removing messages renumbers the slots: a pending receive must look again from the start.
+      this.#scanned = 0;
+    }
     return active;
   }
 

@@ -80,16 +80,23 @@ export interface StartOptions {
  * ```
  */
 export interface ProcessInfo {
+  /** The process. */
   pid: Pid;
+  /** Its registered name, or `undefined`. */
   name: Name | undefined;
+  /** `'runnable'` in the run queue, `'waiting'` for a message, `'running'` otherwise. */
   status: 'running' | 'runnable' | 'waiting';
+  /** How many messages wait in its mailbox. */
   messageQueueLen: number;
+  /** The processes linked to it. */
   links: Pid[];
   /** The processes this one monitors, one entry per monitor set. */
   monitors: Pid[];
   /** The processes that monitor this one, one entry per monitor. */
   monitoredBy: Pid[];
+  /** Whether it traps exits. */
   trapExit: boolean;
+  /** How many messages it has taken from its mailbox so far. */
   messagesHandled: number;
   /** `'GenServer'`, `'Supervisor'`... or `undefined` for a raw process. */
   behaviour: string | undefined;
@@ -104,9 +111,13 @@ export interface ProcessInfo {
  * ```
  */
 export interface RuntimeEvents {
+  /** A process was created. */
   spawn: [pid: Pid];
+  /** A process ended, with its exit reason. */
   exit: [pid: Pid, reason: ExitReason];
+  /** A process ended abnormally by itself; the report also goes to the logger. */
   crash: [report: CrashReport];
+  /** A supervisor restarted a child. */
   restart: [
     supervisor: Pid,
     id: unknown,
@@ -114,6 +125,7 @@ export interface RuntimeEvents {
     oldPid: Pid | undefined,
     newPid: Pid | undefined,
   ];
+  /** A mailbox reached `mailboxWarning` messages. */
   mailbox_overflow: [pid: Pid, messageQueueLen: number];
 }
 
@@ -206,12 +218,12 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       );
     }
     if (!Number.isInteger(budget) || budget < 1) {
-      throw new RangeError(
+      throw new (typeof budget === 'number' ? RangeError : TypeError)(
         `new Runtime: expected \`budget\` to be an integer >= 1, got ${describeValue(budget, 100)}`,
       );
     }
     if (typeof mailboxWarning !== 'number' || !(mailboxWarning >= 1)) {
-      throw new RangeError(
+      throw new (typeof mailboxWarning === 'number' ? RangeError : TypeError)(
         `new Runtime: expected \`mailboxWarning\` to be a number >= 1, got ${describeValue(mailboxWarning, 100)}`,
       );
     }
@@ -563,7 +575,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   sendAfter(dest: Dest, message: unknown, ms: number): Ref {
     assertDest(dest, 'sendAfter');
     if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
-      throw new RangeError(
+      throw new (typeof ms === 'number' ? RangeError : TypeError)(
         `sendAfter: expected \`ms\` to be a finite number >= 0, got ${describeValue(ms, 100)}`,
       );
     }
@@ -597,7 +609,9 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    */
   cancelTimer(ref: Ref): number | false {
     if (!(ref instanceof Ref))
-      throw new TypeError(`cancelTimer: expected a ref, got ${describeValue(ref, 100)}`);
+      throw new TypeError(
+        `cancelTimer: expected \`ref\` to be a ref from sendAfter, got ${describeValue(ref, 100)}`,
+      );
     const entry = ref.timer;
     if (entry === undefined || entry.cancelled) return false;
     ref.timer = undefined;
@@ -622,7 +636,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       const timeout = opts?.timeout ?? DEFAULT_SHUTDOWN_TIMEOUT;
       if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) {
         return Promise.reject(
-          new RangeError(
+          new (typeof timeout === 'number' ? RangeError : TypeError)(
             `shutdown: expected \`timeout\` to be a number >= 0, got ${describeValue(timeout, 100)}`,
           ),
         );
@@ -642,7 +656,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     await Promise.race([
       Promise.all(exits),
       new Promise((resolve) => {
-        timer = setTimeout(resolve, timeout);
+        // No timer for Infinity: Node.js fires a timer past its limit after 1 ms.
+        if (Number.isFinite(timeout)) timer = setTimeout(resolve, Math.min(timeout, 2_147_483_647));
       }),
     ]);
     clearTimeout(timer);

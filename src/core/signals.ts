@@ -13,6 +13,7 @@ import type { Pid, Ref } from './pid.js';
  * ```
  */
 export class Exit {
+  /** Always `'EXIT'`, as the tag of Erlang's `{'EXIT', From, Reason}`. */
   readonly type = 'EXIT' as const;
   /** The process the signal came from (`<0.0.0>` when it came from `rt.exit`). */
   readonly from: Pid;
@@ -37,6 +38,7 @@ export class Exit {
  * ```
  */
 export class Down {
+  /** Always `'DOWN'`, as the tag of Erlang's `{'DOWN', Ref, process, Pid, Reason}`. */
   readonly type = 'DOWN' as const;
   /** The ref `monitor` returned. */
   readonly ref: Ref;

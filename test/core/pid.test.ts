@@ -1,0 +1,93 @@
+import { inspect } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { Pid, Ref } from '../../src/index.js';
+import { deferred, makeRuntime, probe } from '../helpers.js';
+
+describe('Pid', () => {
+  it('prints like an Erlang pid, in String, templates, JSON and inspect', () => {
+    const rt = makeRuntime();
+    const pid = rt.spawn(async (self) => void (await self.receive()));
+    expect(pid).toBeInstanceOf(Pid);
+    expect(String(pid)).toMatch(/^<0\.\d+\.0>$/);
+    expect(`${pid}`).toBe(`<0.${pid.id}.0>`);
+    expect(JSON.stringify({ pid })).toBe(`{"pid":"<0.${pid.id}.0>"}`);
+    expect(inspect(pid)).toBe(`<0.${pid.id}.0>`);
+  });
+
+  it('numbers the processes of a runtime in spawn order, never reusing a number', async () => {
+    const rt = makeRuntime();
+    const a = rt.spawn(() => {});
+    await rt.awaitExit(a);
+    const b = rt.spawn(() => {});
+    const c = rt.spawn(() => {});
+    expect(b.id).toBe(a.id + 1);
+    expect(c.id).toBe(b.id + 1);
+  });
+
+  it('is one object per process, so === compares pids', async () => {
+    const rt = makeRuntime();
+    const got = deferred<Pid>();
+    const pid = rt.spawn(
+      async (self) => {
+        got.resolve(self.pid);
+        await self.receive();
+      },
+      { name: 'one' },
+    );
+    expect(await got.promise).toBe(pid);
+    expect(rt.whereis('one')).toBe(pid);
+    expect(rt.info(pid)?.pid).toBe(pid);
+    expect(rt.processes()).toContain(pid);
+    const seen = new Map([[pid, 'value']]);
+    expect(seen.get(rt.whereis('one')!)).toBe('value');
+  });
+
+  it('stays the same object after the process has exited', async () => {
+    const rt = makeRuntime();
+    const got = deferred<unknown>();
+    let pid: Pid | undefined;
+    rt.spawn(async (self) => {
+      const [child] = self.spawnMonitor(() => {});
+      pid = child;
+      got.resolve(await self.receive());
+    });
+    const down = await got.promise;
+    expect((down as { pid: Pid }).pid).toBe(pid);
+  });
+
+  it('belongs to its runtime: another runtime neither sees nor reaches it', async () => {
+    const rt = makeRuntime();
+    const other = makeRuntime();
+    const p = probe(rt, 'shared-name');
+    const q = probe(other);
+    expect(other.isAlive(p.pid)).toBe(false);
+    expect(other.info(p.pid)).toBeUndefined();
+    expect(other.processes()).toEqual([q.pid]);
+    expect(other.whereis('shared-name')).toBeUndefined();
+    expect(await other.awaitExit(p.pid)).toBe('noproc');
+    other.send(p.pid, 'cross-runtime');
+    await p.expectNoMessage(30);
+    rt.send(p.pid, 'same runtime');
+    await expect(p.expectMessage()).resolves.toBe('same runtime');
+  });
+});
+
+describe('Ref', () => {
+  it('is unique within a runtime and prints like an Erlang ref', async () => {
+    const rt = makeRuntime();
+    const target = rt.spawn(async (self) => void (await self.receive()));
+    const got = deferred<Ref[]>();
+    rt.spawn(async (self) => {
+      got.resolve([self.monitor(target), self.monitor(target), rt.sendAfter(target, 'x', 10_000)]);
+      await self.receive();
+    });
+    const refs = await got.promise;
+    for (const ref of refs) {
+      expect(ref).toBeInstanceOf(Ref);
+      expect(String(ref)).toBe(`#Ref<0.0.0.${ref.id}>`);
+      expect(inspect(ref)).toBe(String(ref));
+      expect(JSON.stringify(ref)).toBe(JSON.stringify(String(ref)));
+    }
+    expect(new Set(refs.map((r) => r.id)).size).toBe(3);
+  });
+});
