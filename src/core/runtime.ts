@@ -186,7 +186,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   readonly name: string;
   /** @internal */ readonly logger: Logger;
   /** @internal */ readonly scheduler: Scheduler;
-  /** @internal */ readonly timers = new Timers();
+  /** @internal */ readonly timers = new Timers((error) => this.#internalError(error));
   /** @internal */ readonly names = new NameTable();
   /** @internal */ readonly mailboxWarning: number;
   /** The pid exit signals from outside any process come from (`<0.0.0>`, never alive). @internal */
@@ -236,9 +236,16 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     this.logger = logger === false ? silentLogger : (logger ?? stderrLogger);
     this.mailboxWarning = mailboxWarning;
     this.rootPid = new Pid(0, this, undefined);
-    this.scheduler = new Scheduler(budget, (error) =>
-      this.logger.error(`otp-ts internal error in runtime ${this.name}:`, error),
-    );
+    this.scheduler = new Scheduler(budget, (error) => this.#internalError(error));
+  }
+
+  /** Reports an error that escaped a delivery or a run; never throws. */
+  #internalError(error: unknown): void {
+    try {
+      this.logger.error(`otp-ts: internal error in runtime ${this.name}:`, error);
+    } catch {
+      // Nothing more can be done for a logger that throws.
+    }
   }
 
   /**
@@ -303,8 +310,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     pid.proc = proc;
     if (opts?.trapExit === true) proc.trapping = true;
     this.#procs.add(proc);
-    if (parent !== undefined) this.link(proc, parent);
     this.emitSafely('spawn', pid);
+    if (parent !== undefined) this.link(proc, parent);
     if (body !== undefined && proc.alive) this.scheduler.enqueue(proc);
     return proc;
   }
@@ -783,7 +790,11 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   /** @internal */
   mailboxOverflow(proc: Self): void {
     const length = proc.mailbox.size;
-    this.logger.warn(`process ${proc.pid} has ${length} messages in its mailbox`);
+    try {
+      this.logger.warn(`process ${proc.pid} has ${length} messages in its mailbox`);
+    } catch {
+      // A throwing logger must not make the sender fail.
+    }
     this.emitSafely('mailbox_overflow', proc.pid, length);
   }
 

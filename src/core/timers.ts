@@ -22,6 +22,11 @@ export class Timers {
   #handle: NodeJS.Timeout | undefined = undefined;
   #armedFor = Number.POSITIVE_INFINITY;
   #stopped = false;
+  readonly #onError: (error: unknown) => void;
+
+  constructor(onError: (error: unknown) => void = () => {}) {
+    this.#onError = onError;
+  }
 
   /** Live timers. */
   get size(): number {
@@ -86,7 +91,12 @@ export class Timers {
       if (top.deadline > now + 1) break;
       this.#pop();
       top.cancelled = true;
-      top.fire(top);
+      try {
+        top.fire(top);
+      } catch (error) {
+        // A failing delivery must not keep the other due timers from firing.
+        this.#onError(error);
+      }
       if (this.#stopped) return;
     }
     while (heap.length > 0 && heap[0]!.cancelled) {
