@@ -1,18 +1,13 @@
 import { assertDest, assertName } from '../core/names.js';
-import type { Pid } from '../core/pid.js';
+import { Pid } from '../core/pid.js';
 import type { Self, Timeout } from '../core/process.js';
-import {
-  type InitArg,
-  type Runtime,
-  type StartOptions,
-  setBehaviourStarter,
-} from '../core/runtime.js';
+import { type InitArg, Runtime, type StartOptions, setBehaviourStarter } from '../core/runtime.js';
 import type { Down, Exit } from '../core/signals.js';
 import { describeValue } from '../describe.js';
 import { AlreadyRegisteredError, AlreadyStartedError, OtpError, StartError } from '../errors.js';
 import type { Dest, ExitReason } from '../types.js';
 import type { ChildSpec, StartTuple } from './child-spec.js';
-import { assertTimeout, type Caller, callerContext, From, request } from './gen.js';
+import { assertTimeout, type Caller, callerContext, From, request, resolveCaller } from './gen.js';
 import {
   type IgnoreResult,
   type NoReplyResult,
@@ -359,13 +354,18 @@ export class GenServer<State = unknown, Call = unknown, Cast = unknown, Info = u
    * ```
    */
   static cast(caller: Caller, dest: Dest, request: unknown): void {
-    const { runtime } = callerContext(caller, 'GenServer.cast');
-    assertDest(dest, 'GenServer.cast');
+    const context = resolveCaller(caller, 'GenServer.cast');
+    const runtime = context instanceof Runtime ? context : context.runtime;
     let target: Self | undefined;
-    try {
-      target = runtime.resolveProcess(dest, 'GenServer.cast');
-    } catch {
-      return; // A via name whose registry is gone is just a missing destination.
+    if (dest instanceof Pid) {
+      target = dest.node === runtime ? dest.proc : undefined;
+    } else {
+      assertDest(dest, 'GenServer.cast');
+      try {
+        target = runtime.resolveProcess(dest, 'GenServer.cast');
+      } catch {
+        return; // A via name whose registry is gone is just a missing destination.
+      }
     }
     target?.deliver(new CastMessage(request));
   }

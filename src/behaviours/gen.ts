@@ -1,7 +1,7 @@
-import type { Pid, Ref } from '../core/pid.js';
+import { Pid, type Ref } from '../core/pid.js';
 import { type Self, Self as SelfClass } from '../core/process.js';
 import { Runtime } from '../core/runtime.js';
-import type { ExitWatcher } from '../core/signals.js';
+import { attachWatcher, detachWatcher, type ListedWatcher } from '../core/signals.js';
 import type { TimerEntry } from '../core/timers.js';
 import { describeDest, describeReasonBriefly, describeValue } from '../describe.js';
 import { CallError, CallTimeoutError, NoProcError } from '../errors.js';
@@ -34,8 +34,19 @@ export interface CallerContext {
 
 /** Resolves a {@link Caller}; throws TypeError naming the operation for anything else. @internal */
 export function callerContext(caller: unknown, operation: string): CallerContext {
-  if (caller instanceof Runtime) return { runtime: caller, proc: undefined };
-  if (caller instanceof SelfClass) return { runtime: caller.runtime, proc: caller };
+  const resolved = resolveCaller(caller, operation);
+  return resolved instanceof Runtime
+    ? { runtime: resolved, proc: undefined }
+    : { runtime: resolved.runtime, proc: resolved };
+}
+
+/**
+ * The calling process, or the runtime for a caller outside any process: what
+ * `callerContext` gives, without allocating on the hot paths of call and cast.
+ * @internal
+ */
+export function resolveCaller(caller: unknown, operation: string): Runtime | Self {
+  if (caller instanceof Runtime || caller instanceof SelfClass) return caller;
   if (typeof caller === 'object' && caller !== null && 'self' in caller) {
     let self: unknown;
     try {
@@ -45,7 +56,7 @@ export function callerContext(caller: unknown, operation: string): CallerContext
         `${operation}: the caller is a GenServer that is not running (${describeValue(error, 200)})`,
       );
     }
-    if (self instanceof SelfClass) return { runtime: self.runtime, proc: self };
+    if (self instanceof SelfClass) return self;
   }
   throw new TypeError(
     `${operation}: expected \`caller\` to be a Runtime, a process's self, or a running GenServer, got ${describeValue(caller, 100)}`,
@@ -78,11 +89,9 @@ export function assertTimeout(
  * handleCall(req, from, state) { setTimeout(() => GenServer.reply(from, 'later'), 10); return noreply(state); }
  * ```
  */
-export class From<R = unknown> implements ExitWatcher, TimerEntry {
+export class From<R = unknown> implements ListedWatcher, TimerEntry {
   /** The calling process, or `undefined` for a call from outside any process. */
   readonly pid: Pid | undefined;
-  /** The call's reference. */
-  readonly ref: Ref;
   /** @internal */ readonly request: unknown;
   /** A `Sys` request rather than a call. @internal */ readonly system: boolean;
   /** @internal */ deadline = 0;
@@ -90,8 +99,10 @@ export class From<R = unknown> implements ExitWatcher, TimerEntry {
   #resolve: ((value: R) => void) | undefined;
   #reject: ((error: unknown) => void) | undefined;
   #runtime: Runtime;
-  #target: Self | undefined = undefined;
-  #watch: Ref | undefined = undefined;
+  #ref: Ref | undefined = undefined;
+  /** @internal */ prevWatcher: ListedWatcher | undefined = undefined;
+  /** @internal */ nextWatcher: ListedWatcher | undefined = undefined;
+  /** @internal */ watched: { listed: ListedWatcher | undefined } | undefined = undefined;
   #dest: Dest;
   #timeout: number;
   #operation: string;
@@ -110,7 +121,6 @@ export class From<R = unknown> implements ExitWatcher, TimerEntry {
   ) {
     this.#runtime = runtime;
     this.pid = pid;
-    this.ref = runtime.makeRef();
     this.request = request;
     this.system = system;
     this.#dest = dest;
@@ -120,6 +130,12 @@ export class From<R = unknown> implements ExitWatcher, TimerEntry {
     this.#reject = reject;
   }
 
+  /** The call's reference, made on first use: most calls never need one. */
+  get ref(): Ref {
+    this.#ref ??= this.#runtime.makeRef();
+    return this.#ref;
+  }
+
   /** Whether the caller still waits for a reply. */
   get pending(): boolean {
     return this.#resolve !== undefined;
@@ -127,8 +143,7 @@ export class From<R = unknown> implements ExitWatcher, TimerEntry {
 
   /** Sends the call to `target`, watching it and arming the timeout. @internal */
   send(target: Self): void {
-    this.#target = target;
-    this.#watch = this.#runtime.watch(target, this);
+    attachWatcher(target, this);
     if (this.#timeout === Number.POSITIVE_INFINITY) {
       this.cancelled = true; // No timer is armed, so none must be cancelled.
     } else {
@@ -160,8 +175,7 @@ export class From<R = unknown> implements ExitWatcher, TimerEntry {
   }
 
   /** The server exited before answering. @internal */
-  down(_ref: Ref, _pid: Pid, reason: ExitReason): void {
-    this.#watch = undefined;
+  down(_ref: Ref | undefined, _pid: Pid, reason: ExitReason): void {
     if (reason === 'noproc') {
       this.fail(new NoProcError(this.#operation, this.#dest));
     } else {
@@ -180,10 +194,7 @@ export class From<R = unknown> implements ExitWatcher, TimerEntry {
     this.#resolve = undefined;
     this.#reject = undefined;
     if (!this.cancelled) this.#runtime.timers.cancel(this);
-    if (this.#watch !== undefined && this.#target !== undefined)
-      this.#runtime.unwatch(this.#target, this.#watch);
-    this.#watch = undefined;
-    this.#target = undefined;
+    detachWatcher(this);
   }
 }
 
@@ -199,17 +210,24 @@ export function request<R>(
   operation: string,
   system: boolean,
 ): Promise<R> {
-  let context: CallerContext;
+  let context: Runtime | Self;
+  let runtime: Runtime;
   let target: Self | undefined;
   try {
-    context = callerContext(caller, operation);
-    assertTimeout(timeout, operation);
-    target = context.runtime.resolveProcess(dest as Dest, operation);
+    context = resolveCaller(caller, operation);
+    runtime = context instanceof Runtime ? context : context.runtime;
+    if (typeof timeout !== 'number' || !(timeout >= 0)) assertTimeout(timeout, operation);
+    target =
+      dest instanceof Pid
+        ? dest.node === runtime
+          ? dest.proc
+          : undefined
+        : runtime.resolveProcess(dest as Dest, operation);
   } catch (error) {
     return Promise.reject(error);
   }
   if (target === undefined) return Promise.reject(new NoProcError(operation, dest));
-  if (target === context.proc) {
+  if (target === context) {
     return Promise.reject(
       new CallError(
         `${operation} to ${describeDest(dest)} failed: a process cannot call itself`,
@@ -218,8 +236,7 @@ export function request<R>(
       ),
     );
   }
-  const runtime = context.runtime;
-  const callerPid = context.proc?.pid;
+  const callerPid = context instanceof Runtime ? undefined : context.pid;
   return new Promise<R>((resolve, reject) => {
     new From<R>(
       runtime,

@@ -3,7 +3,7 @@ import { Mailbox } from './mailbox.js';
 import { type Pid, Ref } from './pid.js';
 import type { Runtime, SpawnOptions } from './runtime.js';
 import type { Runnable } from './scheduler.js';
-import { Down, type ExitWatcher } from './signals.js';
+import { Down, type ExitWatcher, type ListedWatcher } from './signals.js';
 import type { TimerEntry } from './timers.js';
 
 /**
@@ -82,6 +82,9 @@ export class Self implements Runnable {
     undefined;
   /** Monitors on this process: ref → watcher. @internal */
   monitoredBy: Map<Ref, Self | ExitWatcher> | undefined = undefined;
+  /** Internal watchers in an O(1) list (pending calls). @internal */ listed:
+    | ListedWatcher
+    | undefined = undefined;
   /** @internal */ trapping = false;
   /** The name this process holds, if any. @internal */ name: Name | undefined = undefined;
   /** The process that started it linked (its parent, as in proc_lib). @internal */ parent:

@@ -765,6 +765,20 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
         }
       }
     }
+    let listed = proc.listed;
+    proc.listed = undefined;
+    while (listed !== undefined) {
+      const watcher = listed;
+      listed = watcher.nextWatcher;
+      watcher.prevWatcher = undefined;
+      watcher.nextWatcher = undefined;
+      watcher.watched = undefined;
+      try {
+        watcher.down(undefined, pid, reason);
+      } catch (error) {
+        this.logger.error(`otp-ts: an exit watcher of ${pid} failed:`, error);
+      }
+    }
     if (proc.selfInflicted && !isNormalExit(reason)) {
       const report: CrashReport = { pid, name, reason, behaviour: proc.behaviour, ...context };
       try {

@@ -61,7 +61,45 @@ export class Down {
  * @internal
  */
 export interface ExitWatcher {
-  down(ref: Ref, pid: Pid, reason: ExitReason): void;
+  down(ref: Ref | undefined, pid: Pid, reason: ExitReason): void;
+}
+
+/**
+ * An exit watcher kept in an intrusive list on the process it watches: adding and
+ * removing one is O(1) with no hashing and no allocation, which matters for the
+ * one-per-call monitor of `GenServer.call`.
+ * @internal
+ */
+export interface ListedWatcher extends ExitWatcher {
+  prevWatcher: ListedWatcher | undefined;
+  nextWatcher: ListedWatcher | undefined;
+  watched: { listed: ListedWatcher | undefined } | undefined;
+}
+
+/** Adds `watcher` to the list of `proc`. @internal */
+export function attachWatcher(
+  proc: { listed: ListedWatcher | undefined },
+  watcher: ListedWatcher,
+): void {
+  const head = proc.listed;
+  watcher.watched = proc;
+  watcher.prevWatcher = undefined;
+  watcher.nextWatcher = head;
+  if (head !== undefined) head.prevWatcher = watcher;
+  proc.listed = watcher;
+}
+
+/** Removes `watcher` from the list it is on, if any. @internal */
+export function detachWatcher(watcher: ListedWatcher): void {
+  const proc = watcher.watched;
+  if (proc === undefined) return;
+  const { prevWatcher: prev, nextWatcher: next } = watcher;
+  if (prev === undefined) proc.listed = next;
+  else prev.nextWatcher = next;
+  if (next !== undefined) next.prevWatcher = prev;
+  watcher.prevWatcher = undefined;
+  watcher.nextWatcher = undefined;
+  watcher.watched = undefined;
 }
 
 /**

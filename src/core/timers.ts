@@ -21,6 +21,7 @@ export class Timers {
   #cancelled = 0;
   #handle: NodeJS.Timeout | undefined = undefined;
   #armedFor = Number.POSITIVE_INFINITY;
+  #refed = false;
   #stopped = false;
   readonly #onError: (error: unknown) => void;
 
@@ -43,6 +44,7 @@ export class Timers {
     heap.push(entry);
     siftUp(heap, heap.length - 1);
     if (entry.deadline < this.#armedFor) this.#arm(entry.deadline);
+    else if (!this.#refed) this.#ref(true);
   }
 
   cancel(entry: TimerEntry): void {
@@ -50,7 +52,9 @@ export class Timers {
     entry.cancelled = true;
     this.#cancelled++;
     if (this.#cancelled > 64 && this.#cancelled * 2 > this.#heap.length) this.#rebuild();
-    if (this.size === 0) this.#disarm();
+    // With no live timer left, keep the Node.js timer but stop it from holding the
+    // process open: re-arming it for every call would cost more than the call.
+    if (this.size === 0) this.#ref(false);
   }
 
   /** Drops every timer and refuses new ones: the runtime is shutting down. */
@@ -67,6 +71,14 @@ export class Timers {
     this.#armedFor = deadline;
     const delay = Math.max(0, Math.ceil(deadline - this.now()));
     this.#handle = setTimeout(this.#onTimeout, Math.min(delay, 2_147_483_647));
+    this.#refed = true;
+  }
+
+  #ref(on: boolean): void {
+    if (this.#handle === undefined || this.#refed === on) return;
+    this.#refed = on;
+    if (on) this.#handle.ref();
+    else this.#handle.unref();
   }
 
   #disarm(): void {
