@@ -1,0 +1,88 @@
+/**
+ * call: `calls` sequential `GenServer.call`s from outside any process to one
+ * server with a synchronous `handleCall`: calls/s, and the p50 and p99 latency of
+ * one call. The baseline: a promise per request to a synchronous server.
+ */
+import { GenServer, Runtime } from '../src/index.js';
+import { call, start } from './baseline/server.js';
+import { System } from './baseline/system.js';
+import { BaselineCounter, Counter } from './lib/counter.js';
+import {
+  check,
+  compare,
+  main,
+  now,
+  param,
+  percentile,
+  report,
+  type Sample,
+} from './lib/harness.js';
+
+const CALLS = param('calls', 200_000, 2_000);
+const REPS = param('reps', 5, 1);
+
+/** Times `n` sequential calls made by `callOnce`; the latencies sorted, and calls/s. */
+async function timeCalls(n: number, callOnce: () => Promise<unknown>): Promise<Sample> {
+  const latencies = new Float64Array(n);
+  const t0 = now();
+  for (let i = 0; i < n; i++) {
+    const t = now();
+    await callOnce();
+    latencies[i] = now() - t;
+  }
+  const total = now() - t0;
+  latencies.sort();
+  return {
+    value: n / (total / 1000),
+    p50: percentile(latencies, 50) * 1000,
+    p99: percentile(latencies, 99) * 1000,
+  };
+}
+
+async function otp(scale: number): Promise<Sample> {
+  const n = Math.round(CALLS * scale);
+  const rt = new Runtime({ logger: false });
+  const pid = await rt.start(Counter, 0);
+  const sample = await timeCalls(n, () => GenServer.call(rt, pid, 'inc'));
+  check((await GenServer.call(rt, pid, 'get')) === n, 'the server counted every call');
+  await rt.shutdown();
+  return sample;
+}
+
+async function baseline(scale: number): Promise<Sample> {
+  const n = Math.round(CALLS * scale);
+  const system = new System();
+  const server = start(system, BaselineCounter, 0);
+  const sample = await timeCalls(n, () => call(server, 'inc'));
+  check((await call(server, 'get')) === n, 'the server counted every call');
+  system.shutdown();
+  return sample;
+}
+
+main(async () => {
+  const r = await compare(REPS, 'higher', { otp, baseline });
+  report('call', [
+    {
+      metric: 'sequential calls',
+      unit: 'calls/s',
+      better: 'higher',
+      otp: r.otp.value,
+      baseline: r.baseline.value,
+      target: { kind: 'ratio', op: '>=', value: 0.5 },
+    },
+    {
+      metric: 'latency p50',
+      unit: 'µs',
+      better: 'lower',
+      otp: r.otp.p50!,
+      baseline: r.baseline.p50!,
+    },
+    {
+      metric: 'latency p99',
+      unit: 'µs',
+      better: 'lower',
+      otp: r.otp.p99!,
+      baseline: r.baseline.p99!,
+    },
+  ]);
+});

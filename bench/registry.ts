@@ -1,0 +1,160 @@
+/**
+ * registry: `names` idle processes (spawned before the clock starts) each get a
+ * name with `rt.register`, then every name is looked up with `rt.whereis`; then the
+ * same through a `Registry` with unique keys (`Registry.register` on each
+ * process's behalf, `Registry.lookup`): ops/s, registers and lookups together.
+ * The registry is addressed by its pid, as the baseline holds its registry directly.
+ */
+import { type Pid, Registry, Runtime, type Self } from '../src/index.js';
+import { Registry as BaselineRegistry } from './baseline/registry.js';
+import { Proc, type Process, System } from './baseline/system.js';
+import { check, compare, main, now, param, report, type Sample, signal } from './lib/harness.js';
+
+const NAMES = param('names', 100_000, 2_000);
+const REPS = param('reps', 3, 1);
+
+const keys = Array.from({ length: NAMES }, (_, i) => `name-${i}`);
+
+/** Registers and looks up `n` names; ops/s of both together and of each. */
+function timeOps(n: number, register: (i: number) => void, lookup: (i: number) => boolean): Sample {
+  const t0 = now();
+  for (let i = 0; i < n; i++) register(i);
+  const t1 = now();
+  let found = 0;
+  for (let i = 0; i < n; i++) if (lookup(i)) found++;
+  const t2 = now();
+  check(found === n, `every name resolves to its process (${found} of ${n})`);
+  return {
+    value: (2 * n) / ((t2 - t0) / 1000),
+    register: n / ((t1 - t0) / 1000),
+    lookup: n / ((t2 - t1) / 1000),
+  };
+}
+
+/** `n` otp-ts processes idle in receive, with their selves. */
+async function otpProcesses(rt: Runtime, n: number): Promise<{ pids: Pid[]; selves: Self[] }> {
+  const selves: Self[] = new Array(n);
+  const ready = signal();
+  let started = 0;
+  const pids: Pid[] = [];
+  for (let i = 0; i < n; i++) {
+    pids.push(
+      rt.spawn(async (self) => {
+        selves[i] = self;
+        if (++started === n) ready.resolve();
+        await self.receive();
+      }),
+    );
+  }
+  await ready.promise;
+  return { pids, selves };
+}
+
+async function baselineProcesses(system: System, n: number): Promise<Process[]> {
+  const ready = signal();
+  let started = 0;
+  const procs: Process[] = [];
+  for (let i = 0; i < n; i++) {
+    procs.push(
+      system.spawn(
+        new Proc(system, async (self) => {
+          if (++started === n) ready.resolve();
+          await self.receive();
+        }),
+      ),
+    );
+  }
+  await ready.promise;
+  return procs;
+}
+
+async function otpNames(scale: number): Promise<Sample> {
+  const n = Math.round(NAMES * scale);
+  const rt = new Runtime({ logger: false });
+  const { pids } = await otpProcesses(rt, n);
+  const sample = timeOps(
+    n,
+    (i) => rt.register(keys[i]!, pids[i]!),
+    (i) => rt.whereis(keys[i]!) === pids[i],
+  );
+  await rt.shutdown();
+  return sample;
+}
+
+async function otpRegistry(scale: number): Promise<Sample> {
+  const n = Math.round(NAMES * scale);
+  const rt = new Runtime({ logger: false });
+  const registry = await rt.start(Registry, { keys: 'unique' }, { name: 'registry' });
+  const { pids, selves } = await otpProcesses(rt, n);
+  const sample = timeOps(
+    n,
+    (i) => Registry.register(selves[i]!, registry, keys[i], i),
+    (i) => Registry.lookup(rt, registry, keys[i])[0]?.[0] === pids[i],
+  );
+  await rt.shutdown();
+  return sample;
+}
+
+async function baselineNames(scale: number): Promise<Sample> {
+  const n = Math.round(NAMES * scale);
+  const system = new System();
+  const procs = await baselineProcesses(system, n);
+  const sample = timeOps(
+    n,
+    (i) => system.register(keys[i]!, procs[i]!),
+    (i) => system.whereis(keys[i]!) === procs[i],
+  );
+  system.shutdown();
+  return sample;
+}
+
+async function baselineRegistry(scale: number): Promise<Sample> {
+  const n = Math.round(NAMES * scale);
+  const system = new System();
+  const registry = new BaselineRegistry(system);
+  const procs = await baselineProcesses(system, n);
+  const sample = timeOps(
+    n,
+    (i) => registry.register(procs[i]!, keys[i], i),
+    (i) => registry.lookup(keys[i])[0]?.[0] === procs[i],
+  );
+  system.shutdown();
+  return sample;
+}
+
+main(async () => {
+  const r = await compare(REPS, 'higher', {
+    otpNames,
+    otpRegistry,
+    baselineNames,
+    baselineRegistry,
+  });
+  const figures = (what: string, otp: Sample, base: Sample) => [
+    {
+      metric: `${what}: register + lookup`,
+      unit: 'ops/s',
+      better: 'higher' as const,
+      otp: otp.value,
+      baseline: base.value,
+      target: { kind: 'ratio' as const, op: '>=' as const, value: 0.5 },
+    },
+    {
+      metric: `${what}: register`,
+      unit: 'ops/s',
+      better: 'higher' as const,
+      otp: otp.register!,
+      baseline: base.register!,
+    },
+    {
+      metric: `${what}: lookup`,
+      unit: 'ops/s',
+      better: 'higher' as const,
+      otp: otp.lookup!,
+      baseline: base.lookup!,
+    },
+  ];
+  report('registry', [
+    ...figures('rt.register / rt.whereis', r.otpNames, r.baselineNames),
+    ...figures('Registry (unique keys)', r.otpRegistry, r.baselineRegistry),
+  ]);
+});

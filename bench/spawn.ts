@@ -1,0 +1,274 @@
+/**
+ * spawn: `small` (100,000) and `large` (1,000,000) idle raw processes waiting in
+ * `receive`, then as many idle GenServers: µs per spawn (until every one is
+ * idle), bytes per process (heap delta after a full collection), µs per stop
+ * (`rt.shutdown`), and how the time grows from `small` to `large`. Then the cost of
+ * a call with 1 and with `idle` idle processes alive.
+ */
+import { GenServer, Runtime, type Self } from '../src/index.js';
+import { call, Server, start } from './baseline/server.js';
+import { Proc, System } from './baseline/system.js';
+import { BaselineCounter, Counter } from './lib/counter.js';
+import {
+  collect,
+  compare,
+  type Figure,
+  heapAfterGc,
+  main,
+  now,
+  param,
+  report,
+  type Sample,
+  signal,
+} from './lib/harness.js';
+
+const SMALL = param('small', 100_000, 1_000);
+const LARGE = param('large', 1_000_000, 10_000);
+const REPS = param('reps', 3, 1);
+const IDLE = param('idle', 100_000, 1_000);
+const CALLS = param('calls', 20_000, 200);
+const ROUNDS = param('rounds', 5, 1);
+/** GenServers are started this many at a time (each start is a promise, and has a start timeout). */
+const BATCH = 1_000;
+
+/** Counts bodies that have reached their receive, to know when every process is idle. */
+let started = 0;
+let expected = 0;
+let allStarted: () => void = () => {};
+
+function expect(n: number): Promise<void> {
+  const ready = signal();
+  started = 0;
+  expected = n;
+  allStarted = ready.resolve;
+  return ready.promise;
+}
+
+/** The body of every idle process, shared as a user would share it. */
+async function idleBody(self: Self): Promise<void> {
+  if (++started === expected) allStarted();
+  await self.receive();
+}
+
+async function idleBaselineBody(self: Proc): Promise<void> {
+  if (++started === expected) allStarted();
+  await self.receive();
+}
+
+class IdleServer extends GenServer<number> {}
+
+class IdleBaselineServer extends Server<number> {}
+
+/** What one spawn run gives: µs per spawn, bytes per process, µs per stop. */
+interface SpawnSample extends Sample {
+  bytes: number;
+  stop: number;
+}
+
+function spawnSample(n: number, t0: number, t1: number, heap0: number, heap1: number): SpawnSample {
+  return { value: ((t1 - t0) * 1000) / n, bytes: (heap1 - heap0) / n, stop: 0 };
+}
+
+async function otpRaw(n: number): Promise<SpawnSample> {
+  const rt = new Runtime({ logger: false });
+  const heap0 = heapAfterGc();
+  const t0 = now();
+  const ready = expect(n);
+  for (let i = 0; i < n; i++) rt.spawn(idleBody);
+  await ready;
+  const t1 = now();
+  const sample = spawnSample(n, t0, t1, heap0, heapAfterGc());
+  const t2 = now();
+  await rt.shutdown();
+  sample.stop = ((now() - t2) * 1000) / n;
+  return sample;
+}
+
+async function otpGenServers(n: number): Promise<SpawnSample> {
+  const rt = new Runtime({ logger: false });
+  const heap0 = heapAfterGc();
+  const t0 = now();
+  const batch = new Array<Promise<unknown>>(BATCH);
+  for (let i = 0; i < n; i += BATCH) {
+    const size = Math.min(BATCH, n - i);
+    batch.length = size;
+    for (let k = 0; k < size; k++) batch[k] = rt.start(IdleServer, 0);
+    await Promise.all(batch);
+  }
+  const t1 = now();
+  batch.length = 0;
+  const sample = spawnSample(n, t0, t1, heap0, heapAfterGc());
+  const t2 = now();
+  await rt.shutdown();
+  sample.stop = ((now() - t2) * 1000) / n;
+  return sample;
+}
+
+async function baselineRaw(n: number): Promise<SpawnSample> {
+  const system = new System();
+  const heap0 = heapAfterGc();
+  const t0 = now();
+  const ready = expect(n);
+  for (let i = 0; i < n; i++) system.spawn(new Proc(system, idleBaselineBody));
+  await ready;
+  const t1 = now();
+  const sample = spawnSample(n, t0, t1, heap0, heapAfterGc());
+  const t2 = now();
+  system.shutdown();
+  sample.stop = ((now() - t2) * 1000) / n;
+  return sample;
+}
+
+async function baselineServers(n: number): Promise<SpawnSample> {
+  const system = new System();
+  const heap0 = heapAfterGc();
+  const t0 = now();
+  for (let i = 0; i < n; i++) start(system, IdleBaselineServer, 0);
+  const t1 = now();
+  const sample = spawnSample(n, t0, t1, heap0, heapAfterGc());
+  const t2 = now();
+  system.shutdown();
+  sample.stop = ((now() - t2) * 1000) / n;
+  return sample;
+}
+
+/**
+ * Mean µs per call, `CALLS` sequential calls, to a server alone in its runtime and
+ * to one sharing its runtime with `IDLE` idle processes; both runtimes live in the
+ * same heap and are measured in turn, so only the number of processes differs.
+ */
+async function callCost(
+  setup: (idle: number) => Promise<{ call: () => Promise<unknown>; stop: () => Promise<void> }>,
+  rounds: number,
+): Promise<Sample> {
+  const alone = await setup(0);
+  const crowded = await setup(IDLE);
+  let one = Number.POSITIVE_INFINITY;
+  let many = Number.POSITIVE_INFINITY;
+  const time = async (callOnce: () => Promise<unknown>): Promise<number> => {
+    const t0 = now();
+    for (let i = 0; i < CALLS; i++) await callOnce();
+    return ((now() - t0) * 1000) / CALLS;
+  };
+  await time(alone.call); // Warm-up.
+  await time(crowded.call);
+  for (let r = 0; r < rounds; r++) {
+    // Alternate which goes first, so that neither always follows the other.
+    for (const crowd of r % 2 === 0 ? [false, true] : [true, false]) {
+      collect();
+      if (crowd) many = Math.min(many, await time(crowded.call));
+      else one = Math.min(one, await time(alone.call));
+    }
+  }
+  await alone.stop();
+  await crowded.stop();
+  return { value: many / one, one, many };
+}
+
+async function otpServerAmong(idle: number) {
+  const rt = new Runtime({ logger: false });
+  const pid = await rt.start(Counter, 0);
+  const ready = expect(idle);
+  for (let i = 0; i < idle; i++) rt.spawn(idleBody);
+  if (idle > 0) await ready;
+  return { call: () => GenServer.call(rt, pid, 'inc'), stop: () => rt.shutdown() };
+}
+
+async function baselineServerAmong(idle: number) {
+  const system = new System();
+  const server = start(system, BaselineCounter, 0);
+  const ready = expect(idle);
+  for (let i = 0; i < idle; i++) system.spawn(new Proc(system, idleBaselineBody));
+  if (idle > 0) await ready;
+  return { call: () => call(server, 'inc'), stop: async () => system.shutdown() };
+}
+
+main(async () => {
+  const figures: Figure[] = [];
+  // First, on a clean heap: the cost of a call with 1 and with IDLE processes alive.
+  collect();
+  const costOtp = await callCost(otpServerAmong, ROUNDS);
+  collect();
+  const costBaseline = await callCost(baselineServerAmong, ROUNDS);
+  const idle = IDLE.toLocaleString('en-US');
+  figures.push(
+    {
+      metric: 'call, 1 process alive',
+      unit: 'µs/call',
+      better: 'lower',
+      otp: costOtp.one!,
+      baseline: costBaseline.one!,
+    },
+    {
+      metric: `call, ${idle} idle processes alive`,
+      unit: 'µs/call',
+      better: 'lower',
+      otp: costOtp.many!,
+      baseline: costBaseline.many!,
+    },
+    {
+      metric: `call cost, ${idle} idle / 1`,
+      unit: '×',
+      better: 'lower',
+      otp: costOtp.value,
+      baseline: costBaseline.value,
+      target: { kind: 'otp', op: '<=', value: 1.5 },
+      note: 'flat is 1×; 1.5× allows for noise',
+    },
+  );
+  const kinds = [
+    { kind: 'raw processes', otp: otpRaw, baseline: baselineRaw, bytes: 500, spawnUs: 1 },
+    { kind: 'GenServers', otp: otpGenServers, baseline: baselineServers, bytes: 1_000 },
+  ];
+  for (const { kind, otp, baseline, bytes, spawnUs } of kinds) {
+    const small = await compare(REPS, 'lower', {
+      otp: (scale) => otp(Math.max(1, Math.round(SMALL * scale))),
+      baseline: (scale) => baseline(Math.max(1, Math.round(SMALL * scale))),
+    });
+    collect();
+    const largeOtp = (await otp(LARGE)) as SpawnSample;
+    collect();
+    const largeBaseline = (await baseline(LARGE)) as SpawnSample;
+    for (const [n, o, b] of [
+      [SMALL, small.otp as SpawnSample, small.baseline as SpawnSample],
+      [LARGE, largeOtp, largeBaseline],
+    ] as const) {
+      const size = n.toLocaleString('en-US');
+      figures.push(
+        {
+          metric: `${kind}: spawn, ${size}`,
+          unit: 'µs/process',
+          better: 'lower',
+          otp: o.value,
+          baseline: b.value,
+          ...(spawnUs === undefined ? {} : { target: { kind: 'otp', op: '<=', value: spawnUs } }),
+        },
+        {
+          metric: `${kind}: memory, ${size}`,
+          unit: 'bytes/process',
+          better: 'lower',
+          otp: o.bytes,
+          baseline: b.bytes,
+          target: { kind: 'otp', op: '<=', value: bytes },
+        },
+        {
+          metric: `${kind}: stop, ${size}`,
+          unit: 'µs/process',
+          better: 'lower',
+          otp: o.stop,
+          baseline: b.stop,
+        },
+      );
+    }
+    figures.push({
+      metric: `${kind}: spawn time, ${(LARGE / SMALL).toLocaleString('en-US')}× the processes`,
+      unit: '×',
+      better: 'lower',
+      otp: (largeOtp.value * LARGE) / (small.otp.value * SMALL),
+      baseline: (largeBaseline.value * LARGE) / (small.baseline.value * SMALL),
+      target: { kind: 'otp', op: '<=', value: 12 },
+      note: 'linear is 10×',
+    });
+  }
+  report('spawn', figures);
+});
