@@ -1,0 +1,363 @@
+/**
+ * The package as users get it: `npm pack`, then a fresh project outside the repository
+ * installs the tarball (offline: its dependencies come from the local npm cache) and
+ * uses it from an ES module, from a CommonJS module, and from TypeScript with
+ * `moduleResolution` `node16` and `bundler`. Nothing here reaches the network.
+ *
+ * The tarball is built from dist/. When dist/ is missing or older than the sources,
+ * `npm pack` runs the `prepack` script, which builds it; otherwise (as in CI, which
+ * builds first) it packs what is there.
+ */
+import { execFile } from 'node:child_process';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+
+/** What dist/ is built from: a change to any of these makes it stale. */
+const BUILD_INPUTS = [
+  'src',
+  'package.json',
+  'tsconfig.json',
+  'tsconfig.build.json',
+  'tsup.config.ts',
+  'scripts/strip-internal.ts',
+];
+const BUILD_OUTPUTS = ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts'];
+const RUNTIME_DEPENDENCIES = ['eventemitter3', 'nanoid'];
+
+function installedVersion(dep: string): string {
+  const manifest = JSON.parse(
+    readFileSync(join(root, 'node_modules', dep, 'package.json'), 'utf8'),
+  ) as { version: string };
+  return manifest.version;
+}
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs a command without the `npm_*` variables of an enclosing `npm test`, so that
+ * npm in the temporary project does not pick up the repository's configuration.
+ */
+function run(command: string, args: string[], cwd: string, timeout = 60_000): Promise<Run> {
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !key.toLowerCase().startsWith('npm_')),
+  );
+  return new Promise((resolve) => {
+    execFile(
+      command,
+      args,
+      { cwd, env, timeout, maxBuffer: 16 * 1024 * 1024, shell: process.platform === 'win32' },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+function check(what: string, result: Run): Run {
+  if (result.code !== 0) {
+    throw new Error(
+      `${what} failed with code ${result.code}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`,
+    );
+  }
+  return result;
+}
+
+function newestMtime(path: string): number {
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let newest = stat.mtimeMs;
+  for (const entry of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, entry)));
+  return newest;
+}
+
+function distIsFresh(): boolean {
+  const dist = join(root, 'dist');
+  if (!BUILD_OUTPUTS.every((file) => existsSync(join(dist, file)))) return false;
+  const built = Math.min(...BUILD_OUTPUTS.map((file) => statSync(join(dist, file)).mtimeMs));
+  const inputs = BUILD_INPUTS.map((p) => join(root, p)).filter((p) => existsSync(p));
+  return Math.max(...inputs.map(newestMtime)) <= built;
+}
+
+// ── What the consumer project holds ─────────────────────────────────────────────
+
+const ESM_SCRIPT = `
+import { fileURLToPath } from 'node:url';
+import { GenServer, NoProcError, Runtime, reply } from 'otp-ts';
+
+class Counter extends GenServer {
+  init(start) { return start; }
+  handleCall(request, _from, count) {
+    if (request === 'increment') return reply(count + 1, count + 1);
+    return reply(count, count);
+  }
+}
+
+const rt = new Runtime({ logger: false });
+await rt.start(Counter, 41, { name: 'counter' });
+const value = await GenServer.call(rt, 'counter', 'increment');
+const noproc = await GenServer.call(rt, 'nobody', 'x').catch((e) => e instanceof NoProcError);
+await rt.shutdown();
+console.log(JSON.stringify({ value, noproc, entry: fileURLToPath(import.meta.resolve('otp-ts')) }));
+`;
+
+const CJS_SCRIPT = `
+const { GenServer, NoProcError, Runtime, reply } = require('otp-ts');
+
+class Counter extends GenServer {
+  init(start) { return start; }
+  handleCall(request, _from, count) {
+    if (request === 'increment') return reply(count + 1, count + 1);
+    return reply(count, count);
+  }
+}
+
+(async () => {
+  const rt = new Runtime({ logger: false });
+  await rt.start(Counter, 41, { name: 'counter' });
+  const value = await GenServer.call(rt, 'counter', 'increment');
+  const noproc = await GenServer.call(rt, 'nobody', 'x').catch((e) => e instanceof NoProcError);
+  await rt.shutdown();
+  console.log(JSON.stringify({ value, noproc, entry: require.resolve('otp-ts') }));
+})().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
+`;
+
+/** A TypeScript consumer: it must type-check, and the `@ts-expect-error` lines must be errors. */
+const TS_CONSUMER = `
+import {
+  type ChildSpec,
+  type From,
+  GenServer,
+  NoProcError,
+  Runtime,
+  reply,
+  Supervisor,
+} from 'otp-ts';
+
+class Counter extends GenServer<number, 'get' | 'increment', 'reset'> {
+  override init(start: number): number {
+    return start;
+  }
+  override handleCall(request: 'get' | 'increment', _from: From, count: number) {
+    return request === 'increment' ? reply(count + 1, count + 1) : reply(count, count);
+  }
+  override handleCast(_request: 'reset', _count: number): number {
+    return 0;
+  }
+}
+
+export async function main(): Promise<number> {
+  const rt = new Runtime({ logger: false });
+  const child: ChildSpec = { id: 'counter', start: [Counter, 41, { name: 'counter' }] };
+  await rt.start(Supervisor, { children: [child], strategy: 'one_for_one' });
+  GenServer.cast(rt, 'counter', 'reset');
+  const value = await GenServer.call<number>(rt, 'counter', 'increment');
+  // @ts-expect-error Counter's init takes a number
+  await rt.start(Counter, 'not a number').catch(() => undefined);
+  // @ts-expect-error internal members are stripped from the declarations
+  rt.scheduler;
+  const error: unknown = await GenServer.call(rt, 'nobody', 'x').catch((e: unknown) => e);
+  await rt.shutdown();
+  return error instanceof NoProcError ? value : -1;
+}
+`;
+
+const TSCONFIG_BASE = {
+  strict: true,
+  noEmit: true,
+  skipLibCheck: false,
+  target: 'ES2022',
+  lib: ['ES2022'],
+  types: [],
+};
+
+const TSCONFIG_NODE16 = {
+  compilerOptions: { ...TSCONFIG_BASE, module: 'node16', moduleResolution: 'node16' },
+  // One consumer of each format: .mts resolves `import` (index.d.ts), .cts `require` (index.d.cts).
+  files: ['consumer.mts', 'consumer.cts'],
+};
+
+const TSCONFIG_BUNDLER = {
+  compilerOptions: { ...TSCONFIG_BASE, module: 'esnext', moduleResolution: 'bundler' },
+  files: ['consumer.ts'],
+};
+
+// ── The test ─────────────────────────────────────────────────────────────────────
+
+let work: string;
+let project: string;
+let tarball: string;
+let installedBy: string;
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'otp-ts-package-'));
+  project = join(work, 'consumer');
+  mkdirSync(project);
+
+  const fresh = distIsFresh();
+  check(
+    'npm pack',
+    await run(
+      npm,
+      ['pack', '--pack-destination', work, ...(fresh ? ['--ignore-scripts'] : [])],
+      root,
+      120_000,
+    ),
+  );
+  const packed = readdirSync(work).filter((f) => f.endsWith('.tgz'));
+  expect(packed).toHaveLength(1);
+  tarball = join(work, packed[0]!);
+
+  await writeFile(
+    join(project, 'package.json'),
+    `${JSON.stringify({ name: 'otp-ts-consumer', version: '1.0.0', private: true }, null, 2)}\n`,
+  );
+  // Offline, npm takes the newest version its cached metadata knows, whose tarball may
+  // not be cached: name the versions the repository installed (so they are in the
+  // cache) beside the tarball. They must satisfy the package's own ranges, or npm
+  // would try to fetch another version and fail.
+  const deps = RUNTIME_DEPENDENCIES.map((dep) => `${dep}@${installedVersion(dep)}`);
+  const install = await run(
+    npm,
+    [
+      'install',
+      '--offline',
+      '--no-audit',
+      '--no-fund',
+      '--ignore-scripts',
+      '--loglevel=error',
+      '--prefix',
+      project,
+      tarball,
+      ...deps,
+    ],
+    project,
+  );
+  if (install.code === 0) {
+    installedBy = 'npm install --offline';
+  } else if (/ENOTCACHED/.test(install.stdout + install.stderr)) {
+    // The npm cache lacks a dependency (the repository was installed some other way):
+    // install by hand, the package from its tarball and its dependencies from the
+    // repository's node_modules, which is what npm would have put there.
+    const target = join(project, 'node_modules', 'otp-ts');
+    mkdirSync(target, { recursive: true });
+    check('tar', await run('tar', ['-xzf', tarball, '-C', target, '--strip-components=1'], work));
+    for (const dep of RUNTIME_DEPENDENCIES) {
+      cpSync(join(root, 'node_modules', dep), join(project, 'node_modules', dep), {
+        recursive: true,
+      });
+    }
+    installedBy = 'tar and a copy of the dependencies (the npm cache lacks them)';
+    console.warn(`package test: installed by ${installedBy}`);
+  } else {
+    check('npm install of the tarball', install);
+  }
+
+  await Promise.all([
+    writeFile(join(project, 'esm.mjs'), ESM_SCRIPT),
+    writeFile(join(project, 'cjs.cjs'), CJS_SCRIPT),
+    writeFile(join(project, 'consumer.mts'), TS_CONSUMER),
+    writeFile(join(project, 'consumer.cts'), TS_CONSUMER),
+    writeFile(join(project, 'consumer.ts'), TS_CONSUMER),
+    writeFile(join(project, 'tsconfig.node16.json'), JSON.stringify(TSCONFIG_NODE16, null, 2)),
+    writeFile(join(project, 'tsconfig.bundler.json'), JSON.stringify(TSCONFIG_BUNDLER, null, 2)),
+  ]);
+}, 180_000);
+
+afterAll(() => {
+  if (work !== undefined) rmSync(work, { recursive: true, force: true });
+});
+
+describe('npm pack', () => {
+  it('ships dist, the README, the LICENSE and the CHANGELOG, and nothing else', async () => {
+    const { stdout } = check('tar', await run('tar', ['-tzf', tarball], work));
+    const files = stdout.split('\n').filter((line) => line !== '');
+    const unexpected = files.filter(
+      (file) =>
+        !/^package\/(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/index\.(js|cjs|d\.ts|d\.cts)(\.map)?)$/.test(
+          file,
+        ),
+    );
+    expect(unexpected).toEqual([]);
+    for (const file of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'dist/index.js'])
+      expect(files).toContain(`package/${file}`);
+    for (const file of ['dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts'])
+      expect(files).toContain(`package/${file}`);
+  });
+
+  it('installs into a fresh project outside the repository, offline', () => {
+    expect(project.startsWith(root)).toBe(false);
+    expect(installedBy).toBeDefined();
+    for (const dep of ['otp-ts', ...RUNTIME_DEPENDENCIES])
+      expect(existsSync(join(project, 'node_modules', dep, 'package.json'))).toBe(true);
+    // The install above names the dependencies: a new one must be added to the list.
+    const manifest = JSON.parse(
+      readFileSync(join(project, 'node_modules', 'otp-ts', 'package.json'), 'utf8'),
+    ) as { dependencies?: Record<string, string> };
+    expect(Object.keys(manifest.dependencies ?? {}).sort()).toEqual(RUNTIME_DEPENDENCIES);
+  });
+});
+
+describe('the installed package', () => {
+  it('is imported from an ES module, which makes a GenServer call', async () => {
+    const { stdout } = check('node esm.mjs', await run(process.execPath, ['esm.mjs'], project));
+    const out = JSON.parse(stdout);
+    expect(out.value).toBe(42);
+    expect(out.noproc).toBe(true);
+    expect(out.entry).toBe(join(project, 'node_modules', 'otp-ts', 'dist', 'index.js'));
+  });
+
+  it('is required from a CommonJS module, which makes a GenServer call', async () => {
+    const { stdout } = check('node cjs.cjs', await run(process.execPath, ['cjs.cjs'], project));
+    const out = JSON.parse(stdout);
+    expect(out.value).toBe(42);
+    expect(out.noproc).toBe(true);
+    expect(out.entry).toBe(join(project, 'node_modules', 'otp-ts', 'dist', 'index.cjs'));
+  });
+
+  it('type-checks a TypeScript consumer with moduleResolution node16 (ESM and CommonJS)', async () => {
+    check(
+      'tsc -p tsconfig.node16.json',
+      await run(process.execPath, [tsc, '-p', 'tsconfig.node16.json'], project),
+    );
+  });
+
+  it('type-checks a TypeScript consumer with moduleResolution bundler', async () => {
+    check(
+      'tsc -p tsconfig.bundler.json',
+      await run(process.execPath, [tsc, '-p', 'tsconfig.bundler.json'], project),
+    );
+  });
+
+  it('has no @internal member in its declarations', () => {
+    for (const file of ['index.d.ts', 'index.d.cts']) {
+      const text = readFileSync(join(project, 'node_modules', 'otp-ts', 'dist', file), 'utf8');
+      expect(text).not.toContain('@internal');
+      expect(text).not.toMatch(/\bspawnProcess\b|\bemitSafely\b|\bdeliver\(/);
+    }
+  });
+});
