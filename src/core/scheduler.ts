@@ -12,20 +12,30 @@ export interface Runnable {
 /** How long the scheduler may keep the event loop before yielding to timers and I/O. */
 const SLICE_MS = 4;
 
+/** A settled promise: `.then` on it chains a microtask without Node's queueMicrotask bookkeeping. */
+const SETTLED = Promise.resolve();
+
 /**
  * The run queue. A send never runs the receiver synchronously: it marks the receiver
  * runnable, and the scheduler runs runnables in FIFO order, each for at most `budget`
  * messages per turn. Runs are chained through microtasks for speed, but once a time
  * slice of a few milliseconds has passed the next run waits for a macrotask
  * (`setImmediate`), so a flood of messages never starves timers or I/O.
+ *
+ * The queue is a growable ring buffer: O(1) push and shift whatever its length, and
+ * no copying when a slice ends with work left.
  * @internal
  */
 export class Scheduler {
   readonly budget: number;
-  #queue: Runnable[] = [];
+  #ring: (Runnable | undefined)[] = new Array(64);
   #head = 0;
+  #size = 0;
   #scheduled = false;
   #sliceStart = 0;
+  #chained = 0;
+  #ticks = 0;
+  #expired = false;
   #stopped = false;
   #immediate: NodeJS.Immediate | undefined = undefined;
   readonly #onError: (error: unknown) => void;
@@ -37,30 +47,62 @@ export class Scheduler {
 
   /** Runnables waiting in the queue. */
   get length(): number {
-    return this.#queue.length - this.#head;
+    return this.#size;
   }
 
   enqueue(runnable: Runnable): void {
     if (runnable.queued || this.#stopped) return;
     runnable.queued = true;
-    this.#queue.push(runnable);
+    let ring = this.#ring;
+    if (this.#size === ring.length) ring = this.#grow(ring);
+    ring[(this.#head + this.#size) & (ring.length - 1)] = runnable;
+    this.#size++;
     if (!this.#scheduled) this.#schedule();
+  }
+
+  /**
+   * Counts one unit of work done outside a run (a receive served at once from the
+   * mailbox) and tells whether the time slice still allows more. The clock is read
+   * every 256 units only.
+   */
+  tick(): boolean {
+    if ((++this.#ticks & 255) === 0)
+      this.#expired = performance.now() - this.#sliceStart >= SLICE_MS;
+    return !this.#expired;
   }
 
   stop(): void {
     this.#stopped = true;
     if (this.#immediate !== undefined) clearImmediate(this.#immediate);
     this.#immediate = undefined;
-    for (let i = this.#head; i < this.#queue.length; i++) this.#queue[i]!.queued = false;
-    this.#queue = [];
+    const ring = this.#ring;
+    for (let i = 0; i < this.#size; i++) {
+      const index = (this.#head + i) & (ring.length - 1);
+      ring[index]!.queued = false;
+      ring[index] = undefined;
+    }
     this.#head = 0;
+    this.#size = 0;
+  }
+
+  #grow(ring: (Runnable | undefined)[]): (Runnable | undefined)[] {
+    const next = new Array<Runnable | undefined>(ring.length * 2);
+    for (let i = 0; i < this.#size; i++) next[i] = ring[(this.#head + i) & (ring.length - 1)];
+    this.#head = 0;
+    this.#ring = next;
+    return next;
   }
 
   #schedule(): void {
     this.#scheduled = true;
-    if (performance.now() - this.#sliceStart < SLICE_MS) {
-      queueMicrotask(this.#drain);
+    // Reading the clock costs as much as a small run: look at it on every 16th chained run only.
+    if (
+      !this.#expired &&
+      ((++this.#chained & 15) !== 0 || performance.now() - this.#sliceStart < SLICE_MS)
+    ) {
+      SETTLED.then(this.#drain);
     } else {
+      this.#expired = true;
       this.#immediate = setImmediate(this.#drainFromMacrotask);
     }
   }
@@ -68,15 +110,20 @@ export class Scheduler {
   readonly #drainFromMacrotask = (): void => {
     this.#immediate = undefined;
     this.#sliceStart = performance.now();
+    this.#expired = false;
+    this.#chained = 0;
     this.#drain();
   };
 
   readonly #drain = (): void => {
     const budget = this.budget;
     let count = 0;
-    while (this.#head < this.#queue.length) {
-      const runnable = this.#queue[this.#head]!;
-      this.#queue[this.#head++] = undefined as unknown as Runnable;
+    while (this.#size > 0) {
+      const ring = this.#ring;
+      const runnable = ring[this.#head]!;
+      ring[this.#head] = undefined;
+      this.#head = (this.#head + 1) & (ring.length - 1);
+      this.#size--;
       runnable.queued = false;
       try {
         runnable.run(budget);
@@ -86,23 +133,14 @@ export class Scheduler {
         this.#onError(error);
       }
       if ((++count & 63) === 0 && performance.now() - this.#sliceStart >= SLICE_MS) {
-        this.#compactQueue();
-        if (this.#head < this.#queue.length && !this.#stopped) {
+        this.#expired = true;
+        if (this.#size > 0 && !this.#stopped) {
           this.#immediate = setImmediate(this.#drainFromMacrotask);
           return;
         }
         break;
       }
     }
-    this.#queue.length = 0;
-    this.#head = 0;
     this.#scheduled = false;
   };
-
-  #compactQueue(): void {
-    if (this.#head > 0) {
-      this.#queue = this.#queue.slice(this.#head);
-      this.#head = 0;
-    }
-  }
 }
