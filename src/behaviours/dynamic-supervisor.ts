@@ -1,5 +1,5 @@
 import type { Pid } from '../core/pid.js';
-import type { Self } from '../core/process.js';
+import { isInstance, type Self } from '../core/process.js';
 import { Exit, isNormalExit } from '../core/signals.js';
 import { describeReasonBriefly, describeValue } from '../describe.js';
 import { InvalidChildSpecError, MaxChildrenError, SupervisorError } from '../errors.js';
@@ -269,7 +269,8 @@ class DynamicCore implements ServerCallbacks {
   }
 
   async handleInfo(message: unknown, state: unknown): Promise<unknown> {
-    if (!(message instanceof Exit)) {
+    // isInstance: a hostile message (a Proxy that throws) is only unexpected, not a crash.
+    if (!isInstance(message, Exit)) {
       this.#self.runtime.logger.warn(
         `${this.#who} received an unexpected message: ${describeValue(message, 200)}`,
       );

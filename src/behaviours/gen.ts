@@ -70,7 +70,8 @@ export function assertTimeout(
   argument = 'timeout',
 ): asserts timeout is number {
   if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) {
-    throw new RangeError(
+    // As everywhere: TypeError for the wrong type, RangeError for a number out of range.
+    throw new (typeof timeout === 'number' ? RangeError : TypeError)(
       `${operation}: expected \`${argument}\` to be a number of ms >= 0 or Infinity, got ${describeValue(timeout, 100)}`,
     );
   }

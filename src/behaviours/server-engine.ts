@@ -1,5 +1,5 @@
 import type { Pid, Ref } from '../core/pid.js';
-import { isThenable, type Self, Timeout } from '../core/process.js';
+import { isInstance, isThenable, prototypeOf, type Self, Timeout } from '../core/process.js';
 import type { Runtime } from '../core/runtime.js';
 import { Exit, type ExitWatcher } from '../core/signals.js';
 import type { TimerEntry } from '../core/timers.js';
@@ -114,8 +114,8 @@ export class StartRequest implements ExitWatcher, TimerEntry {
     // A supervisor's init fails with the error its caller must see: the child's
     // StartError (with childId) or the InvalidChildSpecError naming the field.
     if (
-      (cause instanceof StartError && cause.childId !== undefined) ||
-      cause instanceof InvalidChildSpecError
+      (isInstance(cause, StartError) && cause.childId !== undefined) ||
+      isInstance(cause, InvalidChildSpecError)
     ) {
       this.reject(cause);
       return;
@@ -204,34 +204,40 @@ export class ServerEngine {
 
   /** The process's message handler. */
   readonly handle = (message: unknown): Step => {
+    // One prototype read classifies the message: our own message classes are never
+    // subclassed, and a user's hostile Proxy costs one guarded trap, not one per check.
+    const proto = prototypeOf(message);
     // Any message but a Sys request ends the idle wait, as in gen_server.
     if (
       this.#idleTimer !== undefined &&
       message !== this.#idle &&
-      !(message instanceof From && message.system)
+      !(proto === From.prototype && (message as From).system)
     ) {
       this.#cancelIdle();
     }
-    if (message instanceof From) {
-      if (message.system) return this.#system(message);
-      if (this.suspended) return this.#defer(message);
-      this.lastMessage = message.request;
-      return this.#invoke('handleCall', message);
+    if (proto === From.prototype) {
+      const from = message as From;
+      if (from.system) return this.#system(from);
+      if (this.suspended) return this.#defer(from);
+      this.lastMessage = from.request;
+      return this.#invoke('handleCall', from);
     }
-    if (message instanceof StartRequest) return this.#init(message);
+    if (proto === CastMessage.prototype) {
+      if (this.suspended) return this.#defer(message);
+      const request = (message as CastMessage).request;
+      this.lastMessage = request;
+      return this.#invoke('handleCast', request);
+    }
+    if (proto === StartRequest.prototype) return this.#init(message as StartRequest);
     const proc = this.#proc;
-    if (message instanceof Exit && proc.trapping && message.from === proc.parent) {
+    if (proto === Exit.prototype && proc.trapping && (message as Exit).from === proc.parent) {
       // An exit from the parent ends the server through terminate, as in gen_server,
       // even while suspended (as sys's suspend loop also takes the parent's EXIT).
       this.lastMessage = message;
-      return this.#stop(message.reason, false);
+      return this.#stop((message as Exit).reason, false);
     }
     if (this.suspended) return this.#defer(message);
-    if (message instanceof CastMessage) {
-      this.lastMessage = message.request;
-      return this.#invoke('handleCast', message.request);
-    }
-    if (message instanceof IdleTimeout) {
+    if (proto === IdleTimeout.prototype) {
       if (message !== this.#idle) return undefined;
       this.#idle = undefined;
       this.#idleTimer = undefined;
@@ -268,17 +274,21 @@ export class ServerEngine {
 
   #initReturned(start: StartRequest, result: unknown): Step {
     if (start.settled) return undefined; // The start timed out meanwhile and the process is gone.
-    if (result instanceof IgnoreResult) return this.#initFailed(start, 'ignore', undefined, false);
-    if (result instanceof StopResult)
-      return this.#initFailed(start, result.reason, result.reason, true);
+    const proto = prototypeOf(result);
+    if (proto === IgnoreResult.prototype)
+      return this.#initFailed(start, 'ignore', undefined, false);
+    if (proto === StopResult.prototype) {
+      const { reason } = result as StopResult<unknown>;
+      return this.#initFailed(start, reason, reason, true);
+    }
     let opts: ResultOptions | undefined;
-    if (result instanceof OkResult) {
-      this.state = result.state;
-      opts = result.opts;
+    if (proto === OkResult.prototype) {
+      this.state = (result as OkResult<unknown>).state;
+      opts = (result as OkResult<unknown>).opts;
     } else if (
       result === undefined ||
-      result instanceof ReplyResult ||
-      result instanceof NoReplyResult
+      proto === ReplyResult.prototype ||
+      proto === NoReplyResult.prototype
     ) {
       return this.#initFailed(
         start,
@@ -354,20 +364,24 @@ export class ServerEngine {
     result: unknown,
   ): Step {
     if (!this.#proc.alive) return undefined;
-    if (result instanceof StopResult) {
-      if (result.state !== undefined) this.state = result.state;
-      if (callback === 'handleCall' && result.hasReply) (arg as From).settle(result.reply);
-      return this.#stop(result.reason, true);
+    const proto = prototypeOf(result);
+    if (proto === StopResult.prototype) {
+      const stopped = result as StopResult<unknown>;
+      if (stopped.state !== undefined) this.state = stopped.state;
+      if (callback === 'handleCall' && stopped.hasReply) (arg as From).settle(stopped.reply);
+      return this.#stop(stopped.reason, true);
     }
-    if (result instanceof NoReplyResult) {
-      this.state = result.state;
-      return this.#options(result.opts);
+    if (proto === NoReplyResult.prototype) {
+      const kept = result as NoReplyResult<unknown>;
+      this.state = kept.state;
+      return kept.opts === undefined ? undefined : this.#options(kept.opts);
     }
     if (callback === 'handleCall') {
-      if (result instanceof ReplyResult) {
-        this.state = result.state;
-        (arg as From).settle(result.value);
-        return this.#options(result.opts);
+      if (proto === ReplyResult.prototype) {
+        const replied = result as ReplyResult<unknown, unknown>;
+        this.state = replied.state;
+        (arg as From).settle(replied.value);
+        return replied.opts === undefined ? undefined : this.#options(replied.opts);
       }
       return this.#stop(
         this.#badReturn(
@@ -380,9 +394,9 @@ export class ServerEngine {
     }
     if (
       result === undefined ||
-      result instanceof ReplyResult ||
-      result instanceof OkResult ||
-      result instanceof IgnoreResult
+      proto === ReplyResult.prototype ||
+      proto === OkResult.prototype ||
+      proto === IgnoreResult.prototype
     ) {
       return this.#stop(
         this.#badReturn(callback, result, 'a new state, noreply(state) or stop(reason, state)'),
@@ -459,10 +473,14 @@ export class ServerEngine {
   }
 
   #terminateFailed(error: unknown): void {
-    this.#proc.runtime.logger.error(
-      `${this.who}: terminate threw; exiting with the original reason.`,
-      error,
-    );
+    try {
+      this.#proc.runtime.logger.error(
+        `${this.who}: terminate threw; exiting with the original reason.`,
+        error,
+      );
+    } catch {
+      // A logger that throws must not keep the server from exiting.
+    }
   }
 
   #badReturn(callback: string, value: unknown, expected: string): Error {

@@ -1,5 +1,5 @@
 import type { Pid } from '../core/pid.js';
-import type { Self } from '../core/process.js';
+import { isInstance, type Self } from '../core/process.js';
 import { Exit, isNormalExit } from '../core/signals.js';
 import { describeReasonBriefly, describeValue } from '../describe.js';
 import { InvalidChildSpecError, SupervisorError } from '../errors.js';
@@ -511,8 +511,9 @@ class SupervisorCore implements ServerCallbacks {
   }
 
   async handleInfo(message: unknown, state: unknown): Promise<unknown> {
-    if (message instanceof TryAgain) return this.#tryAgain(message, state);
-    if (!(message instanceof Exit)) {
+    // isInstance: a hostile message (a Proxy that throws) is only unexpected, not a crash.
+    if (isInstance(message, TryAgain)) return this.#tryAgain(message, state);
+    if (!isInstance(message, Exit)) {
       this.#self.runtime.logger.warn(
         `${this.#who} received an unexpected message: ${describeValue(message, 200)}`,
       );

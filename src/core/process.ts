@@ -184,7 +184,13 @@ export class Self implements Runnable {
       );
     }
     const mailbox = this.mailbox;
-    if (mailbox.size > 0 && (this.#turn < this.runtime.scheduler.budget || timeout === 0)) {
+    const scheduler = this.runtime.scheduler;
+    // Served at once from the mailbox while this turn's budget and the time slice last;
+    // otherwise the process waits its turn in the run queue like everyone else.
+    if (
+      mailbox.size > 0 &&
+      ((this.#turn < scheduler.budget && scheduler.tick()) || timeout === 0)
+    ) {
       let slot: number;
       try {
         slot = match === undefined ? 0 : mailbox.find(match, 0);
@@ -340,10 +346,7 @@ export class Self implements Runnable {
       target.monitoredBy?.delete(ref);
       active = true;
     }
-    if (
-      opts?.flush === true &&
-      this.mailbox.removeAll((m) => m instanceof Down && m.ref === ref) > 0
-    ) {
+    if (opts?.flush === true && this.mailbox.removeAll((m) => isDown(m) && m.ref === ref) > 0) {
       // Removing messages renumbers the slots: a pending receive must look again from the start.
       this.#scanned = 0;
     }
@@ -488,7 +491,7 @@ export class Self implements Runnable {
   }
 
   #bodyEnded(reason: unknown, threw: boolean): void {
-    if (!this.alive || reason instanceof ProcessExited) return;
+    if (!this.alive || isInstance(reason, ProcessExited)) return;
     this.runtime.terminate(this, reason, threw);
   }
 
@@ -531,11 +534,44 @@ export class Self implements Runnable {
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return false;
+  try {
+    return typeof (value as { then?: unknown }).then === 'function';
+  } catch {
+    // A value whose `then` cannot be read (a Proxy that throws) is a plain value.
+    return false;
+  }
 }
 
-export { isThenable, ProcessExited, Ref };
+/**
+ * `value instanceof Class`, but `false` rather than a throw for a value whose prototype
+ * cannot be read (a Proxy that throws): messages and exit reasons are user values, and
+ * the code that classifies them runs where nothing may throw. @internal
+ */
+function isInstance<T>(value: unknown, Class: abstract new (...args: never[]) => T): value is T {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return false;
+  try {
+    return value instanceof Class;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The prototype of an object (`undefined` for a primitive, or for a value whose
+ * prototype cannot be read, such as a Proxy that throws). Comparing it with a class's
+ * `prototype` is the cheap, never-throwing `instanceof` for classes that are never
+ * subclassed, which the hot paths use. @internal
+ */
+function prototypeOf(value: unknown): object | null | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  try {
+    return Object.getPrototypeOf(value) as object | null;
+  } catch {
+    return undefined;
+  }
+}
+
+const isDown = (message: unknown): message is Down => isInstance(message, Down);
+
+export { isInstance, isThenable, ProcessExited, prototypeOf, Ref };

@@ -113,12 +113,13 @@ export function detachWatcher(watcher: ListedWatcher): void {
  * ```
  */
 export function isNormalExit(reason: ExitReason): boolean {
-  return (
-    reason === 'normal' ||
-    reason === 'shutdown' ||
-    (typeof reason === 'object' &&
-      reason !== null &&
-      !(reason instanceof Error) &&
-      'shutdown' in reason)
-  );
+  if (reason === 'normal' || reason === 'shutdown') return true;
+  if (typeof reason !== 'object' || reason === null) return false;
+  try {
+    return !(reason instanceof Error) && 'shutdown' in reason;
+  } catch {
+    // A reason that cannot be inspected (a Proxy that throws) is no normal end; and
+    // this runs as a process exits, so it must not throw.
+    return false;
+  }
 }
