@@ -303,9 +303,10 @@ class DynamicCore implements ServerCallbacks {
       const outcome = await startChildProcess(this.#self, spec);
       if (outcome.ok) {
         if (outcome.pid !== undefined) this.#children.set(outcome.pid, spec);
-        runtime.logger.info(
-          `${this.#who} restarted a child (reason: ${describeReasonBriefly(reason)}) ${oldPid ?? 'none'} -> ${outcome.pid ?? 'ignored'}`,
-        );
+        if (!runtime.quiet)
+          runtime.logger.info(
+            `${this.#who} restarted a child (reason: ${describeReasonBriefly(reason)}) ${oldPid ?? 'none'} -> ${outcome.pid ?? 'ignored'}`,
+          );
         runtime.emitSafely('restart', this.#self.pid, spec.id, reason, oldPid, outcome.pid);
         return this.#state();
       }

@@ -1,7 +1,7 @@
 import type { Pid, Ref } from '../core/pid.js';
 import { isInstance, isThenable, prototypeOf, type Self, Timeout } from '../core/process.js';
 import type { Runtime } from '../core/runtime.js';
-import { Exit, type ExitWatcher } from '../core/signals.js';
+import { attachWatcher, detachWatcher, Exit, type ListedWatcher } from '../core/signals.js';
 import type { TimerEntry } from '../core/timers.js';
 import { describeDest, describeReasonBriefly, describeValue } from '../describe.js';
 import { InvalidChildSpecError, StartError } from '../errors.js';
@@ -78,11 +78,13 @@ export interface SysStatus {
 class IdleTimeout {}
 
 /** The first message of every server: run `init`, then acknowledge the start. */
-export class StartRequest implements ExitWatcher, TimerEntry {
+export class StartRequest implements ListedWatcher, TimerEntry {
   deadline = 0;
   cancelled = false;
+  prevWatcher: ListedWatcher | undefined = undefined;
+  nextWatcher: ListedWatcher | undefined = undefined;
+  watched: { listed: ListedWatcher | undefined } | undefined = undefined;
   #settled = false;
-  #watch: Ref | undefined;
   constructor(
     readonly arg: unknown,
     readonly runtime: Runtime,
@@ -92,7 +94,7 @@ export class StartRequest implements ExitWatcher, TimerEntry {
     readonly reject: (error: unknown) => void,
     timeout: number,
   ) {
-    this.#watch = runtime.watch(proc, this);
+    attachWatcher(proc, this);
     if (timeout === Number.POSITIVE_INFINITY) {
       this.cancelled = true;
     } else {
@@ -137,8 +139,7 @@ export class StartRequest implements ExitWatcher, TimerEntry {
   }
 
   /** The process ended before init returned (killed, or its parent died). */
-  down(_ref: Ref, _pid: Pid, reason: ExitReason): void {
-    this.#watch = undefined;
+  down(_ref: Ref | undefined, _pid: Pid, reason: ExitReason): void {
     this.fail(
       reason,
       `the process exited during init with reason ${describeReasonBriefly(reason)}`,
@@ -150,7 +151,7 @@ export class StartRequest implements ExitWatcher, TimerEntry {
     if (this.#settled) return false;
     this.#settled = true;
     if (!this.cancelled) this.runtime.timers.cancel(this);
-    if (this.#watch !== undefined) this.runtime.unwatch(this.proc, this.#watch);
+    detachWatcher(this);
     return true;
   }
 }

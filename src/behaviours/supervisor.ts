@@ -598,9 +598,10 @@ class SupervisorCore implements ServerCallbacks {
     const { reason, oldPid } = causes.get(record) ?? { reason: 'noproc', oldPid: undefined };
     this.#setPid(record, outcome.pid);
     const runtime = this.#self.runtime;
-    runtime.logger.info(
-      `${this.#who} restarted child ${describeValue(record.spec.id, 100)} (reason: ${describeReasonBriefly(reason)}) ${oldPid ?? 'none'} -> ${outcome.pid ?? 'ignored'}`,
-    );
+    if (!runtime.quiet)
+      runtime.logger.info(
+        `${this.#who} restarted child ${describeValue(record.spec.id, 100)} (reason: ${describeReasonBriefly(reason)}) ${oldPid ?? 'none'} -> ${outcome.pid ?? 'ignored'}`,
+      );
     runtime.emitSafely('restart', this.#self.pid, record.spec.id, reason, oldPid, outcome.pid);
     return true;
   }

@@ -14,7 +14,14 @@ import { assertDest, assertName, NameTable } from './names.js';
 import { Pid, Ref } from './pid.js';
 import { type MessageHandler, Self } from './process.js';
 import { Scheduler } from './scheduler.js';
-import { Down, Exit, type ExitWatcher, isNormalExit } from './signals.js';
+import {
+  attachWatcher,
+  Down,
+  Exit,
+  type ExitWatcher,
+  isNormalExit,
+  type ListedWatcher,
+} from './signals.js';
 import { type TimerEntry, Timers } from './timers.js';
 
 /**
@@ -185,6 +192,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   /** The runtime's name. */
   readonly name: string;
   /** @internal */ readonly logger: Logger;
+  /** Whether reports go nowhere (`logger: false`): callers can skip formatting them. @internal */
+  readonly quiet: boolean;
   /** @internal */ readonly scheduler: Scheduler;
   /** @internal */ readonly timers = new Timers((error) => this.#internalError(error));
   /** @internal */ readonly names = new NameTable();
@@ -234,6 +243,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     }
     this.name = name ?? `otp-${nanoid(8)}`;
     this.logger = logger === false ? silentLogger : (logger ?? stderrLogger);
+    this.quiet = logger === false;
     this.mailboxWarning = mailboxWarning;
     this.rootPid = new Pid(0, this, undefined);
     this.scheduler = new Scheduler(budget, (error) => this.#internalError(error));
@@ -552,7 +562,13 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     const proc = pid.node === this ? pid.proc : undefined;
     if (proc === undefined) return Promise.resolve('noproc');
     return new Promise((resolve) => {
-      this.watch(proc, { down: (_ref, _pid, reason) => resolve(reason) });
+      const watcher: ListedWatcher = {
+        prevWatcher: undefined,
+        nextWatcher: undefined,
+        watched: undefined,
+        down: (_ref, _pid, reason) => resolve(reason),
+      };
+      attachWatcher(proc, watcher);
     });
   }
 
