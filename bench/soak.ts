@@ -65,16 +65,24 @@ if (gc === undefined) {
   process.exit(2);
 }
 
-/** Heap in use after two full collections, in bytes. */
-function heapAfterGc(): number {
-  gc!();
-  gc!();
+/**
+ * Heap in use after full collections, in bytes: several, with a turn of the event loop
+ * between them, so that what finalizers and weak callbacks release is collected too.
+ */
+async function heapAfterGc(): Promise<number> {
+  for (let i = 0; i < 4; i++) {
+    gc!();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
   return process.memoryUsage().heapUsed;
 }
 
-const MB = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+const MB = (bytes: number, digits = 1): string => `${(bytes / 1024 / 1024).toFixed(digits)} MB`;
 const n = (x: number): string => Math.round(x).toLocaleString('en-US');
-const ms = (ns: number): string => `${(ns / 1e6).toFixed(1)} ms`;
+/** monitorEventLoopDelay's sampling interval, in ms. */
+const RESOLUTION = 10;
+/** A delay from monitorEventLoopDelay, in ms: it records the time between ticks of its timer, so less the resolution. */
+const ms = (ns: number): string => `${Math.max(0, ns / 1e6 - RESOLUTION).toFixed(1)} ms`;
 const clock = (t: number): string => {
   const s = Math.floor(t / 1000);
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
@@ -98,6 +106,9 @@ interface Churn {
   spawned: number;
   calls: number;
   callsFailed: number;
+  /** When each churn finished, in ms from the start. */
+  spawnsMs: number;
+  callsMs: number;
   done: Promise<void>;
 }
 
@@ -201,7 +212,9 @@ interface Outcome {
   casts: number;
   maxCallMs: number;
   churnSpawns: number;
+  churnSpawnsMs: number;
   churnCalls: number;
+  churnCallsMs: number;
   churnCallsFailed: number;
   acts: number;
   walks: number;
@@ -229,19 +242,27 @@ async function run(
   rt.on('restart', () => restarts++);
   const tree = await startTree(rt, OPTIONS);
   const clients: Clients = startClients(rt, tree, OPTIONS);
-  const churn: Churn = { spawned: 0, calls: 0, callsFailed: 0, done: Promise.resolve() };
+  const churn: Churn = {
+    spawned: 0,
+    calls: 0,
+    callsFailed: 0,
+    spawnsMs: 0,
+    callsMs: 0,
+    done: Promise.resolve(),
+  };
   let churnDone = false;
-  churn.done = Promise.all([spawnChurn(rt, spawns, churn), callChurn(rt, calls, churn)]).then(
-    () => {
-      churnDone = true;
-    },
-  );
+  const t0 = performance.now();
+  churn.done = Promise.all([
+    spawnChurn(rt, spawns, churn).then(() => (churn.spawnsMs = performance.now() - t0)),
+    callChurn(rt, calls, churn).then(() => (churn.callsMs = performance.now() - t0)),
+  ]).then(() => {
+    churnDone = true;
+  });
 
-  const delay = monitorEventLoopDelay({ resolution: 10 });
-  const window = monitorEventLoopDelay({ resolution: 10 });
+  const delay = monitorEventLoopDelay({ resolution: RESOLUTION });
+  const window = monitorEventLoopDelay({ resolution: RESOLUTION });
   delay.enable();
   window.enable();
-  const t0 = performance.now();
   const deadline = t0 + minutes * 60_000;
   let peakHeap = 0;
   let maxProcesses = 0;
@@ -256,7 +277,9 @@ async function run(
     if (!quiet) {
       console.log(
         `[${clock(performance.now() - t0)}] heap ${MB(heap)}, processes ${n(processes)}, ` +
-          `event-loop delay p50 ${ms(window.percentile(50))} p99 ${ms(window.percentile(99))} max ${ms(window.max)}, ` +
+          (window.count === 0
+            ? 'event-loop delay n/a, '
+            : `event-loop delay p50 ${ms(window.percentile(50))} p99 ${ms(window.percentile(99))} max ${ms(window.max)}, `) +
           `restarts ${n(restarts)}, calls ${n(s.calls + churn.calls)} (${n(s.calls - s.ok + churn.callsFailed)} failed), ` +
           `churn ${n(churn.spawned)}/${n(spawns)} spawns, ${n(churn.calls + churn.callsFailed)}/${n(calls)} calls`,
       );
@@ -299,7 +322,9 @@ async function run(
     casts: s.casts,
     maxCallMs: s.maxCallMs,
     churnSpawns: churn.spawned,
+    churnSpawnsMs: churn.spawnsMs,
     churnCalls: churn.calls,
+    churnCallsMs: churn.callsMs,
     churnCallsFailed: churn.callsFailed,
     acts: chaos.stats.acts,
     walks,
@@ -316,11 +341,12 @@ async function main(): Promise<void> {
     `soak: ${MINUTES} min of chaos (seed ${SEED}) on ${os.cpus().length} cores, Node.js ${process.version}; ` +
       `churn of ${n(SPAWNS)} spawn/exit cycles and ${n(CALLS)} calls`,
   );
-  // A short warm-up first, so the start figure is taken with the code compiled.
-  await run(0.05, 20_000, 20_000, 60_000, true);
-  const heapStart = heapAfterGc();
+  // Two short warm-ups first, so the start figure is taken with the code compiled and
+  // V8's caches filled, as they are at the end.
+  for (let i = 0; i < 2; i++) await run(0.05, 50_000, 50_000, 60_000, true);
+  const heapStart = await heapAfterGc();
   const o = await run(MINUTES, SPAWNS, CALLS, SAMPLE_MS, false);
-  const heapEnd = heapAfterGc();
+  const heapEnd = await heapAfterGc();
   const growth = (heapEnd - heapStart) / heapStart;
   const heapOk = growth <= 0.1;
   const left = o.leftAfterShutdown;
@@ -333,14 +359,14 @@ async function main(): Promise<void> {
     [
       '',
       `soak summary: ${(o.seconds / 60).toFixed(1)} min, ${o.samples} samples, seed ${SEED}`,
-      `  heap:         start ${MB(heapStart)}, peak ${MB(o.peakHeap)}, end after GC ${MB(heapEnd)} ` +
+      `  heap:         start ${MB(heapStart, 2)}, peak ${MB(o.peakHeap)}, end after GC ${MB(heapEnd, 2)} ` +
         `(${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(1)}%: ${heapOk ? 'within' : 'NOT within'} 10% of the start)`,
-      `  processes:    up to ${n(o.maxProcesses)} at once; after shutdown ${left.processes} processes, ${left.names} names, ${left.timers} timers`,
+      `  processes:    at most ${n(o.maxProcesses)} when sampled; after shutdown ${left.processes} processes, ${left.names} names, ${left.timers} timers`,
       `  restarts:     ${n(o.restarts)} (${n(o.acts)} chaos kills; ${n(o.crashReports)} error reports), tree whole after ${o.walks} walk(s)`,
-      `  calls done:   ${n(callsDone)} (${n(o.clientOk)} from the chaos clients, ${n(o.churnCalls)} churn); slowest ${Math.round(o.maxCallMs)} ms`,
+      `  calls done:   ${n(callsDone)} (${n(o.clientOk)} by the chaos clients, ${n(o.churnCalls)} churn calls in ${(o.churnCallsMs / 1000).toFixed(1)} s); slowest ${Math.round(o.maxCallMs)} ms`,
       `  calls failed: ${n(callsFailed)}, every one a CallError (noproc ${n(o.noproc)}, server exited ${n(o.exited)}, timeout ${n(o.timeout)}); other errors ${o.other}`,
       `  casts:        ${n(o.casts)}`,
-      `  spawn/exit:   ${n(o.churnSpawns)} cycles`,
+      `  spawn/exit:   ${n(o.churnSpawns)} cycles in ${(o.churnSpawnsMs / 1000).toFixed(1)} s`,
       `  event loop:   delay p50 ${ms(o.p50)}, p99 ${ms(o.p99)}, max ${ms(o.maxDelay)}`,
       `  result:       ${pass ? 'PASS' : 'FAIL'}`,
     ].join('\n'),

@@ -1128,7 +1128,7 @@ describe('GenServer.call', () => {
       [() => GenServer.call(rt, '', 'x'), TypeError, '`dest`'],
       [() => GenServer.call(rt, 'counter', 'x', -1), RangeError, '`timeout`'],
       [() => GenServer.call(rt, 'counter', 'x', Number.NaN), RangeError, '`timeout`'],
-      [() => GenServer.call(rt, 'counter', 'x', '10' as never), RangeError, '`timeout`'],
+      [() => GenServer.call(rt, 'counter', 'x', '10' as never), TypeError, '`timeout`'],
       [() => GenServer.call({} as never, 'counter', 'x'), TypeError, '`caller`'],
     ];
     for (const [call, ErrorClass, argument] of cases) {
