@@ -68,10 +68,17 @@ export function describeReasonBriefly(reason: unknown, maxLength = 300): string 
 /** The stack (or, failing that, a description) of a reason, without ever throwing. @internal */
 export function describeReason(reason: unknown): string {
   try {
-    if (reason instanceof Error && typeof reason.stack === 'string') return reason.stack;
-    if (typeof reason === 'string') return reason;
+    if (reason instanceof Error && typeof reason.stack === 'string')
+      return truncate(reason.stack, MAX_LENGTH * 4);
+    if (typeof reason === 'string') return truncate(reason, MAX_LENGTH);
   } catch {
     // A throwing `stack` getter falls through to the generic description.
   }
   return describeValue(reason);
+}
+
+function truncate(text: string, maxLength: number): string {
+  return text.length > maxLength
+    ? `${text.slice(0, maxLength)}… (${text.length - maxLength} more characters)`
+    : text;
 }

@@ -431,7 +431,7 @@ export class GenServer<State = unknown, Call = unknown, Cast = unknown, Info = u
   ): Promise<Pid> {
     let parent: Self;
     try {
-      const context = callerContext(self, 'GenServer.startLink');
+      const context = callerContext(self, 'GenServer.startLink', 'self');
       if (context.proc === undefined)
         throw new TypeError(
           'GenServer.startLink: expected `self` to be a process, got the Runtime',

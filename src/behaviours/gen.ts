@@ -3,7 +3,7 @@ import { type Self, Self as SelfClass } from '../core/process.js';
 import { Runtime } from '../core/runtime.js';
 import { attachWatcher, detachWatcher, type ListedWatcher } from '../core/signals.js';
 import type { TimerEntry } from '../core/timers.js';
-import { describeDest, describeReasonBriefly, describeValue } from '../describe.js';
+import { describeDest, describeReasonBriefly, describeValue, safeMessage } from '../describe.js';
 import { CallError, CallTimeoutError, NoProcError } from '../errors.js';
 import type { Dest, ExitReason } from '../types.js';
 
@@ -33,8 +33,12 @@ export interface CallerContext {
 }
 
 /** Resolves a {@link Caller}; throws TypeError naming the operation for anything else. @internal */
-export function callerContext(caller: unknown, operation: string): CallerContext {
-  const resolved = resolveCaller(caller, operation);
+export function callerContext(
+  caller: unknown,
+  operation: string,
+  argument = 'caller',
+): CallerContext {
+  const resolved = resolveCaller(caller, operation, argument);
   return resolved instanceof Runtime
     ? { runtime: resolved, proc: undefined }
     : { runtime: resolved.runtime, proc: resolved };
@@ -45,7 +49,11 @@ export function callerContext(caller: unknown, operation: string): CallerContext
  * `callerContext` gives, without allocating on the hot paths of call and cast.
  * @internal
  */
-export function resolveCaller(caller: unknown, operation: string): Runtime | Self {
+export function resolveCaller(
+  caller: unknown,
+  operation: string,
+  argument = 'caller',
+): Runtime | Self {
   if (caller instanceof Runtime || caller instanceof SelfClass) return caller;
   if (typeof caller === 'object' && caller !== null && 'self' in caller) {
     let self: unknown;
@@ -53,13 +61,13 @@ export function resolveCaller(caller: unknown, operation: string): Runtime | Sel
       self = (caller as { self: unknown }).self;
     } catch (error) {
       throw new TypeError(
-        `${operation}: the caller is a GenServer that is not running (${describeValue(error, 200)})`,
+        `${operation}: \`${argument}\` is a GenServer that is not running (${safeMessage(error)})`,
       );
     }
     if (self instanceof SelfClass) return self;
   }
   throw new TypeError(
-    `${operation}: expected \`caller\` to be a Runtime, a process's self, or a running GenServer, got ${describeValue(caller, 100)}`,
+    `${operation}: expected \`${argument}\` to be a Runtime, a process's self, or a running GenServer, got ${describeValue(caller, 100)}`,
   );
 }
 

@@ -243,8 +243,9 @@ function tableOf(
   caller: unknown,
   registry: unknown,
   operation: string,
+  argument = 'caller',
 ): { table: RegistryTable; self: Self | undefined } {
-  const { runtime, proc } = callerContext(caller, operation);
+  const { runtime, proc } = callerContext(caller, operation, argument);
   const target = runtime.resolveProcess(registry as Dest, operation);
   if (target === undefined) throw new NoProcError(operation, registry);
   const table = target.via;
@@ -261,7 +262,7 @@ function registeringProcess(
   registry: unknown,
   operation: string,
 ): { table: RegistryTable; self: Self } {
-  const found = tableOf(self, registry, operation);
+  const found = tableOf(self, registry, operation, 'self');
   if (found.self === undefined) {
     throw new TypeError(
       `${operation} registers the calling process, so it must be called with a process's self (or a GenServer), not the Runtime`,
