@@ -74,6 +74,9 @@ export class Self implements Runnable {
   readonly runtime: Runtime;
 
   /** @internal */ queued = false;
+  /** Neighbours in the runtime's process table. @internal */ prevProc: Self | undefined =
+    undefined;
+  /** @internal */ nextProc: Self | undefined = undefined;
   /** @internal */ alive = true;
   /** @internal */ reason: ExitReason = undefined;
   /** @internal */ readonly mailbox = new Mailbox();

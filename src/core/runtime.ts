@@ -201,7 +201,14 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   /** The pid exit signals from outside any process come from (`<0.0.0>`, never alive). @internal */
   readonly rootPid: Pid;
 
-  readonly #procs = new Set<Self>();
+  /**
+   * The process table: a doubly linked list through the processes themselves, oldest
+   * first. Adding and removing are O(1) with no allocation and no rehashing, which
+   * keeps spawning a million processes linear.
+   */
+  #first: Self | undefined = undefined;
+  #last: Self | undefined = undefined;
+  #count = 0;
   #nextPid = 1;
   #nextRef = 1;
   #dying: Self[] = [];
@@ -319,7 +326,11 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     if (opts?.name !== undefined) this.names.register(opts.name, proc, operation);
     pid.proc = proc;
     if (opts?.trapExit === true) proc.trapping = true;
-    this.#procs.add(proc);
+    proc.prevProc = this.#last;
+    if (this.#last === undefined) this.#first = proc;
+    else this.#last.nextProc = proc;
+    this.#last = proc;
+    this.#count++;
     this.emitSafely('spawn', pid);
     if (parent !== undefined) this.link(proc, parent);
     if (body !== undefined && proc.alive) this.scheduler.enqueue(proc);
@@ -514,7 +525,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    */
   processes(): Pid[] {
     const out: Pid[] = [];
-    for (const proc of this.#procs) out.push(proc.pid);
+    for (let proc = this.#first; proc !== undefined; proc = proc.nextProc) out.push(proc.pid);
     return out;
   }
 
@@ -670,7 +681,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   }
 
   async #stopAll(timeout: number): Promise<void> {
-    const roots = [...this.#procs]
+    const roots = this.#all()
       .filter((p) => p.parent === undefined || p.parent.proc === undefined)
       .reverse();
     const exits = roots.map((p) => this.awaitExit(p.pid));
@@ -684,10 +695,17 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       }),
     ]);
     clearTimeout(timer);
-    for (const proc of [...this.#procs].reverse()) this.terminate(proc, 'killed', false);
+    for (const proc of this.#all().reverse()) this.terminate(proc, 'killed', false);
     this.#stopped = true;
     this.timers.stop();
     this.scheduler.stop();
+  }
+
+  /** Every live process, oldest first. */
+  #all(): Self[] {
+    const out: Self[] = [];
+    for (let proc = this.#first; proc !== undefined; proc = proc.nextProc) out.push(proc);
+    return out;
   }
 
   /** @internal */
@@ -749,7 +767,14 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     } catch (error) {
       this.logger.error(`otp-ts: releasing the name of ${pid} failed:`, error);
     }
-    this.#procs.delete(proc);
+    const { prevProc: prev, nextProc: next } = proc;
+    if (prev === undefined) this.#first = next;
+    else prev.nextProc = next;
+    if (next === undefined) this.#last = prev;
+    else next.prevProc = prev;
+    proc.prevProc = undefined;
+    proc.nextProc = undefined;
+    this.#count--;
     pid.proc = undefined;
     proc.via = undefined;
     const links = proc.links;
@@ -810,7 +835,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   /** Counts for leak checks: processes, names, timers. @internal */
   get stats(): { processes: number; names: number; timers: number; runQueue: number } {
     return {
-      processes: this.#procs.size,
+      processes: this.#count,
       names: this.names.size,
       timers: this.timers.size,
       runQueue: this.scheduler.length,
