@@ -401,6 +401,25 @@ export class Self implements Runnable {
   deliver(message: unknown): void {
     if (!this.alive) return;
     const mailbox = this.mailbox;
+    const resolve = this.#resolve;
+    if (
+      resolve !== undefined &&
+      this.#match === undefined &&
+      mailbox.size === 0 &&
+      !this.queued &&
+      this.runtime.scheduler.tick()
+    ) {
+      // The process waits for any message and has none: hand this one straight to its
+      // receive. It still runs later, from the promise's continuation, never inside send.
+      this.#resolve = undefined;
+      if (this.#timer !== undefined) {
+        this.runtime.timers.cancel(this.#timer);
+        this.#timer = undefined;
+      }
+      this.handled++;
+      resolve(message);
+      return;
+    }
     mailbox.push(message);
     if (
       !this.queued &&
