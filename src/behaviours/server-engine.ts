@@ -207,7 +207,9 @@ export class ServerEngine {
   readonly handle = (message: unknown): Step => {
     // One prototype read classifies the message: our own message classes are never
     // subclassed, and a user's hostile Proxy costs one guarded trap, not one per check.
-    const proto = prototypeOf(message);
+    // Primitives (most states and many messages) skip the guarded read altogether.
+    const proto =
+      typeof message === 'object' && message !== null ? prototypeOf(message) : undefined;
     // Any message but a Sys request ends the idle wait, as in gen_server.
     if (
       this.#idleTimer !== undefined &&
@@ -275,7 +277,8 @@ export class ServerEngine {
 
   #initReturned(start: StartRequest, result: unknown): Step {
     if (start.settled) return undefined; // The start timed out meanwhile and the process is gone.
-    const proto = prototypeOf(result);
+    // Primitives (most states and many messages) skip the guarded read altogether.
+    const proto = typeof result === 'object' && result !== null ? prototypeOf(result) : undefined;
     if (proto === IgnoreResult.prototype)
       return this.#initFailed(start, 'ignore', undefined, false);
     if (proto === StopResult.prototype) {
@@ -365,7 +368,8 @@ export class ServerEngine {
     result: unknown,
   ): Step {
     if (!this.#proc.alive) return undefined;
-    const proto = prototypeOf(result);
+    // Primitives (most states and many messages) skip the guarded read altogether.
+    const proto = typeof result === 'object' && result !== null ? prototypeOf(result) : undefined;
     if (proto === StopResult.prototype) {
       const stopped = result as StopResult<unknown>;
       if (stopped.state !== undefined) this.state = stopped.state;
