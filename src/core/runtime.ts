@@ -2,165 +2,37 @@ import { EventEmitter } from 'eventemitter3';
 import { nanoid } from 'nanoid';
 import { describeValue } from '../describe.js';
 import { NoProcError, OtpError } from '../errors.js';
-import {
-  type CrashReport,
-  formatCrashReport,
-  type Logger,
-  silentLogger,
-  stderrLogger,
-} from '../logger.js';
+import { type Logger, silentLogger, stderrLogger } from '../logger.js';
 import type { Dest, ExitReason, Name } from '../types.js';
+import { finalizeExit } from './exits.js';
 import { assertDest, assertName, NameTable } from './names.js';
 import { Pid, Ref } from './pid.js';
 import { type MessageHandler, Self } from './process.js';
+import { ProcessTable } from './process-table.js';
+import type {
+  BehaviourClass,
+  BehaviourStarter,
+  InitArg,
+  ProcessInfo,
+  RuntimeEvents,
+  RuntimeOptions,
+  SpawnOptions,
+  StartOptions,
+} from './runtime-types.js';
 import { Scheduler } from './scheduler.js';
-import {
-  attachWatcher,
-  Down,
-  Exit,
-  type ExitWatcher,
-  isNormalExit,
-  type ListedWatcher,
-} from './signals.js';
+import { attachWatcher, Exit, type ExitWatcher, type ListedWatcher } from './signals.js';
 import { type TimerEntry, Timers } from './timers.js';
 
-/**
- * Options of `new Runtime(...)`.
- *
- * @example
- * ```ts
- * const rt = new Runtime({ name: 'app', logger: console, budget: 100 });
- * ```
- */
-export interface RuntimeOptions {
-  /** A name for the runtime, for logs. @defaultValue a random `otp-…` id */
-  name?: string;
-  /** Where reports go; `false` silences them. @defaultValue a logger writing to stderr */
-  logger?: Logger | false;
-  /** How many messages a process handles per turn before the next process runs. @defaultValue 200 */
-  budget?: number;
-  /**
-   * Emit `'mailbox_overflow'` (and log a warning) when a mailbox reaches this many
-   * messages, once per crossing. @defaultValue 10000
-   */
-  mailboxWarning?: number;
-}
-
-/**
- * Options of `rt.spawn` and `self.spawn`.
- *
- * @example
- * ```ts
- * rt.spawn(body, { name: 'worker', trapExit: true });
- * ```
- */
-export interface SpawnOptions {
-  /** Register the process under this name before its body runs. */
-  name?: Name;
-  /** Link the new process to this one (its parent). */
-  link?: Pid;
-  /** Start with exit trapping on. @defaultValue false */
-  trapExit?: boolean;
-}
-
-/**
- * Options of `rt.start` and `GenServer.startLink`.
- *
- * @example
- * ```ts
- * await rt.start(Store, store, { name: 'Test1', timeout: 1000 });
- * ```
- */
-export interface StartOptions {
-  /** Register the process under this name before `init` runs. */
-  name?: Name;
-  /** How long `init` may take, in ms. @defaultValue 5000 */
-  timeout?: number;
-}
-
-/**
- * What `rt.info(pid)` tells about a live process.
- *
- * @example
- * ```ts
- * const { messageQueueLen, links } = rt.info(pid) ?? {};
- * ```
- */
-export interface ProcessInfo {
-  /** The process. */
-  pid: Pid;
-  /** Its registered name, or `undefined`. */
-  name: Name | undefined;
-  /** `'runnable'` in the run queue, `'waiting'` for a message, `'running'` otherwise. */
-  status: 'running' | 'runnable' | 'waiting';
-  /** How many messages wait in its mailbox. */
-  messageQueueLen: number;
-  /** The processes linked to it. */
-  links: Pid[];
-  /** The processes this one monitors, one entry per monitor set. */
-  monitors: Pid[];
-  /** The processes that monitor this one, one entry per monitor. */
-  monitoredBy: Pid[];
-  /** Whether it traps exits. */
-  trapExit: boolean;
-  /** How many messages it has taken from its mailbox so far. */
-  messagesHandled: number;
-  /** `'GenServer'`, `'Supervisor'`... or `undefined` for a raw process. */
-  behaviour: string | undefined;
-}
-
-/**
- * The runtime's events, with their arguments.
- *
- * @example
- * ```ts
- * rt.on('restart', (sup, id, reason, oldPid, newPid) => console.log(id, String(newPid)));
- * ```
- */
-export interface RuntimeEvents {
-  /** A process was created. */
-  spawn: [pid: Pid];
-  /** A process ended, with its exit reason. */
-  exit: [pid: Pid, reason: ExitReason];
-  /** A process ended abnormally by itself; the report also goes to the logger. */
-  crash: [report: CrashReport];
-  /** A supervisor restarted a child. */
-  restart: [
-    supervisor: Pid,
-    id: unknown,
-    reason: ExitReason,
-    oldPid: Pid | undefined,
-    newPid: Pid | undefined,
-  ];
-  /** A mailbox reached `mailboxWarning` messages. */
-  mailbox_overflow: [pid: Pid, messageQueueLen: number];
-}
-
-/** Any behaviour class that `rt.start` accepts: GenServer, Supervisor and their subclasses. */
-export type BehaviourClass = abstract new () => { init(arg: never): unknown };
-
-/**
- * The argument `init` of a behaviour class takes.
- *
- * @example
- * ```ts
- * type A = InitArg<typeof Counter>; // number
- * ```
- */
-export type InitArg<B> = B extends abstract new () => infer I
-  ? I extends { init(arg: infer A): unknown }
-    ? A
-    : undefined
-  : never;
-
-/** How behaviours plug into `rt.start` without core importing them. @internal */
-export type BehaviourStarter = (
-  runtime: Runtime,
-  behaviour: unknown,
-  arg: unknown,
-  opts: StartOptions | undefined,
-  parent: Self | undefined,
-) => Promise<Pid>;
+export type {
+  BehaviourClass,
+  BehaviourStarter,
+  InitArg,
+  ProcessInfo,
+  RuntimeEvents,
+  RuntimeOptions,
+  SpawnOptions,
+  StartOptions,
+};
 
 let behaviourStarter: BehaviourStarter | undefined;
 
@@ -201,14 +73,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   /** The pid exit signals from outside any process come from (`<0.0.0>`, never alive). @internal */
   readonly rootPid: Pid;
 
-  /**
-   * The process table: a doubly linked list through the processes themselves, oldest
-   * first. Adding and removing are O(1) with no allocation and no rehashing, which
-   * keeps spawning a million processes linear.
-   */
-  #first: Self | undefined = undefined;
-  #last: Self | undefined = undefined;
-  #count = 0;
+  readonly #procs = new ProcessTable();
   #nextPid = 1;
   #nextRef = 1;
   #dying: Self[] = [];
@@ -326,11 +191,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     if (opts?.name !== undefined) this.names.register(opts.name, proc, operation);
     pid.proc = proc;
     if (opts?.trapExit === true) proc.trapping = true;
-    proc.prevProc = this.#last;
-    if (this.#last === undefined) this.#first = proc;
-    else this.#last.nextProc = proc;
-    this.#last = proc;
-    this.#count++;
+    this.#procs.add(proc);
     this.emitSafely('spawn', pid);
     if (parent !== undefined) this.link(proc, parent);
     if (body !== undefined && proc.alive) this.scheduler.enqueue(proc);
@@ -525,7 +386,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    */
   processes(): Pid[] {
     const out: Pid[] = [];
-    for (let proc = this.#first; proc !== undefined; proc = proc.nextProc) out.push(proc.pid);
+    for (let proc = this.#procs.first; proc !== undefined; proc = proc.nextProc) out.push(proc.pid);
     return out;
   }
 
@@ -681,7 +542,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   }
 
   async #stopAll(timeout: number): Promise<void> {
-    const roots = this.#all()
+    const roots = this.#procs
+      .toArray()
       .filter((p) => p.parent === undefined || p.parent.proc === undefined)
       .reverse();
     const exits = roots.map((p) => this.awaitExit(p.pid));
@@ -695,17 +557,10 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       }),
     ]);
     clearTimeout(timer);
-    for (const proc of this.#all().reverse()) this.terminate(proc, 'killed', false);
+    for (const proc of this.#procs.toArray().reverse()) this.terminate(proc, 'killed', false);
     this.#stopped = true;
     this.timers.stop();
     this.scheduler.stop();
-  }
-
-  /** Every live process, oldest first. */
-  #all(): Self[] {
-    const out: Self[] = [];
-    for (let proc = this.#first; proc !== undefined; proc = proc.nextProc) out.push(proc);
-    return out;
   }
 
   /** @internal */
@@ -743,99 +598,17 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     if (this.#finalizing) return;
     this.#finalizing = true;
     try {
-      for (let i = 0; i < this.#dying.length; i++) this.#finalize(this.#dying[i]!);
+      for (let i = 0; i < this.#dying.length; i++) finalizeExit(this, this.#procs, this.#dying[i]!);
     } finally {
       this.#dying = [];
       this.#finalizing = false;
     }
   }
 
-  #finalize(proc: Self): void {
-    const { pid, reason } = proc;
-    const name = proc.name;
-    let context: { lastMessage?: unknown; state?: unknown } | undefined;
-    if (proc.selfInflicted && !isNormalExit(reason) && proc.reportContext !== undefined) {
-      try {
-        context = proc.reportContext();
-      } catch (error) {
-        context = { state: `<the state could not be read: ${describeValue(error, 200)}>` };
-      }
-    }
-    proc.release();
-    try {
-      this.names.release(proc);
-    } catch (error) {
-      this.logger.error(`otp-ts: releasing the name of ${pid} failed:`, error);
-    }
-    const { prevProc: prev, nextProc: next } = proc;
-    if (prev === undefined) this.#first = next;
-    else prev.nextProc = next;
-    if (next === undefined) this.#last = prev;
-    else next.prevProc = prev;
-    proc.prevProc = undefined;
-    proc.nextProc = undefined;
-    this.#count--;
-    pid.proc = undefined;
-    proc.via = undefined;
-    const links = proc.links;
-    if (links !== undefined) {
-      proc.links = undefined;
-      for (const other of links) {
-        other.links?.delete(proc);
-        this.exitSignal(other, pid, reason, true);
-      }
-    }
-    const monitors = proc.monitors;
-    if (monitors !== undefined) {
-      proc.monitors = undefined;
-      for (const [ref, target] of monitors) target.monitoredBy?.delete(ref);
-    }
-    const watchers = proc.monitoredBy;
-    if (watchers !== undefined) {
-      proc.monitoredBy = undefined;
-      for (const [ref, watcher] of watchers) {
-        if (watcher instanceof Self) {
-          watcher.monitors?.delete(ref);
-          watcher.deliver(new Down(ref, pid, reason));
-        } else {
-          try {
-            watcher.down(ref, pid, reason);
-          } catch (error) {
-            this.logger.error(`otp-ts: an exit watcher of ${pid} failed:`, error);
-          }
-        }
-      }
-    }
-    let listed = proc.listed;
-    proc.listed = undefined;
-    while (listed !== undefined) {
-      const watcher = listed;
-      listed = watcher.nextWatcher;
-      watcher.prevWatcher = undefined;
-      watcher.nextWatcher = undefined;
-      watcher.watched = undefined;
-      try {
-        watcher.down(undefined, pid, reason);
-      } catch (error) {
-        this.logger.error(`otp-ts: an exit watcher of ${pid} failed:`, error);
-      }
-    }
-    if (proc.selfInflicted && !isNormalExit(reason)) {
-      const report: CrashReport = { pid, name, reason, behaviour: proc.behaviour, ...context };
-      try {
-        this.logger.error(formatCrashReport(report));
-      } catch {
-        // A logger that throws must not stop the exit from completing.
-      }
-      this.emitSafely('crash', report);
-    }
-    this.emitSafely('exit', pid, reason);
-  }
-
   /** Counts for leak checks: processes, names, timers. @internal */
   get stats(): { processes: number; names: number; timers: number; runQueue: number } {
     return {
-      processes: this.#count,
+      processes: this.#procs.size,
       names: this.names.size,
       timers: this.timers.size,
       runQueue: this.scheduler.length,

@@ -1,0 +1,143 @@
+import type { CrashReport, Logger } from '../logger.js';
+import type { ExitReason, Name } from '../types.js';
+import type { Pid } from './pid.js';
+import type { Self } from './process.js';
+import type { Runtime } from './runtime.js';
+
+/**
+ * Options of `new Runtime(...)`.
+ *
+ * @example
+ * ```ts
+ * const rt = new Runtime({ name: 'app', logger: console, budget: 100 });
+ * ```
+ */
+export interface RuntimeOptions {
+  /** A name for the runtime, for logs. @defaultValue a random `otp-…` id */
+  name?: string;
+  /** Where reports go; `false` silences them. @defaultValue a logger writing to stderr */
+  logger?: Logger | false;
+  /** How many messages a process handles per turn before the next process runs. @defaultValue 200 */
+  budget?: number;
+  /**
+   * Emit `'mailbox_overflow'` (and log a warning) when a mailbox reaches this many
+   * messages, once per crossing. @defaultValue 10000
+   */
+  mailboxWarning?: number;
+}
+
+/**
+ * Options of `rt.spawn` and `self.spawn`.
+ *
+ * @example
+ * ```ts
+ * rt.spawn(body, { name: 'worker', trapExit: true });
+ * ```
+ */
+export interface SpawnOptions {
+  /** Register the process under this name before its body runs. */
+  name?: Name;
+  /** Link the new process to this one (its parent). */
+  link?: Pid;
+  /** Start with exit trapping on. @defaultValue false */
+  trapExit?: boolean;
+}
+
+/**
+ * Options of `rt.start` and `GenServer.startLink`.
+ *
+ * @example
+ * ```ts
+ * await rt.start(Store, store, { name: 'Test1', timeout: 1000 });
+ * ```
+ */
+export interface StartOptions {
+  /** Register the process under this name before `init` runs. */
+  name?: Name;
+  /** How long `init` may take, in ms. @defaultValue 5000 */
+  timeout?: number;
+}
+
+/**
+ * What `rt.info(pid)` tells about a live process.
+ *
+ * @example
+ * ```ts
+ * const { messageQueueLen, links } = rt.info(pid) ?? {};
+ * ```
+ */
+export interface ProcessInfo {
+  /** The process. */
+  pid: Pid;
+  /** Its registered name, or `undefined`. */
+  name: Name | undefined;
+  /** `'runnable'` in the run queue, `'waiting'` for a message, `'running'` otherwise. */
+  status: 'running' | 'runnable' | 'waiting';
+  /** How many messages wait in its mailbox. */
+  messageQueueLen: number;
+  /** The processes linked to it. */
+  links: Pid[];
+  /** The processes this one monitors, one entry per monitor set. */
+  monitors: Pid[];
+  /** The processes that monitor this one, one entry per monitor. */
+  monitoredBy: Pid[];
+  /** Whether it traps exits. */
+  trapExit: boolean;
+  /** How many messages it has taken from its mailbox so far. */
+  messagesHandled: number;
+  /** `'GenServer'`, `'Supervisor'`... or `undefined` for a raw process. */
+  behaviour: string | undefined;
+}
+
+/**
+ * The runtime's events, with their arguments.
+ *
+ * @example
+ * ```ts
+ * rt.on('restart', (sup, id, reason, oldPid, newPid) => console.log(id, String(newPid)));
+ * ```
+ */
+export interface RuntimeEvents {
+  /** A process was created. */
+  spawn: [pid: Pid];
+  /** A process ended, with its exit reason. */
+  exit: [pid: Pid, reason: ExitReason];
+  /** A process ended abnormally by itself; the report also goes to the logger. */
+  crash: [report: CrashReport];
+  /** A supervisor restarted a child. */
+  restart: [
+    supervisor: Pid,
+    id: unknown,
+    reason: ExitReason,
+    oldPid: Pid | undefined,
+    newPid: Pid | undefined,
+  ];
+  /** A mailbox reached `mailboxWarning` messages. */
+  mailbox_overflow: [pid: Pid, messageQueueLen: number];
+}
+
+/** Any behaviour class that `rt.start` accepts: GenServer, Supervisor and their subclasses. */
+export type BehaviourClass = abstract new () => { init(arg: never): unknown };
+
+/**
+ * The argument `init` of a behaviour class takes.
+ *
+ * @example
+ * ```ts
+ * type A = InitArg<typeof Counter>; // number
+ * ```
+ */
+export type InitArg<B> = B extends abstract new () => infer I
+  ? I extends { init(arg: infer A): unknown }
+    ? A
+    : undefined
+  : never;
+
+/** How behaviours plug into `rt.start` without core importing them. @internal */
+export type BehaviourStarter = (
+  runtime: Runtime,
+  behaviour: unknown,
+  arg: unknown,
+  opts: StartOptions | undefined,
+  parent: Self | undefined,
+) => Promise<Pid>;
