@@ -571,7 +571,9 @@ export function startServer(
     );
   }
   return new Promise<Pid>((resolve, reject) => {
-    const what = `${Class.name}${opts?.name === undefined ? '' : ` ${describeValue(opts.name, 100)}`}`;
+    // Described only if the start fails: most starts never need the text.
+    const what = () =>
+      `${Class.name}${opts?.name === undefined ? '' : ` ${describeValue(opts.name, 100)}`}`;
     proc.deliver(new StartRequest(arg, runtime, proc, what, resolve, reject, timeout));
   });
 }

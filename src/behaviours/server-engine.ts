@@ -89,7 +89,7 @@ export class StartRequest implements ListedWatcher, TimerEntry {
     readonly arg: unknown,
     readonly runtime: Runtime,
     readonly proc: Self,
-    readonly what: string,
+    readonly what: () => string,
     readonly resolve: (pid: Pid) => void,
     readonly reject: (error: unknown) => void,
     timeout: number,
@@ -123,7 +123,7 @@ export class StartRequest implements ListedWatcher, TimerEntry {
       return;
     }
     this.reject(
-      new StartError(`${this.what} failed to start: ${message}`, reason, undefined, { cause }),
+      new StartError(`${this.what()} failed to start: ${message}`, reason, undefined, { cause }),
     );
   }
 
