@@ -1,11 +1,12 @@
 import { isViaName, type ViaTable } from '../core/names.js';
 import type { Pid, Ref } from '../core/pid.js';
 import type { Self } from '../core/process.js';
-import type { ExitWatcher } from '../core/signals.js';
+import { Runtime } from '../core/runtime.js';
+import { attachWatcher, detachWatcher, type ListedWatcher } from '../core/signals.js';
 import { describeDest, describeValue } from '../describe.js';
 import { AlreadyRegisteredError, InvalidChildSpecError, NoProcError } from '../errors.js';
 import type { Dest, ExitReason } from '../types.js';
-import { type Caller, callerContext, type From } from './gen.js';
+import { type Caller, type From, resolveCaller } from './gen.js';
 import { type Awaitable, GenServer } from './gen-server.js';
 import { IgnoreResult, reply, StopResult } from './results.js';
 import { engineCallbacks, type ServerCallbacks } from './server-engine.js';
@@ -82,12 +83,8 @@ class RegistryTable implements ViaTable {
     this.#size++;
     let owned = this.#byPid.get(proc.pid);
     if (owned === undefined) {
-      owned = {
-        proc,
-        keys: new Map(),
-        watch: this.owner.runtime.watch(proc, this.#watcher),
-        viaKey: NO_VIA_NAME,
-      };
+      owned = new Owned(proc, this);
+      attachWatcher(proc, owned);
       this.#byPid.set(proc.pid, owned);
     }
     owned.keys.set(key, (owned.keys.get(key) ?? 0) + 1);
@@ -112,7 +109,7 @@ class RegistryTable implements ViaTable {
     owned.keys.delete(key);
     if (owned.viaKey === key) dropViaName(owned);
     if (owned.keys.size === 0) {
-      this.owner.runtime.unwatch(owned.proc, owned.watch);
+      detachWatcher(owned);
       this.#byPid.delete(pid);
     }
   }
@@ -153,7 +150,7 @@ class RegistryTable implements ViaTable {
   /** Drops every entry and every watch: the registry is gone. */
   clear(): void {
     for (const owned of this.#byPid.values()) {
-      this.owner.runtime.unwatch(owned.proc, owned.watch);
+      detachWatcher(owned);
       // Its via name went with the table: the process is left free to take another.
       dropViaName(owned);
     }
@@ -163,24 +160,23 @@ class RegistryTable implements ViaTable {
     this.#size = 0;
   }
 
-  readonly #watcher: ExitWatcher = {
-    down: (_ref: Ref, pid: Pid, _reason: ExitReason) => {
-      const owned = this.#byPid.get(pid);
-      if (owned === undefined) return;
-      this.#byPid.delete(pid); // Its watch is gone with the process.
-      for (const key of owned.keys.keys()) {
-        if (this.kind === 'unique') {
-          this.#unique.delete(key);
-          this.#size--;
-        } else {
-          const byPid = this.#duplicate.get(key)!;
-          this.#size -= byPid.get(pid)!.length;
-          byPid.delete(pid);
-          if (byPid.size === 0) this.#duplicate.delete(key);
-        }
+  /** A registered process exited: its entries go at once. */
+  processExited(pid: Pid): void {
+    const owned = this.#byPid.get(pid);
+    if (owned === undefined) return;
+    this.#byPid.delete(pid); // Its watch is gone with the process.
+    for (const key of owned.keys.keys()) {
+      if (this.kind === 'unique') {
+        this.#unique.delete(key);
+        this.#size--;
+      } else {
+        const byPid = this.#duplicate.get(key)!;
+        this.#size -= byPid.get(pid)!.length;
+        byPid.delete(pid);
+        if (byPid.size === 0) this.#duplicate.delete(key);
       }
-    },
-  };
+    }
+  }
 
   describe(): string {
     const name = this.owner.name;
@@ -216,14 +212,28 @@ class RegistryTable implements ViaTable {
 
 const NO_VIA_NAME: unique symbol = Symbol('no via name');
 
-/** A registered process, as its registry's table keeps it. */
-interface Owned {
-  proc: Self;
+/**
+ * A registered process, as its registry's table keeps it. It is also the watch on the
+ * process (one per process, in the process's O(1) watcher list), so registering costs
+ * no ref and no map on the process.
+ */
+class Owned implements ListedWatcher {
+  prevWatcher: ListedWatcher | undefined = undefined;
+  nextWatcher: ListedWatcher | undefined = undefined;
+  watched: { listed: ListedWatcher | undefined } | undefined = undefined;
   /** Each key it holds, with how many entries it has under it (more than one only for duplicate keys). */
-  keys: Map<unknown, number>;
-  watch: Ref;
+  readonly keys = new Map<unknown, number>();
   /** The key of the via name `{ via: registry, key }` the process holds here. */
-  viaKey: unknown;
+  viaKey: unknown = NO_VIA_NAME;
+
+  constructor(
+    readonly proc: Self,
+    readonly table: RegistryTable,
+  ) {}
+
+  down(_ref: Ref | undefined, pid: Pid, _reason: ExitReason): void {
+    this.table.processExited(pid);
+  }
 }
 
 /**
@@ -245,7 +255,9 @@ function tableOf(
   operation: string,
   argument = 'caller',
 ): { table: RegistryTable; self: Self | undefined } {
-  const { runtime, proc } = callerContext(caller, operation, argument);
+  const context = resolveCaller(caller, operation, argument);
+  const runtime = context instanceof Runtime ? context : context.runtime;
+  const proc = context instanceof Runtime ? undefined : context;
   const target = runtime.resolveProcess(registry as Dest, operation);
   if (target === undefined) throw new NoProcError(operation, registry);
   const table = target.via;

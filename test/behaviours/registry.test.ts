@@ -84,7 +84,11 @@ function agent(rt: Runtime): Agent {
 
 /** The exit watchers on a live process, internal ones included (`info` lists only processes). */
 function watcherCount(pid: Pid): number {
-  return pid.proc?.monitoredBy?.size ?? 0;
+  const proc = pid.proc;
+  if (proc === undefined) return 0;
+  let listed = 0;
+  for (let w = proc.listed; w !== undefined; w = w.nextWatcher) listed++;
+  return (proc.monitoredBy?.size ?? 0) + listed;
 }
 
 // ── rt.start(Registry, …) ────────────────────────────────────────────────────
