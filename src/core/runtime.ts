@@ -444,16 +444,11 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     });
   }
 
-  /** Calls `watcher.down` when `proc` exits; returns the ref to `unwatch` with. @internal */
+  /** Calls `watcher.down` when `proc` exits (the watch lasts until then). @internal */
   watch(proc: Self, watcher: ExitWatcher): Ref {
     const ref = this.makeRef();
     (proc.monitoredBy ??= new Map()).set(ref, watcher);
     return ref;
-  }
-
-  /** @internal */
-  unwatch(proc: Self, ref: Ref): void {
-    proc.monitoredBy?.delete(ref);
   }
 
   /**
