@@ -82,3 +82,12 @@ function truncate(text: string, maxLength: number): string {
     ? `${text.slice(0, maxLength)}… (${text.length - maxLength} more characters)`
     : text;
 }
+
+/**
+ * How messages name a process: its registered name and pid, e.g. `"Test1" (<0.3.0>)`,
+ * or its pid alone. Never throws.
+ * @internal
+ */
+export function describeProcess(name: unknown, pid: unknown): string {
+  return name === undefined ? String(pid) : `${describeDest(name)} (${String(pid)})`;
+}

@@ -1,6 +1,6 @@
 import { format } from 'node:util';
 import type { Pid } from './core/pid.js';
-import { describeDest, describeReason, describeValue } from './describe.js';
+import { describeProcess, describeReason, describeValue } from './describe.js';
 import type { ExitReason, Name } from './types.js';
 
 /**
@@ -73,8 +73,7 @@ export const silentLogger: Logger = { error() {}, warn() {}, info() {}, debug() 
  * ```
  */
 export function formatCrashReport(report: CrashReport): string {
-  const who =
-    report.name === undefined ? String(report.pid) : `${describeDest(report.name)} (${report.pid})`;
+  const who = describeProcess(report.name, report.pid);
   const lines = [
     `${report.behaviour ?? 'process'} ${who} terminating`,
     `** (reason) ${describeReason(report.reason)}`,

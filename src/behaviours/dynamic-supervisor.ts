@@ -1,7 +1,7 @@
 import type { Pid } from '../core/pid.js';
 import { isInstance, type Self } from '../core/process.js';
 import { Exit, isNormalExit } from '../core/signals.js';
-import { describeReasonBriefly, describeValue } from '../describe.js';
+import { describeProcess, describeReasonBriefly, describeValue } from '../describe.js';
 import { InvalidChildSpecError, MaxChildrenError, SupervisorError } from '../errors.js';
 import type { Dest, ExitReason } from '../types.js';
 import type { ChildInput, ChildSpec, NormalizedChildSpec } from './child-spec.js';
@@ -167,7 +167,7 @@ class DynamicCore implements ServerCallbacks {
 
   get #who(): string {
     const self = this.#self;
-    return `DynamicSupervisor ${self.name === undefined ? self.pid : `${describeValue(self.name, 100)} (${self.pid})`}`;
+    return `DynamicSupervisor ${describeProcess(self.name, self.pid)}`;
   }
 
   async init(arg: unknown): Promise<unknown> {

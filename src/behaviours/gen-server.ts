@@ -3,7 +3,7 @@ import { Pid } from '../core/pid.js';
 import type { Self, Timeout } from '../core/process.js';
 import { type InitArg, Runtime, type StartOptions, setBehaviourStarter } from '../core/runtime.js';
 import type { Down, Exit } from '../core/signals.js';
-import { describeValue } from '../describe.js';
+import { describeProcess, describeValue } from '../describe.js';
 import { AlreadyRegisteredError, AlreadyStartedError, OtpError, StartError } from '../errors.js';
 import type { Dest, ExitReason } from '../types.js';
 import type { ChildSpec, StartTuple } from './child-spec.js';
@@ -476,8 +476,7 @@ function describeServer(server: GenServer): string {
   let where: string;
   try {
     const self = server.self;
-    where =
-      self.name === undefined ? String(self.pid) : `${describeValue(self.name, 100)} (${self.pid})`;
+    where = describeProcess(self.name, self.pid);
   } catch {
     where = '(not running)';
   }

@@ -3,7 +3,7 @@ import type { Pid, Ref } from '../core/pid.js';
 import type { Self } from '../core/process.js';
 import { Runtime } from '../core/runtime.js';
 import { attachWatcher, detachWatcher, type ListedWatcher } from '../core/signals.js';
-import { describeDest, describeValue } from '../describe.js';
+import { describeDest, describeProcess, describeValue } from '../describe.js';
 import { AlreadyRegisteredError, InvalidChildSpecError, NoProcError } from '../errors.js';
 import type { Dest, ExitReason } from '../types.js';
 import { type Caller, type From, resolveCaller } from './gen.js';
@@ -180,7 +180,7 @@ class RegistryTable implements ViaTable {
 
   describe(): string {
     const name = this.owner.name;
-    return `Registry ${name === undefined ? this.owner.pid : `${describeValue(name, 100)} (${this.owner.pid})`}`;
+    return `Registry ${describeProcess(name, this.owner.pid)}`;
   }
 
   // ── ViaTable: `{ via: registry, key }` names ─────────────────────────────

@@ -3,7 +3,7 @@ import { isInstance, isThenable, prototypeOf, type Self, Timeout } from '../core
 import type { Runtime } from '../core/runtime.js';
 import { attachWatcher, detachWatcher, Exit, type ListedWatcher } from '../core/signals.js';
 import type { TimerEntry } from '../core/timers.js';
-import { describeDest, describeReasonBriefly, describeValue } from '../describe.js';
+import { describeProcess, describeReasonBriefly, describeValue } from '../describe.js';
 import { InvalidChildSpecError, StartError } from '../errors.js';
 import type { ExitReason } from '../types.js';
 import { From } from './gen.js';
@@ -254,9 +254,7 @@ export class ServerEngine {
   /** The name the server goes by in messages: its class and name or pid. */
   get who(): string {
     const proc = this.#proc;
-    return proc.name === undefined
-      ? `${this.#module} ${proc.pid}`
-      : `${this.#module} ${describeDest(proc.name)} (${proc.pid})`;
+    return `${this.#module} ${describeProcess(proc.name, proc.pid)}`;
   }
 
   #init(start: StartRequest): Step {

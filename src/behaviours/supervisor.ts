@@ -1,7 +1,7 @@
 import type { Pid } from '../core/pid.js';
 import { isInstance, type Self } from '../core/process.js';
 import { Exit, isNormalExit } from '../core/signals.js';
-import { describeReasonBriefly, describeValue } from '../describe.js';
+import { describeProcess, describeReasonBriefly, describeValue } from '../describe.js';
 import { InvalidChildSpecError, SupervisorError } from '../errors.js';
 import type { Dest, ExitReason } from '../types.js';
 import type { ChildInput, ChildSpec, ChildType, NormalizedChildSpec } from './child-spec.js';
@@ -297,7 +297,7 @@ class SupervisorCore implements ServerCallbacks {
 
   get #who(): string {
     const self = this.#self;
-    return `Supervisor ${self.name === undefined ? self.pid : `${describeValue(self.name, 100)} (${self.pid})`}`;
+    return `Supervisor ${describeProcess(self.name, self.pid)}`;
   }
 
   async init(arg: unknown): Promise<unknown> {
