@@ -535,7 +535,7 @@ export class ServerEngine {
           status: this.suspended ? 'suspended' : 'running',
           parent: proc.parent,
           state: this.state,
-          messageQueueLen: proc.mailbox.size + (this.#deferred?.length ?? 0),
+          messageQueueLen: proc.messageQueueLen + (this.#deferred?.length ?? 0),
         };
         from.settle(status);
         return undefined;

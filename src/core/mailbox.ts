@@ -17,6 +17,14 @@ export class Mailbox {
   #slots = 0;
   /** Messages, holes excluded. */
   #size = 0;
+  // The state of the owner's pending receive that only matters once messages wait:
+  // kept here so that a process with an empty mailbox carries none of it.
+  /** Slots a pending selective receive has already looked at. */
+  scanned = 0;
+  /** The pending selective receive's filter. */
+  match: ((message: unknown) => boolean) | undefined = undefined;
+  /** Messages served this turn straight from the mailbox, against the scheduler's budget. */
+  turn = 0;
 
   get size(): number {
     return this.#size;
@@ -84,17 +92,21 @@ export class Mailbox {
     return message;
   }
 
-  /** Removes every message `match` accepts, in one pass; returns how many. */
+  /**
+   * Removes every message `match` accepts, in one pass; returns how many. Removing
+   * renumbers the slots, so a pending receive looks again from the start.
+   */
   removeAll(match: (message: unknown) => boolean): number {
     const kept = this.toArray();
-    const before = kept.length;
+    const scanned = this.scanned;
     this.clear();
     let removed = 0;
     for (const message of kept) {
       if (match(message)) removed++;
       else this.push(message);
     }
-    return before === 0 ? 0 : removed;
+    if (removed === 0) this.scanned = scanned;
+    return removed;
   }
 
   /** The messages in order, for introspection and reports. */
@@ -111,6 +123,7 @@ export class Mailbox {
 
   clear(): void {
     this.#buf = undefined;
+    this.scanned = 0;
     this.#head = 0;
     this.#slots = 0;
     this.#size = 0;

@@ -53,6 +53,41 @@ class ProcessExited {
 
 const NEVER: Promise<never> = new Promise<never>(() => {});
 
+// The bits of Self's #flags.
+const QUEUED = 1;
+const ALIVE = 2;
+/** It runs a behaviour's handler per message, not a body. */
+const HANDLER = 4;
+/** Its handler's async step is pending: it takes no message meanwhile. */
+const BLOCKED = 8;
+const TRAPPING = 16;
+const SELF_INFLICTED = 32;
+
+/** What a behaviour adds to crash reports. @internal */
+export type ReportContext = () => { lastMessage?: unknown; state?: unknown };
+
+/** The parts of a process record only some processes need, made on first use. */
+class Extras {
+  links: Set<Self> | undefined = undefined;
+  monitors: Map<Ref, Self> | undefined = undefined;
+  monitoredBy: Map<Ref, Self | ExitWatcher> | undefined = undefined;
+  listed: ListedWatcher | undefined = undefined;
+  name: Name | undefined = undefined;
+  parent: Pid | undefined = undefined;
+  behaviour: string | undefined = undefined;
+  reportContext: ReportContext | undefined = undefined;
+  via: unknown = undefined;
+  timer: TimerEntry | undefined = undefined;
+  reason: ExitReason = undefined;
+}
+
+// receive makes its promise with this executor, shared by every process, rather than
+// a closure per receive: it hands the resolver over through `captured`.
+let captured: ((message: unknown) => void) | undefined;
+const captureResolve = (resolve: (message: unknown) => void): void => {
+  captured = resolve;
+};
+
 /**
  * The context of a running process: the `self` its body receives, with everything
  * a process can do to itself and to others. Also the runtime's record of the process.
@@ -70,62 +105,178 @@ const NEVER: Promise<never> = new Promise<never>(() => {});
 export class Self implements Runnable {
   /** This process's pid. */
   readonly pid: Pid;
-  /** The runtime the process lives in. */
-  readonly runtime: Runtime;
 
-  /** @internal */ queued = false;
+  // Eleven fields in all: an idle process is mostly this record, so what only some
+  // processes need (links, monitors, a name...) lives in `#extras`, made on first use,
+  // the mailbox is made on the first message that has to wait, and flags share a field.
+  /** QUEUED | ALIVE | HANDLER | BLOCKED | TRAPPING | SELF_INFLICTED. */
+  #flags = ALIVE;
   /** Neighbours in the runtime's process table. @internal */ prevProc: Self | undefined =
     undefined;
   /** @internal */ nextProc: Self | undefined = undefined;
-  /** @internal */ alive = true;
-  /** @internal */ reason: ExitReason = undefined;
-  /** @internal */ readonly mailbox = new Mailbox();
-  /** Processes linked to this one. @internal */ links: Set<Self> | undefined = undefined;
-  /** Monitors this process set: ref → target. @internal */ monitors: Map<Ref, Self> | undefined =
-    undefined;
-  /** Monitors on this process: ref → watcher. @internal */
-  monitoredBy: Map<Ref, Self | ExitWatcher> | undefined = undefined;
-  /** Internal watchers in an O(1) list (pending calls). @internal */ listed:
-    | ListedWatcher
-    | undefined = undefined;
-  /** @internal */ trapping = false;
-  /** The name this process holds, if any. @internal */ name: Name | undefined = undefined;
-  /** The process that started it linked (its parent, as in proc_lib). @internal */ parent:
-    | Pid
-    | undefined;
   /** @internal */ handled = 0;
-  /** The behaviour running in the process, for `info` and reports. @internal */ behaviour:
-    | string
-    | undefined = undefined;
-  /** Extra context for crash reports, set by behaviours. @internal */
-  reportContext: (() => { lastMessage?: unknown; state?: unknown }) | undefined = undefined;
-  /** When this process is a Registry: its table, for via names. @internal */ via: unknown =
-    undefined;
-  /** Whether the exit reason comes from the process itself (so a crash report is due). @internal */
-  selfInflicted = false;
-
-  #body: ((self: Self) => unknown) | undefined;
-  #handler: MessageHandler | undefined;
-  #blocked = false;
+  #mailbox: Mailbox | undefined = undefined;
+  /** The body until it starts, or the behaviour's handler (with HANDLER set). */
+  #code: ((self: Self) => unknown) | MessageHandler | undefined;
   #resolve: ((message: unknown) => void) | undefined = undefined;
-  #match: ((message: unknown) => boolean) | undefined = undefined;
-  #scanned = 0;
-  #timer: TimerEntry | undefined = undefined;
-  #turn = 0;
+  #extras: Extras | undefined = undefined;
 
   /** @internal */
   constructor(
     pid: Pid,
-    runtime: Runtime,
     body: ((self: Self) => unknown) | undefined,
     handler: MessageHandler | undefined,
     parent: Pid | undefined,
   ) {
     this.pid = pid;
-    this.runtime = runtime;
-    this.#body = body;
-    this.#handler = handler;
-    this.parent = parent;
+    if (handler !== undefined) {
+      this.#code = handler;
+      this.#flags = ALIVE | HANDLER;
+    } else {
+      this.#code = body;
+    }
+    if (parent !== undefined) this.more().parent = parent;
+  }
+
+  /** The runtime the process lives in. */
+  get runtime(): Runtime {
+    return this.pid.node as Runtime;
+  }
+
+  /** @internal */
+  get queued(): boolean {
+    return (this.#flags & QUEUED) !== 0;
+  }
+  /** @internal */
+  set queued(on: boolean) {
+    this.#flags = on ? this.#flags | QUEUED : this.#flags & ~QUEUED;
+  }
+
+  /** @internal */
+  get alive(): boolean {
+    return (this.#flags & ALIVE) !== 0;
+  }
+  /** @internal */
+  set alive(on: boolean) {
+    this.#flags = on ? this.#flags | ALIVE : this.#flags & ~ALIVE;
+  }
+
+  /** @internal */
+  get trapping(): boolean {
+    return (this.#flags & TRAPPING) !== 0;
+  }
+  /** @internal */
+  set trapping(on: boolean) {
+    this.#flags = on ? this.#flags | TRAPPING : this.#flags & ~TRAPPING;
+  }
+
+  /** Whether the exit reason comes from the process itself (so a crash report is due). @internal */
+  get selfInflicted(): boolean {
+    return (this.#flags & SELF_INFLICTED) !== 0;
+  }
+  /** @internal */
+  set selfInflicted(on: boolean) {
+    this.#flags = on ? this.#flags | SELF_INFLICTED : this.#flags & ~SELF_INFLICTED;
+  }
+
+  /** The exit reason, once the process has ended. @internal */
+  get reason(): ExitReason {
+    return this.#extras?.reason;
+  }
+  /** @internal */
+  set reason(reason: ExitReason) {
+    this.more().reason = reason;
+  }
+
+  /** Processes linked to this one. @internal */
+  get links(): Set<Self> | undefined {
+    return this.#extras?.links;
+  }
+  /** @internal */
+  set links(links: Set<Self> | undefined) {
+    if (links !== undefined || this.#extras !== undefined) this.more().links = links;
+  }
+
+  /** Monitors this process set: ref → target. @internal */
+  get monitors(): Map<Ref, Self> | undefined {
+    return this.#extras?.monitors;
+  }
+  /** @internal */
+  set monitors(monitors: Map<Ref, Self> | undefined) {
+    if (monitors !== undefined || this.#extras !== undefined) this.more().monitors = monitors;
+  }
+
+  /** Monitors on this process: ref → watcher. @internal */
+  get monitoredBy(): Map<Ref, Self | ExitWatcher> | undefined {
+    return this.#extras?.monitoredBy;
+  }
+  /** @internal */
+  set monitoredBy(watchers: Map<Ref, Self | ExitWatcher> | undefined) {
+    if (watchers !== undefined || this.#extras !== undefined) this.more().monitoredBy = watchers;
+  }
+
+  /** Internal watchers in an O(1) list (pending calls). @internal */
+  get listed(): ListedWatcher | undefined {
+    return this.#extras?.listed;
+  }
+  /** @internal */
+  set listed(watcher: ListedWatcher | undefined) {
+    if (watcher !== undefined || this.#extras !== undefined) this.more().listed = watcher;
+  }
+
+  /** The name this process holds, if any. @internal */
+  get name(): Name | undefined {
+    return this.#extras?.name;
+  }
+  /** @internal */
+  set name(name: Name | undefined) {
+    if (name !== undefined || this.#extras !== undefined) this.more().name = name;
+  }
+
+  /** The process that started it linked (its parent, as in proc_lib). @internal */
+  get parent(): Pid | undefined {
+    return this.#extras?.parent;
+  }
+  /** @internal */
+  set parent(parent: Pid | undefined) {
+    if (parent !== undefined || this.#extras !== undefined) this.more().parent = parent;
+  }
+
+  /** The behaviour running in the process, for `info` and reports. @internal */
+  get behaviour(): string | undefined {
+    return this.#extras?.behaviour;
+  }
+  /** @internal */
+  set behaviour(behaviour: string | undefined) {
+    if (behaviour !== undefined || this.#extras !== undefined) this.more().behaviour = behaviour;
+  }
+
+  /** Extra context for crash reports, set by behaviours. @internal */
+  get reportContext(): ReportContext | undefined {
+    return this.#extras?.reportContext;
+  }
+  /** @internal */
+  set reportContext(context: ReportContext | undefined) {
+    if (context !== undefined || this.#extras !== undefined) this.more().reportContext = context;
+  }
+
+  /** When this process is a Registry: its table, for via names. @internal */
+  get via(): unknown {
+    return this.#extras?.via;
+  }
+  /** @internal */
+  set via(table: unknown) {
+    if (table !== undefined || this.#extras !== undefined) this.more().via = table;
+  }
+
+  /** How many messages wait in the mailbox. @internal */
+  get messageQueueLen(): number {
+    return this.#mailbox === undefined ? 0 : this.#mailbox.size;
+  }
+
+  private more(): Extras {
+    if (this.#extras === undefined) this.#extras = new Extras();
+    return this.#extras;
   }
 
   /**
@@ -181,52 +332,57 @@ export class Self implements Runnable {
         new Error(`receive: ${this.pid} is already waiting in another receive`),
       );
     }
-    if (this.#handler !== undefined) {
+    if ((this.#flags & HANDLER) !== 0) {
       return Promise.reject(
         new Error(`receive: ${this.pid} runs a behaviour, which takes its messages itself`),
       );
     }
-    const mailbox = this.mailbox;
+    let mailbox = this.#mailbox;
     const scheduler = this.runtime.scheduler;
-    // Served at once from the mailbox while this turn's budget and the time slice last;
-    // otherwise the process waits its turn in the run queue like everyone else.
-    if (
-      mailbox.size > 0 &&
-      ((this.#turn < scheduler.budget && scheduler.tick()) || timeout === 0)
-    ) {
-      let slot: number;
-      try {
-        slot = match === undefined ? 0 : mailbox.find(match, 0);
-      } catch (error) {
-        return Promise.reject(error);
+    if (mailbox !== undefined) {
+      // Served at once from the mailbox while this turn's budget and the time slice last;
+      // otherwise the process waits its turn in the run queue like everyone else.
+      let scanned = 0;
+      if (
+        mailbox.size > 0 &&
+        ((mailbox.turn < scheduler.budget && scheduler.tick()) || timeout === 0)
+      ) {
+        let slot: number;
+        try {
+          slot = match === undefined ? 0 : mailbox.find(match, 0);
+        } catch (error) {
+          return Promise.reject(error);
+        }
+        if (slot >= 0) {
+          mailbox.turn++;
+          this.handled++;
+          return Promise.resolve(mailbox.takeAt(slot));
+        }
+        scanned = mailbox.slots;
       }
-      if (slot >= 0) {
-        this.#turn++;
-        this.handled++;
-        return Promise.resolve(mailbox.takeAt(slot));
-      }
-      if (timeout === 0) return Promise.resolve(Timeout);
-      this.#scanned = mailbox.slots;
-    } else {
-      if (timeout === 0) return Promise.resolve(Timeout);
-      this.#scanned = 0;
+      mailbox.scanned = scanned;
     }
-    this.#match = match;
-    const promise = new Promise<unknown>((resolve) => {
-      this.#resolve = resolve;
-    });
+    if (timeout === 0) return Promise.resolve(Timeout);
+    // A selective receive keeps its filter with the mailbox it scans.
+    if (match !== undefined) {
+      mailbox ??= this.#mailbox = new Mailbox();
+      mailbox.match = match;
+    }
+    const promise = new Promise<unknown>(captureResolve);
+    this.#resolve = captured;
+    captured = undefined;
     if (timeout !== Number.POSITIVE_INFINITY) {
       const timers = this.runtime.timers;
       const entry: TimerEntry = {
         deadline: timers.now() + timeout,
         cancelled: false,
-        fire: () => this.#timedOut(entry),
+        fire: () => this.timedOut(entry),
       };
-      this.#timer = entry;
+      this.more().timer = entry;
       timers.add(entry);
     }
     // Messages not yet looked at (the budget ran out): let the scheduler deliver them.
-    if (this.#scanned < mailbox.slots) this.runtime.scheduler.enqueue(this);
+    if (mailbox !== undefined && mailbox.scanned < mailbox.slots) scheduler.enqueue(this);
     return promise;
   }
 
@@ -349,9 +505,9 @@ export class Self implements Runnable {
       target.monitoredBy?.delete(ref);
       active = true;
     }
-    if (opts?.flush === true && this.mailbox.removeAll((m) => isDown(m) && m.ref === ref) > 0) {
-      // Removing messages renumbers the slots: a pending receive must look again from the start.
-      this.#scanned = 0;
+    const mailbox = this.#mailbox;
+    if (opts?.flush === true && mailbox !== undefined) {
+      mailbox.removeAll((m) => isDown(m) && m.ref === ref);
     }
     return active;
   }
@@ -399,31 +555,29 @@ export class Self implements Runnable {
 
   /** Puts a message in the mailbox and wakes the process if it waits for one. @internal */
   deliver(message: unknown): void {
-    if (!this.alive) return;
-    const mailbox = this.mailbox;
+    const flags = this.#flags;
+    if ((flags & ALIVE) === 0) return;
+    let mailbox = this.#mailbox;
     const resolve = this.#resolve;
     if (
       resolve !== undefined &&
-      this.#match === undefined &&
-      mailbox.size === 0 &&
-      !this.queued &&
+      (mailbox === undefined || (mailbox.size === 0 && mailbox.match === undefined)) &&
+      (flags & QUEUED) === 0 &&
       this.runtime.scheduler.tick()
     ) {
       // The process waits for any message and has none: hand this one straight to its
       // receive. It still runs later, from the promise's continuation, never inside send.
       this.#resolve = undefined;
-      if (this.#timer !== undefined) {
-        this.runtime.timers.cancel(this.#timer);
-        this.#timer = undefined;
-      }
+      this.cancelTimer();
       this.handled++;
       resolve(message);
       return;
     }
+    if (mailbox === undefined) mailbox = this.#mailbox = new Mailbox();
     mailbox.push(message);
     if (
-      !this.queued &&
-      (this.#handler !== undefined ? !this.#blocked : this.#resolve !== undefined)
+      (flags & QUEUED) === 0 &&
+      ((flags & HANDLER) !== 0 ? (flags & BLOCKED) === 0 : resolve !== undefined)
     ) {
       this.runtime.scheduler.enqueue(this);
     }
@@ -432,104 +586,115 @@ export class Self implements Runnable {
 
   /** Runs the process for one turn of at most `budget` messages. @internal */
   run(budget: number): void {
-    if (!this.alive) return;
-    if (this.#body !== undefined) {
-      this.#start();
+    const flags = this.#flags;
+    if ((flags & ALIVE) === 0) return;
+    if ((flags & HANDLER) !== 0) {
+      this.runHandler(budget);
       return;
     }
-    if (this.#handler !== undefined) {
-      this.#runHandler(budget);
+    if (this.#code !== undefined) {
+      this.start();
       return;
     }
-    this.#turn = 0;
     const resolve = this.#resolve;
+    const mailbox = this.#mailbox;
+    if (mailbox === undefined) return;
+    mailbox.turn = 0;
     if (resolve === undefined) return;
-    const mailbox = this.mailbox;
     let slot: number;
-    const match = this.#match;
+    const match = mailbox.match;
     if (match === undefined) {
       slot = mailbox.size > 0 ? 0 : -1;
     } else {
       try {
-        slot = mailbox.find(match, this.#scanned);
+        slot = mailbox.find(match, mailbox.scanned);
       } catch (error) {
         this.runtime.terminate(this, error, true);
         return;
       }
     }
     if (slot < 0) {
-      this.#scanned = mailbox.slots;
+      mailbox.scanned = mailbox.slots;
       return;
     }
     this.#resolve = undefined;
-    this.#match = undefined;
-    if (this.#timer !== undefined) {
-      this.runtime.timers.cancel(this.#timer);
-      this.#timer = undefined;
-    }
-    this.#turn = 1;
+    mailbox.match = undefined;
+    this.cancelTimer();
+    mailbox.turn = 1;
     this.handled++;
     resolve(mailbox.takeAt(slot));
   }
 
   /** Whether the process is running an async step (info's `status`). @internal */
   get status(): 'running' | 'runnable' | 'waiting' {
-    if (this.queued) return 'runnable';
-    if (this.#handler !== undefined) return this.#blocked ? 'running' : 'waiting';
+    const flags = this.#flags;
+    if ((flags & QUEUED) !== 0) return 'runnable';
+    if ((flags & HANDLER) !== 0) return (flags & BLOCKED) !== 0 ? 'running' : 'waiting';
     return this.#resolve !== undefined ? 'waiting' : 'running';
+  }
+
+  /** The messages in the mailbox, in order, for reports. @internal */
+  messages(): unknown[] {
+    return this.#mailbox === undefined ? [] : this.#mailbox.toArray();
   }
 
   /** Drops what the process was waiting for: it has ended. @internal */
   release(): void {
     this.#resolve = undefined;
-    this.#match = undefined;
-    this.#handler = undefined;
-    this.#body = undefined;
-    if (this.#timer !== undefined) {
-      this.runtime.timers.cancel(this.#timer);
-      this.#timer = undefined;
-    }
-    this.mailbox.clear();
+    this.#code = undefined;
+    this.cancelTimer();
+    this.#mailbox = undefined;
   }
 
-  #start(): void {
-    const body = this.#body!;
-    this.#body = undefined;
+  private cancelTimer(): void {
+    const extras = this.#extras;
+    if (extras === undefined || extras.timer === undefined) return;
+    this.runtime.timers.cancel(extras.timer);
+    extras.timer = undefined;
+  }
+
+  private start(): void {
+    const body = this.#code as (self: Self) => unknown;
+    this.#code = undefined;
     let result: unknown;
     try {
       result = body(this);
     } catch (error) {
-      this.#bodyEnded(error, true);
+      this.bodyThrew(error);
       return;
     }
     if (isThenable(result)) {
-      result.then(
-        () => this.#bodyEnded('normal', false),
-        (error: unknown) => this.#bodyEnded(error, true),
-      );
+      // Bound methods rather than closures: an idle process is mostly this pending
+      // reaction, and two bound functions weigh less than two closures and their context.
+      result.then(this.bodyReturned.bind(this), this.bodyThrew.bind(this));
     } else {
-      this.#bodyEnded('normal', false);
+      this.bodyReturned();
     }
   }
 
-  #bodyEnded(reason: unknown, threw: boolean): void {
-    if (!this.alive || isInstance(reason, ProcessExited)) return;
-    this.runtime.terminate(this, reason, threw);
+  private bodyReturned(): void {
+    if ((this.#flags & ALIVE) !== 0) this.runtime.terminate(this, 'normal', false);
   }
 
-  #runHandler(budget: number): void {
-    if (this.#blocked) return;
-    const handler = this.#handler!;
-    const mailbox = this.mailbox;
+  private bodyThrew(error: unknown): void {
+    if ((this.#flags & ALIVE) === 0 || isInstance(error, ProcessExited)) return;
+    this.runtime.terminate(this, error, true);
+  }
+
+  private runHandler(budget: number): void {
+    if ((this.#flags & BLOCKED) !== 0) return;
+    const handler = this.#code as MessageHandler;
+    const mailbox = this.#mailbox;
+    if (mailbox === undefined) return;
     for (let n = 0; n < budget && mailbox.size > 0; n++) {
       const message = mailbox.shift();
       this.handled++;
       const result = handler(message);
-      if (!this.alive) return;
+      if ((this.#flags & ALIVE) === 0) return;
       if (result !== undefined) {
-        this.#blocked = true;
+        this.#flags |= BLOCKED;
         result.then(
-          () => this.#unblock(),
+          () => this.unblock(),
           (error: unknown) => {
             if (this.alive) this.runtime.terminate(this, error, true);
           },
@@ -540,17 +705,20 @@ export class Self implements Runnable {
     if (mailbox.size > 0) this.runtime.scheduler.enqueue(this);
   }
 
-  #unblock(): void {
-    this.#blocked = false;
-    if (this.alive && this.mailbox.size > 0) this.runtime.scheduler.enqueue(this);
+  private unblock(): void {
+    this.#flags &= ~BLOCKED;
+    if (this.alive && this.#mailbox !== undefined && this.#mailbox.size > 0) {
+      this.runtime.scheduler.enqueue(this);
+    }
   }
 
-  #timedOut(entry: TimerEntry): void {
-    if (this.#timer !== entry || this.#resolve === undefined) return;
+  private timedOut(entry: TimerEntry): void {
+    const extras = this.#extras;
+    if (extras === undefined || extras.timer !== entry || this.#resolve === undefined) return;
     const resolve = this.#resolve;
     this.#resolve = undefined;
-    this.#match = undefined;
-    this.#timer = undefined;
+    if (this.#mailbox !== undefined) this.#mailbox.match = undefined;
+    extras.timer = undefined;
     resolve(Timeout);
   }
 }

@@ -187,7 +187,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       parent = opts.link;
     }
     const pid = new Pid(this.#nextPid++, this, undefined);
-    const proc = new Self(pid, this, body, handler, parent);
+    const proc = new Self(pid, body, handler, parent);
     if (opts?.name !== undefined) this.names.register(opts.name, proc, operation);
     pid.proc = proc;
     if (opts?.trapExit === true) proc.trapping = true;
@@ -407,7 +407,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       pid,
       name: proc.name,
       status: proc.status,
-      messageQueueLen: proc.mailbox.size,
+      messageQueueLen: proc.messageQueueLen,
       links: [...(proc.links ?? [])].map((p) => p.pid),
       monitors: [...(proc.monitors?.values() ?? [])].map((p) => p.pid),
       monitoredBy,
@@ -612,7 +612,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
   /** @internal */
   mailboxOverflow(proc: Self): void {
-    const length = proc.mailbox.size;
+    const length = proc.messageQueueLen;
     try {
       this.logger.warn(`process ${proc.pid} has ${length} messages in its mailbox`);
     } catch {
