@@ -15,6 +15,10 @@ const SLICE_MS = 4;
 /** A settled promise: `.then` on it chains a microtask without Node's queueMicrotask bookkeeping. */
 const SETTLED = Promise.resolve();
 
+const INITIAL_CAPACITY = 64;
+/** A ring grown past this by a burst goes back to its initial size once it drains. */
+const SHRINK_ABOVE = 4096;
+
 /**
  * The run queue. A send never runs the receiver synchronously: it marks the receiver
  * runnable, and the scheduler runs runnables in FIFO order, each for at most `budget`
@@ -28,7 +32,7 @@ const SETTLED = Promise.resolve();
  */
 export class Scheduler {
   readonly budget: number;
-  #ring: (Runnable | undefined)[] = new Array(64);
+  #ring: (Runnable | undefined)[] = new Array(INITIAL_CAPACITY);
   #head = 0;
   #size = 0;
   #scheduled = false;
@@ -48,6 +52,11 @@ export class Scheduler {
   /** Runnables waiting in the queue. */
   get length(): number {
     return this.#size;
+  }
+
+  /** Slots in the ring, for tests of its memory. */
+  get capacity(): number {
+    return this.#ring.length;
   }
 
   enqueue(runnable: Runnable): void {
@@ -140,6 +149,11 @@ export class Scheduler {
         }
         break;
       }
+    }
+    // Drained: a ring that a burst (a mass spawn) grew would otherwise hold its memory for good.
+    if (this.#size === 0 && this.#ring.length > SHRINK_ABOVE) {
+      this.#ring = new Array(INITIAL_CAPACITY);
+      this.#head = 0;
     }
     this.#scheduled = false;
   };

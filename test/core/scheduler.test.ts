@@ -49,6 +49,19 @@ describe('Scheduler.enqueue', () => {
     expect(scheduler.length).toBe(0);
   });
 
+  it('gives back the memory of a burst once the queue drains', async () => {
+    const { scheduler } = withScheduler();
+    const log: string[] = [];
+    const done = deferred();
+    for (let i = 0; i < 9_999; i++) scheduler.enqueue(runnable('r', log));
+    scheduler.enqueue(runnable('last', log, () => done.resolve()));
+    expect(scheduler.capacity).toBeGreaterThanOrEqual(10_000);
+    await done.promise;
+    expect(log).toHaveLength(10_000);
+    expect(scheduler.length).toBe(0);
+    expect(scheduler.capacity).toBeLessThanOrEqual(64);
+  });
+
   it('queues a runnable at most once until it has run', async () => {
     const { scheduler } = withScheduler();
     const log: string[] = [];
