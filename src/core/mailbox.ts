@@ -1,7 +1,8 @@
 /** Marks a slot whose message a selective receive already took. */
 const HOLE: unique symbol = Symbol('hole');
 
-const INITIAL_CAPACITY = 8;
+// Small: most mailboxes hold a message or two at a time, and a busy one doubles in a few steps.
+const INITIAL_CAPACITY = 2;
 
 /**
  * A process's message queue: a growable ring buffer, allocated on the first message,
@@ -40,7 +41,7 @@ export class Mailbox {
     if (buf === undefined) {
       buf = this.#buf = new Array(INITIAL_CAPACITY);
     } else if (this.#slots === buf.length) {
-      buf = this.#grow(buf);
+      buf = this.grow(buf);
     }
     buf[(this.#head + this.#slots) & (buf.length - 1)] = message;
     this.#slots++;
@@ -88,7 +89,7 @@ export class Mailbox {
     const message = buf[index];
     buf[index] = HOLE;
     this.#size--;
-    if (this.#size * 2 < this.#slots && this.#slots > 32) this.#compact(buf);
+    if (this.#size * 2 < this.#slots && this.#slots > 32) this.compact(buf);
     return message;
   }
 
@@ -129,7 +130,7 @@ export class Mailbox {
     this.#size = 0;
   }
 
-  #grow(buf: unknown[]): unknown[] {
+  private grow(buf: unknown[]): unknown[] {
     const next = new Array(buf.length * 2);
     const mask = buf.length - 1;
     for (let i = 0; i < this.#slots; i++) next[i] = buf[(this.#head + i) & mask];
@@ -138,7 +139,7 @@ export class Mailbox {
     return next;
   }
 
-  #compact(buf: unknown[]): void {
+  private compact(buf: unknown[]): void {
     const mask = buf.length - 1;
     let write = 0;
     for (let i = 0; i < this.#slots; i++) {
