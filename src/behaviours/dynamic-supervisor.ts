@@ -9,12 +9,14 @@ import { checkIntensity, normalizeChild } from './child-spec-check.js';
 import type { Caller, From } from './gen.js';
 import { type Awaitable, GenServer } from './gen-server.js';
 import { IgnoreResult, reply, StopResult, stop } from './results.js';
-import { engineCallbacks, type ServerCallbacks } from './server-engine.js';
+import { engineCallbacks, formatState, type ServerCallbacks } from './server-engine.js';
 import {
   childStartError,
   RestartIntensity,
   shutdownChild,
+  startChild,
   startChildProcess,
+  startFailure,
 } from './supervision.js';
 import { type Answer, type ChildCount, type ChildInfo, manage } from './supervisor.js';
 
@@ -153,6 +155,9 @@ export class DynamicSupervisor extends GenServer<DynamicSupervisorSpec, never, n
   }
 }
 
+/** The state as the engine keeps it: Sys and crash reports get a view built when they ask. */
+const CURRENT: unique symbol = Symbol('the dynamic supervisor state');
+
 class DynamicCore implements ServerCallbacks {
   readonly #owner: DynamicSupervisor;
   #self!: Self;
@@ -160,6 +165,15 @@ class DynamicCore implements ServerCallbacks {
   readonly #children = new Map<Pid, NormalizedChildSpec>();
   #maxChildren = Number.POSITIVE_INFINITY;
   #intensity = new RestartIntensity(3, 5);
+  /**
+   * The child being restarted, its exit reason and its old pid, which keeps its entry
+   * until the new pid takes it over: a map emptied and refilled at each restart of a
+   * lone child would reallocate its table. The supervisor waits for the start, so
+   * there is one at a time.
+   */
+  #restarting: NormalizedChildSpec | undefined = undefined;
+  #exitReason: ExitReason = undefined;
+  #exitPid: Pid | undefined = undefined;
 
   constructor(owner: DynamicSupervisor) {
     this.#owner = owner;
@@ -197,15 +211,18 @@ class DynamicCore implements ServerCallbacks {
     const { maxRestarts, maxSeconds } = checkIntensity(record, where);
     this.#maxChildren = maxChildren;
     this.#intensity = new RestartIntensity(maxRestarts, maxSeconds);
-    return this.#state();
+    return CURRENT;
   }
 
-  #state(): unknown {
-    return { maxChildren: this.#maxChildren, children: this.#children.size };
+  /** What Sys and crash reports show: a fresh view of the state, unless Sys replaced it. */
+  [formatState](state: unknown): unknown {
+    if (state !== CURRENT) return state;
+    const restarting = this.#restarting === undefined ? 0 : 1; // Its old pid still holds an entry.
+    return { maxChildren: this.#maxChildren, children: this.#children.size - restarting };
   }
 
   async handleCall(req: unknown, _from: From, _state: unknown): Promise<unknown> {
-    return reply(await this.#manage(req as Request), this.#state());
+    return reply(await this.#manage(req as Request), CURRENT);
   }
 
   async #manage(req: Request): Promise<Answer<unknown>> {
@@ -268,7 +285,8 @@ class DynamicCore implements ServerCallbacks {
     return state;
   }
 
-  async handleInfo(message: unknown, state: unknown): Promise<unknown> {
+  /** Sync but for a restart, which resolves once the child's start settles. */
+  handleInfo(message: unknown, state: unknown): unknown {
     // isInstance: a hostile message (a Proxy that throws) is only unexpected, not a crash.
     if (!isInstance(message, Exit)) {
       this.#self.runtime.logger.warn(
@@ -278,42 +296,61 @@ class DynamicCore implements ServerCallbacks {
     }
     const spec = this.#children.get(message.from);
     if (spec === undefined) return state;
-    this.#children.delete(message.from);
     if (
       spec.restart === 'temporary' ||
       (spec.restart === 'transient' && isNormalExit(message.reason))
-    )
-      return this.#state();
-    return this.#restart(spec, message.reason, message.from);
+    ) {
+      this.#children.delete(message.from);
+      return CURRENT;
+    }
+    this.#restarting = spec;
+    this.#exitReason = message.reason;
+    this.#exitPid = message.from;
+    return this.#restart();
   }
 
-  async #restart(
-    spec: NormalizedChildSpec,
-    reason: ExitReason,
-    oldPid: Pid | undefined,
-  ): Promise<unknown> {
-    const runtime = this.#self.runtime;
-    for (;;) {
-      if (!this.#intensity.add()) {
-        runtime.logger.error(
-          `${this.#who} reached its maximum restart intensity (more than ${this.#intensity.maxRestarts} restarts in ${this.#intensity.maxSeconds} s) and shuts down`,
-        );
-        return stop('shutdown', this.#state());
-      }
-      const outcome = await startChildProcess(this.#self, spec);
-      if (outcome.ok) {
-        if (outcome.pid !== undefined) this.#children.set(outcome.pid, spec);
-        if (!runtime.quiet)
-          runtime.logger.info(
-            `${this.#who} restarted a child (reason: ${describeReasonBriefly(reason)}) ${oldPid ?? 'none'} -> ${outcome.pid ?? 'ignored'}`,
-          );
-        runtime.emitSafely('restart', this.#self.pid, spec.id, reason, oldPid, outcome.pid);
-        return this.#state();
-      }
-      runtime.logger.error(
-        `${this.#who} could not restart a child: ${describeReasonBriefly(outcome.reason)}; trying again`,
+  /** Starts `#restarting` again, until it starts or the restart intensity runs out. */
+  #restart(): unknown {
+    if (!this.#intensity.add()) {
+      this.#children.delete(this.#exitPid!);
+      this.#restarting = undefined;
+      this.#self.runtime.logger.error(
+        `${this.#who} reached its maximum restart intensity (more than ${this.#intensity.maxRestarts} restarts in ${this.#intensity.maxSeconds} s) and shuts down`,
       );
+      return stop('shutdown', CURRENT);
     }
+    return startChild(this.#self, this.#restarting!).then(this.#started, this.#notStarted);
+  }
+
+  // Bound once: a restart allocates no closures for its continuation.
+  readonly #started = (pid: Pid): unknown => this.#restarted(pid);
+
+  readonly #notStarted = (error: unknown): unknown => {
+    const failure = startFailure(error);
+    if (failure === undefined) return this.#restarted(undefined); // Its init returned ignore().
+    this.#self.runtime.logger.error(
+      `${this.#who} could not restart a child: ${describeReasonBriefly(failure.reason)}; trying again`,
+    );
+    return this.#restart();
+  };
+
+  #restarted(pid: Pid | undefined): unknown {
+    const spec = this.#restarting!;
+    const reason = this.#exitReason;
+    const oldPid = this.#exitPid!;
+    this.#restarting = undefined;
+    this.#exitReason = undefined;
+    this.#exitPid = undefined;
+    // The new entry first: the map is never emptied on the way.
+    if (pid !== undefined) this.#children.set(pid, spec);
+    this.#children.delete(oldPid);
+    const runtime = this.#self.runtime;
+    if (!runtime.quiet)
+      runtime.logger.info(
+        `${this.#who} restarted a child (reason: ${describeReasonBriefly(reason)}) ${oldPid} -> ${pid ?? 'ignored'}`,
+      );
+    runtime.emitSafely('restart', this.#self.pid, spec.id, reason, oldPid, pid);
+    return CURRENT;
   }
 
   handleContinue(_arg: unknown, state: unknown): unknown {

@@ -569,12 +569,23 @@ export function startServer(
       ),
     );
   }
-  return new Promise<Pid>((resolve, reject) => {
-    // Described only if the start fails: most starts never need the text.
-    const what = () =>
-      `${Class.name}${opts?.name === undefined ? '' : ` ${describeValue(opts.name, 100)}`}`;
-    proc.deliver(new StartRequest(arg, runtime, proc, what, resolve, reject, timeout));
-  });
+  const started = new Promise<Pid>(takeResolvers);
+  proc.deliver(
+    new StartRequest(arg, proc, Class.name, opts?.name, startResolve!, startReject!, timeout),
+  );
+  startResolve = undefined;
+  startReject = undefined;
+  return started;
+}
+
+// The resolvers of the promise a start just made, handed over by one shared
+// executor: a start allocates no closure for them (Node.js 20 has no Promise.withResolvers).
+let startResolve: ((pid: Pid) => void) | undefined;
+let startReject: ((error: unknown) => void) | undefined;
+
+function takeResolvers(resolve: (pid: Pid) => void, reject: (error: unknown) => void): void {
+  startResolve = resolve;
+  startReject = reject;
 }
 
 setBehaviourStarter(startServer);

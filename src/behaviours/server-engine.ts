@@ -1,11 +1,10 @@
 import type { Pid, Ref } from '../core/pid.js';
 import { isInstance, isThenable, prototypeOf, type Self, Timeout } from '../core/process.js';
-import type { Runtime } from '../core/runtime.js';
 import { attachWatcher, detachWatcher, Exit, type ListedWatcher } from '../core/signals.js';
 import type { TimerEntry } from '../core/timers.js';
 import { describeProcess, describeReasonBriefly, describeValue } from '../describe.js';
 import { InvalidChildSpecError, StartError } from '../errors.js';
-import type { ExitReason } from '../types.js';
+import type { ExitReason, Name } from '../types.js';
 import { From } from './gen.js';
 import {
   IgnoreResult,
@@ -16,6 +15,15 @@ import {
   StopResult,
 } from './results.js';
 
+/**
+ * The optional callback a behaviour whose real state lives in its callbacks object
+ * (Supervisor) uses to build what Sys and crash reports show only when they ask for
+ * it, rather than after every message. A symbol, so that no method of a user's
+ * GenServer is taken for it.
+ * @internal
+ */
+export const formatState: unique symbol = Symbol('otp-ts.formatState');
+
 /** The callbacks the engine drives: what a GenServer instance provides. @internal */
 export interface ServerCallbacks {
   init(arg: unknown): unknown;
@@ -24,6 +32,8 @@ export interface ServerCallbacks {
   handleInfo(message: unknown, state: unknown): unknown;
   handleContinue(arg: unknown, state: unknown): unknown;
   terminate(reason: ExitReason, state: unknown): unknown;
+  /** What Sys and crash reports show for `state`, when it is not the state itself. */
+  [formatState]?(state: unknown): unknown;
 }
 
 /**
@@ -77,65 +87,94 @@ export interface SysStatus {
 /** The idle timeout set by a result's `timeout` option, as a message to itself. */
 class IdleTimeout {}
 
-/** The first message of every server: run `init`, then acknowledge the start. */
+/**
+ * The first message of every server: run `init`, then acknowledge the start. Once
+ * settled it lets go of the process and the starter: it may linger a while in the
+ * runtime's timer heap (cancelled timers leave it lazily), and must not keep a
+ * dead process alive with it.
+ */
 export class StartRequest implements ListedWatcher, TimerEntry {
   deadline = 0;
   cancelled = false;
   prevWatcher: ListedWatcher | undefined = undefined;
   nextWatcher: ListedWatcher | undefined = undefined;
   watched: { listed: ListedWatcher | undefined } | undefined = undefined;
-  #settled = false;
+  /** The argument of `init`. */
+  arg: unknown;
+  /** `undefined` once settled. */
+  #proc: Self | undefined;
+  #resolve: ((pid: Pid) => void) | undefined;
+  #reject: ((error: unknown) => void) | undefined;
+  /** The class and the name of the server, to describe a failed start. */
+  readonly #module: string;
+  readonly #name: Name | undefined;
+
   constructor(
-    readonly arg: unknown,
-    readonly runtime: Runtime,
-    readonly proc: Self,
-    readonly what: () => string,
-    readonly resolve: (pid: Pid) => void,
-    readonly reject: (error: unknown) => void,
+    arg: unknown,
+    proc: Self,
+    module: string,
+    name: Name | undefined,
+    resolve: (pid: Pid) => void,
+    reject: (error: unknown) => void,
     timeout: number,
   ) {
+    this.arg = arg;
+    this.#proc = proc;
+    this.#module = module;
+    this.#name = name;
+    this.#resolve = resolve;
+    this.#reject = reject;
     attachWatcher(proc, this);
     if (timeout === Number.POSITIVE_INFINITY) {
       this.cancelled = true;
     } else {
-      this.deadline = runtime.timers.now() + timeout;
-      runtime.timers.add(this);
+      const timers = proc.runtime.timers;
+      this.deadline = timers.now() + timeout;
+      timers.add(this);
     }
   }
 
   get settled(): boolean {
-    return this.#settled;
+    return this.#proc === undefined;
   }
 
   succeed(): void {
-    if (this.#finish()) this.resolve(this.proc.pid);
+    const proc = this.#proc;
+    if (proc === undefined) return;
+    const resolve = this.#resolve!;
+    this.#finish(proc);
+    resolve(proc.pid);
   }
 
   fail(reason: unknown, message: string, cause?: unknown): void {
-    if (!this.#finish()) return;
+    const proc = this.#proc;
+    if (proc === undefined) return;
+    const reject = this.#reject!;
+    this.#finish(proc);
     // A supervisor's init fails with the error its caller must see: the child's
     // StartError (with childId) or the InvalidChildSpecError naming the field.
     if (
       (isInstance(cause, StartError) && cause.childId !== undefined) ||
       isInstance(cause, InvalidChildSpecError)
     ) {
-      this.reject(cause);
+      reject(cause);
       return;
     }
-    this.reject(
-      new StartError(`${this.what()} failed to start: ${message}`, reason, undefined, { cause }),
-    );
+    const what =
+      this.#name === undefined ? this.#module : `${this.#module} ${describeValue(this.#name, 100)}`;
+    reject(new StartError(`${what} failed to start: ${message}`, reason, undefined, { cause }));
   }
 
   /** The start timeout passed: kill the process, as proc_lib does. */
   fire(): void {
-    if (this.#settled) return;
+    const proc = this.#proc;
+    if (proc === undefined) return;
     this.cancelled = true;
     // Fail first: that stops watching the process, so its exit below is not taken for
     // a death during init (reason 'killed'). The starter resumes only after the exit.
     this.fail('timeout', 'init did not return within the start timeout');
-    detachFromParent(this.proc);
-    this.runtime.terminate(this.proc, 'killed', false);
+    detachFromParent(proc);
+    proc.runtime.terminate(proc, 'killed', false);
   }
 
   /** The process ended before init returned (killed, or its parent died). */
@@ -147,12 +186,13 @@ export class StartRequest implements ListedWatcher, TimerEntry {
     );
   }
 
-  #finish(): boolean {
-    if (this.#settled) return false;
-    this.#settled = true;
-    if (!this.cancelled) this.runtime.timers.cancel(this);
+  #finish(proc: Self): void {
+    if (!this.cancelled) proc.runtime.timers.cancel(this);
     detachWatcher(this);
-    return true;
+    this.#proc = undefined;
+    this.#resolve = undefined;
+    this.#reject = undefined;
+    this.arg = undefined;
   }
 }
 
@@ -169,6 +209,8 @@ const NO_MESSAGE: unique symbol = Symbol('no message');
 
 type Step = undefined | Promise<unknown>;
 
+type Callback = 'handleCall' | 'handleCast' | 'handleInfo' | 'handleContinue';
+
 /**
  * The receive loop of a GenServer, kept apart from user code: it takes each message
  * from the core, calls the matching callback, and applies what it returns. Sync
@@ -181,6 +223,16 @@ export class ServerEngine {
   lastMessage: unknown = NO_MESSAGE;
   suspended = false;
   #deferred: unknown[] | undefined;
+  /**
+   * The async callback the process waits for, and its argument. The process takes
+   * no other message meanwhile, so there is one at a time, and a settled callback
+   * needs no closure of its own.
+   */
+  #awaited: Callback = 'handleInfo';
+  #awaitedArg: unknown = undefined;
+  /** Their continuations, made at the first async callback: many servers have none. */
+  #resolved: ((result: unknown) => Step) | undefined = undefined;
+  #rejected: ((error: unknown) => Step) | undefined = undefined;
   #idle: IdleTimeout | undefined;
   #idleTimer: TimerEntry | undefined;
   #proc!: Self;
@@ -197,10 +249,19 @@ export class ServerEngine {
   attach(proc: Self): void {
     this.#proc = proc;
     proc.behaviour = this.#behaviour;
-    proc.reportContext = () =>
-      this.lastMessage === NO_MESSAGE
-        ? { state: this.state }
-        : { lastMessage: this.lastMessage, state: this.state };
+    proc.reportContext = this.#reportContext;
+  }
+
+  // A field, as `handle`: the two closures share one context.
+  readonly #reportContext = (): { lastMessage?: unknown; state: unknown } =>
+    this.lastMessage === NO_MESSAGE
+      ? { state: this.#shownState() }
+      : { lastMessage: this.lastMessage, state: this.#shownState() };
+
+  /** The state as Sys and crash reports show it. */
+  #shownState(): unknown {
+    const server = this.#server;
+    return server[formatState] === undefined ? this.state : server[formatState](this.state);
   }
 
   /** The process's message handler. */
@@ -325,10 +386,7 @@ export class ServerEngine {
   }
 
   /** Calls a callback and applies its result, sync when it is sync. */
-  #invoke(
-    callback: 'handleCall' | 'handleCast' | 'handleInfo' | 'handleContinue',
-    arg: unknown,
-  ): Step {
+  #invoke(callback: Callback, arg: unknown): Step {
     const server = this.#server;
     let result: unknown;
     try {
@@ -352,19 +410,28 @@ export class ServerEngine {
       return this.#stop(error, true);
     }
     if (isThenable(result)) {
-      return Promise.resolve(result).then(
-        (value) => this.#apply(callback, arg, value),
-        (error: unknown) => this.#stop(error, true),
-      );
+      this.#awaited = callback;
+      this.#awaitedArg = arg;
+      this.#resolved ??= (value) => this.#applyAwaited(value);
+      this.#rejected ??= (error: unknown) => this.#failAwaited(error);
+      return Promise.resolve(result).then(this.#resolved, this.#rejected);
     }
     return this.#apply(callback, arg, result);
   }
 
-  #apply(
-    callback: 'handleCall' | 'handleCast' | 'handleInfo' | 'handleContinue',
-    arg: unknown,
-    result: unknown,
-  ): Step {
+  /** An async callback's result, applied as a sync one's to what `#awaited` holds. */
+  #applyAwaited(result: unknown): Step {
+    const arg = this.#awaitedArg;
+    this.#awaitedArg = undefined;
+    return this.#apply(this.#awaited, arg, result);
+  }
+
+  #failAwaited(error: unknown): Step {
+    this.#awaitedArg = undefined;
+    return this.#stop(error, true);
+  }
+
+  #apply(callback: Callback, arg: unknown, result: unknown): Step {
     if (!this.#proc.alive) return undefined;
     // Primitives (most states and many messages) skip the guarded read altogether.
     const proto = typeof result === 'object' && result !== null ? prototypeOf(result) : undefined;
@@ -459,6 +526,8 @@ export class ServerEngine {
       beforeExit?.();
       proc.runtime.terminate(proc, reason, selfInflicted);
     };
+    // The crash report shows the state as it was before terminate (a supervisor stops its children there).
+    this.state = this.#shownState();
     let result: unknown;
     try {
       result = this.#server.terminate(reason, this.state);
@@ -511,12 +580,12 @@ export class ServerEngine {
     const request = from.request as SysRequest;
     switch (request.kind) {
       case 'get_state':
-        from.settle(this.state);
+        from.settle(this.#shownState());
         return undefined;
       case 'replace_state': {
         let next: unknown;
         try {
-          next = request.fn(this.state);
+          next = request.fn(this.#shownState());
         } catch (error) {
           from.fail(error);
           return undefined;
@@ -534,7 +603,7 @@ export class ServerEngine {
           module: this.#module,
           status: this.suspended ? 'suspended' : 'running',
           parent: proc.parent,
-          state: this.state,
+          state: this.#shownState(),
           messageQueueLen: proc.messageQueueLen + (this.#deferred?.length ?? 0),
         };
         from.settle(status);

@@ -3,7 +3,7 @@ import type { Self } from '../core/process.js';
 import { describeReasonBriefly, describeValue } from '../describe.js';
 import { StartError } from '../errors.js';
 import type { ExitReason } from '../types.js';
-import type { NormalizedChildSpec, ShutdownSpec } from './child-spec.js';
+import type { NormalizedChildSpec, ShutdownSpec, StartFunction } from './child-spec.js';
 import { startServer } from './gen-server.js';
 
 /**
@@ -40,32 +40,54 @@ export type ChildStart =
   | { ok: false; reason: unknown; cause: unknown };
 
 /**
- * Starts one child linked to the supervisor `sup`, from its spec's arguments.
+ * Starts one child linked to the supervisor `sup`, from its spec's arguments:
+ * resolves with its pid, rejects with why it failed (see {@link startFailure}). A
+ * `[Class, arg, opts]` child is the promise of `startServer` itself: a restart then
+ * costs no async layer of its own.
  * @internal
  */
-export async function startChildProcess(sup: Self, spec: NormalizedChildSpec): Promise<ChildStart> {
+export function startChild(sup: Self, spec: NormalizedChildSpec): Promise<Pid> {
   const start = spec.start;
+  if (typeof start === 'function') return startWithFunction(sup, spec.id, start);
   try {
-    if (typeof start === 'function') {
-      const pid: unknown = await start(sup);
-      if (!(pid instanceof Pid) || !sup.runtime.isAlive(pid)) {
-        const reason = new TypeError(
-          `the start function of child ${describeValue(spec.id, 100)} resolved with ${describeValue(pid, 100)}, not a live pid`,
-        );
-        return { ok: false, reason, cause: reason };
-      }
-      sup.link(pid); // The function should have linked it; linking twice is harmless.
-      return { ok: true, pid };
-    }
-    const [Behaviour, arg, opts] = start;
-    const pid = await startServer(sup.runtime, Behaviour, arg, opts, sup);
-    return { ok: true, pid };
+    // Indexed, not destructured: destructuring a tuple may build an iterator.
+    return startServer(sup.runtime, start[0], start[1], start[2], sup);
   } catch (error) {
-    if (error instanceof StartError) {
-      if (error.reason === 'ignore') return { ok: true, pid: undefined };
-      return { ok: false, reason: error.reason, cause: error };
-    }
-    return { ok: false, reason: error, cause: error };
+    // A hostile class (a Proxy that throws) fails its start; it must not crash the supervisor.
+    return Promise.reject(error);
+  }
+}
+
+async function startWithFunction(sup: Self, id: unknown, start: StartFunction): Promise<Pid> {
+  const pid: unknown = await start(sup);
+  if (!(pid instanceof Pid) || !sup.runtime.isAlive(pid)) {
+    throw new TypeError(
+      `the start function of child ${describeValue(id, 100)} resolved with ${describeValue(pid, 100)}, not a live pid`,
+    );
+  }
+  sup.link(pid); // The function should have linked it; linking twice is harmless.
+  return pid;
+}
+
+/**
+ * What the rejection of {@link startChild} means: `undefined` when the child's init
+ * returned `ignore()` (started, but not running), else why it failed.
+ * @internal
+ */
+export function startFailure(error: unknown): { reason: unknown; cause: unknown } | undefined {
+  if (error instanceof StartError) {
+    return error.reason === 'ignore' ? undefined : { reason: error.reason, cause: error };
+  }
+  return { reason: error, cause: error };
+}
+
+/** {@link startChild}, its outcome as a value. @internal */
+export async function startChildProcess(sup: Self, spec: NormalizedChildSpec): Promise<ChildStart> {
+  try {
+    return { ok: true, pid: await startChild(sup, spec) };
+  } catch (error) {
+    const failure = startFailure(error);
+    return failure === undefined ? { ok: true, pid: undefined } : { ok: false, ...failure };
   }
 }
 

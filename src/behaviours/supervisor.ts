@@ -9,12 +9,14 @@ import { checkIntensity, normalizeChild } from './child-spec-check.js';
 import { type Caller, type From, request } from './gen.js';
 import { type Awaitable, GenServer } from './gen-server.js';
 import { IgnoreResult, reply, StopResult, stop } from './results.js';
-import { engineCallbacks, type ServerCallbacks } from './server-engine.js';
+import { engineCallbacks, formatState, type ServerCallbacks } from './server-engine.js';
 import {
   childStartError,
   RestartIntensity,
   shutdownChild,
+  startChild,
   startChildProcess,
+  startFailure,
 } from './supervision.js';
 
 /** How a supervisor restarts its children when one dies. */
@@ -69,6 +71,17 @@ const STRATEGIES = new Set(['one_for_one', 'one_for_all', 'rest_for_one']);
 interface ChildRecord {
   spec: NormalizedChildSpec;
   pid: Pid | undefined | 'restarting';
+  /**
+   * From its group's restart until it starts again, what its restart event reports:
+   * the exit behind it and its pid then (`'noproc'` and none for a child of the
+   * group that was not running). Kept here, the cause survives failed attempts.
+   */
+  exitReason: ExitReason;
+  exitPid: Pid | undefined;
+}
+
+function newRecord(spec: NormalizedChildSpec): ChildRecord {
+  return { spec, pid: undefined, exitReason: 'noproc', exitPid: undefined };
 }
 
 type Request =
@@ -82,19 +95,17 @@ type Request =
 /** The answer of a management request: the client rejects with `error`. @internal */
 export type Answer<T> = { ok: T } | { error: Error };
 
-/** Why a child is being restarted: the exit that ended it and its pid then. */
-type RestartCause = { reason: ExitReason; oldPid: Pid | undefined };
+/** A failed restart waiting to be tried again, as OTP's `{try_again_restart, Id}`. */
+class TryAgain {
+  constructor(readonly record: ChildRecord) {}
+}
 
 /**
- * A failed restart waiting to be tried again, as OTP's `{try_again_restart, Id}`. It
- * carries the causes, so the restart that finally succeeds reports the exit behind it.
+ * The supervisor's state as the engine keeps it: its real state lives in
+ * SupervisorCore, and Sys and crash reports get a view of it built when they ask
+ * (`formatState`), not after every message.
  */
-class TryAgain {
-  constructor(
-    readonly record: ChildRecord,
-    readonly causes: ReadonlyMap<ChildRecord, RestartCause>,
-  ) {}
-}
+const CURRENT: unique symbol = Symbol('the supervisor state');
 
 const CALL = Number.POSITIVE_INFINITY;
 
@@ -287,9 +298,10 @@ class SupervisorCore implements ServerCallbacks {
   readonly #owner: Supervisor;
   #self!: Self;
   #children: ChildRecord[] = [];
-  readonly #byPid = new Map<Pid, ChildRecord>();
   #strategy: Strategy = 'one_for_one';
   #intensity = new RestartIntensity(3, 5);
+  /** The child being started again: the supervisor waits for it, so there is one at a time. */
+  #starting: ChildRecord | undefined = undefined;
 
   constructor(owner: Supervisor) {
     this.#owner = owner;
@@ -318,10 +330,10 @@ class SupervisorCore implements ServerCallbacks {
         this.#remove(record);
         continue;
       }
-      this.#setPid(record, outcome.pid);
+      record.pid = outcome.pid;
       started.push(record);
     }
-    return this.#state();
+    return CURRENT;
   }
 
   #configure(spec: unknown): void {
@@ -358,14 +370,15 @@ class SupervisorCore implements ServerCallbacks {
         );
       }
       ids.add(normalized.id);
-      return { spec: normalized, pid: undefined };
+      return newRecord(normalized);
     });
     this.#strategy = strategy as Strategy;
     this.#intensity = new RestartIntensity(maxRestarts, maxSeconds);
   }
 
-  /** What Sys.getState and crash reports show. */
-  #state(): unknown {
+  /** What Sys and crash reports show: a fresh view of the state, unless Sys replaced it. */
+  [formatState](state: unknown): unknown {
+    if (state !== CURRENT) return state;
     return {
       strategy: this.#strategy,
       maxRestarts: this.#intensity.maxRestarts,
@@ -379,15 +392,20 @@ class SupervisorCore implements ServerCallbacks {
     };
   }
 
-  #setPid(record: ChildRecord, pid: Pid | undefined | 'restarting'): void {
-    if (record.pid !== undefined && record.pid !== 'restarting') this.#byPid.delete(record.pid);
-    record.pid = pid;
-    if (pid !== undefined && pid !== 'restarting') this.#byPid.set(pid, record);
+  /**
+   * The child running as `pid`. A scan, as in OTP: a supervisor has few children,
+   * and a map by pid would reallocate its table (in the old generation, where a
+   * long-lived map lives) each time its one child died and came back.
+   */
+  #childOf(pid: Pid): ChildRecord | undefined {
+    const children = this.#children;
+    for (let i = 0; i < children.length; i++) if (children[i]!.pid === pid) return children[i];
+    return undefined;
   }
 
   async handleCall(req: unknown, _from: From, _state: unknown): Promise<unknown> {
     const answer = await this.#manage(req as Request);
-    return reply(answer, this.#state());
+    return reply(answer, CURRENT);
   }
 
   async #manage(req: Request): Promise<Answer<unknown>> {
@@ -429,9 +447,9 @@ class SupervisorCore implements ServerCallbacks {
         const outcome = await startChildProcess(this.#self, req.spec);
         if (!outcome.ok) return { error: childStartError(this.#who, req.spec.id, outcome) };
         if (outcome.pid === undefined && req.spec.restart === 'temporary') return { ok: undefined };
-        const record: ChildRecord = { spec: req.spec, pid: undefined };
+        const record = newRecord(req.spec);
         this.#children.push(record);
-        this.#setPid(record, outcome.pid);
+        record.pid = outcome.pid;
         return { ok: outcome.pid };
       }
       case 'terminate_child': {
@@ -452,7 +470,7 @@ class SupervisorCore implements ServerCallbacks {
           return { error: this.#error('Supervisor.restartChild', req.id, 'running') };
         const outcome = await startChildProcess(this.#self, record.spec);
         if (!outcome.ok) return { error: childStartError(this.#who, req.id, outcome) };
-        this.#setPid(record, outcome.pid);
+        record.pid = outcome.pid;
         return { ok: outcome.pid };
       }
       case 'delete_child': {
@@ -478,7 +496,6 @@ class SupervisorCore implements ServerCallbacks {
   }
 
   #remove(record: ChildRecord): void {
-    this.#setPid(record, undefined);
     this.#children = this.#children.filter((r) => r !== record);
   }
 
@@ -510,28 +527,35 @@ class SupervisorCore implements ServerCallbacks {
     return state;
   }
 
-  async handleInfo(message: unknown, state: unknown): Promise<unknown> {
+  /**
+   * Sync but for a restart, which resolves once the child's start settles: the
+   * common case, one child of a one_for_one supervisor, is one promise of the
+   * child's start and one `.then`.
+   */
+  handleInfo(message: unknown, state: unknown): unknown {
     // isInstance: a hostile message (a Proxy that throws) is only unexpected, not a crash.
-    if (isInstance(message, TryAgain)) return this.#tryAgain(message, state);
     if (!isInstance(message, Exit)) {
+      if (isInstance(message, TryAgain)) return this.#tryAgain(message.record, state);
       this.#self.runtime.logger.warn(
         `${this.#who} received an unexpected message: ${describeValue(message, 200)}`,
       );
       return state;
     }
-    const record = this.#byPid.get(message.from);
+    const record = this.#childOf(message.from);
     if (record === undefined) return state; // An exit from a child already stopped, or from a stranger.
     const oldPid = message.from;
-    this.#setPid(record, undefined);
+    record.pid = undefined;
     const { restart } = record.spec;
     if (restart === 'temporary') {
       this.#remove(record);
-      return this.#state();
+      return CURRENT;
     }
-    if (restart === 'transient' && isNormalExit(message.reason)) return this.#state();
+    if (restart === 'transient' && isNormalExit(message.reason)) return CURRENT;
     if (!this.#intensity.add()) return this.#giveUp();
-    await this.#restart(record, message.reason, oldPid);
-    return this.#state();
+    if (this.#strategy !== 'one_for_one') return this.#restart(record, message.reason, oldPid);
+    record.exitReason = message.reason;
+    record.exitPid = oldPid;
+    return this.#startAgain(record);
   }
 
   /** Too many restarts: stop every child (terminate does it) and exit with 'shutdown'. */
@@ -539,30 +563,34 @@ class SupervisorCore implements ServerCallbacks {
     this.#self.runtime.logger.error(
       `${this.#who} reached its maximum restart intensity (more than ${this.#intensity.maxRestarts} restarts in ${this.#intensity.maxSeconds} s) and shuts down`,
     );
-    return stop('shutdown', this.#state());
+    return stop('shutdown', CURRENT);
   }
 
   /**
-   * Applies the strategy after `record` died with `reason`: stops the rest of its
-   * group in reverse start order, then starts the whole group in start order. As
-   * OTP's `restart_multiple_children`, that includes a child of the group that was
-   * not running (terminated, or ignored its start); its event has no old pid.
+   * Applies a one_for_all or rest_for_one strategy after `record` died with
+   * `reason`: stops the rest of its group in reverse start order, then starts the
+   * whole group in start order. As OTP's `restart_multiple_children`, that includes
+   * a child of the group that was not running (terminated, or ignored its start);
+   * its event has no old pid.
    */
-  async #restart(record: ChildRecord, reason: ExitReason, oldPid: Pid): Promise<void> {
+  async #restart(record: ChildRecord, reason: ExitReason, oldPid: Pid): Promise<unknown> {
     const group = this.#group(record);
-    const causes = new Map<ChildRecord, RestartCause>([[record, { reason, oldPid }]]);
+    record.exitReason = reason;
+    record.exitPid = oldPid;
     for (const other of [...group].reverse()) {
       if (other === record) continue;
-      const pid = typeof other.pid === 'object' ? other.pid : undefined;
-      causes.set(other, { reason: await this.#stopChild(other), oldPid: pid });
+      other.exitPid = typeof other.pid === 'object' ? other.pid : undefined;
+      other.exitReason = await this.#stopChild(other);
     }
     for (const member of group) {
       if (member.spec.restart === 'temporary' && member !== record) {
         this.#remove(member); // A temporary child stopped with its group is not restarted.
         continue;
       }
-      if (!(await this.#startAgain(member, causes))) return;
+      await this.#startAgain(member);
+      if (member.pid === 'restarting') break; // The rest waits for the retry.
     }
+    return CURRENT;
   }
 
   /** The children a death affects under the strategy, in start order. */
@@ -578,51 +606,65 @@ class SupervisorCore implements ServerCallbacks {
   }
 
   /**
-   * Starts a child again, reporting the cause `causes` holds for it; on failure marks
-   * it restarting and tries again later through the mailbox, as OTP does.
+   * Starts a child again, reporting the exit its record holds; on failure marks it
+   * restarting and tries again later through the mailbox, as OTP does. Resolves
+   * once the start has settled, either way.
    */
-  async #startAgain(
-    record: ChildRecord,
-    causes: ReadonlyMap<ChildRecord, RestartCause>,
-  ): Promise<boolean> {
-    const outcome = await startChildProcess(this.#self, record.spec);
-    if (!outcome.ok) {
-      this.#self.runtime.logger.error(
-        `${this.#who} could not restart child ${describeValue(record.spec.id, 100)}: ${describeReasonBriefly(outcome.reason)}; trying again`,
-      );
-      this.#setPid(record, 'restarting');
-      this.#self.deliver(new TryAgain(record, causes));
-      return false;
-    }
-    // A child of the group that was not running has no cause: it did not exit.
-    const { reason, oldPid } = causes.get(record) ?? { reason: 'noproc', oldPid: undefined };
-    this.#setPid(record, outcome.pid);
+  #startAgain(record: ChildRecord): Promise<unknown> {
+    this.#starting = record;
+    return startChild(this.#self, record.spec).then(this.#started, this.#notStarted);
+  }
+
+  // Bound once: a restart allocates no closures for its continuation.
+  readonly #started = (pid: Pid): unknown => this.#restarted(pid);
+
+  readonly #notStarted = (error: unknown): unknown => {
+    const failure = startFailure(error);
+    if (failure === undefined) return this.#restarted(undefined); // Its init returned ignore().
+    const record = this.#starting!;
+    this.#starting = undefined;
+    this.#self.runtime.logger.error(
+      `${this.#who} could not restart child ${describeValue(record.spec.id, 100)}: ${describeReasonBriefly(failure.reason)}; trying again`,
+    );
+    record.pid = 'restarting';
+    this.#self.deliver(new TryAgain(record));
+    return CURRENT;
+  };
+
+  #restarted(pid: Pid | undefined): unknown {
+    const record = this.#starting!;
+    this.#starting = undefined;
+    const { exitReason: reason, exitPid: oldPid } = record;
+    record.exitReason = 'noproc';
+    record.exitPid = undefined;
+    record.pid = pid;
     const runtime = this.#self.runtime;
     if (!runtime.quiet)
       runtime.logger.info(
-        `${this.#who} restarted child ${describeValue(record.spec.id, 100)} (reason: ${describeReasonBriefly(reason)}) ${oldPid ?? 'none'} -> ${outcome.pid ?? 'ignored'}`,
+        `${this.#who} restarted child ${describeValue(record.spec.id, 100)} (reason: ${describeReasonBriefly(reason)}) ${oldPid ?? 'none'} -> ${pid ?? 'ignored'}`,
       );
-    runtime.emitSafely('restart', this.#self.pid, record.spec.id, reason, oldPid, outcome.pid);
-    return true;
+    runtime.emitSafely('restart', this.#self.pid, record.spec.id, reason, oldPid, pid);
+    return CURRENT;
   }
 
-  async #tryAgain({ record, causes }: TryAgain, state: unknown): Promise<unknown> {
+  async #tryAgain(record: ChildRecord, state: unknown): Promise<unknown> {
     if (record.pid !== 'restarting' || !this.#children.includes(record)) return state;
     if (!this.#intensity.add()) return this.#giveUp();
     for (const member of this.#group(record)) {
       if (member !== record && member.pid !== undefined) continue;
-      if (!(await this.#startAgain(member, causes))) return this.#state();
+      await this.#startAgain(member);
+      if (member.pid === 'restarting') break;
     }
-    return this.#state();
+    return CURRENT;
   }
 
   async #stopChild(record: ChildRecord): Promise<ExitReason> {
     const pid = record.pid;
     if (typeof pid !== 'object') {
-      if (pid === 'restarting') this.#setPid(record, undefined);
+      if (pid === 'restarting') record.pid = undefined;
       return 'noproc';
     }
-    this.#setPid(record, undefined);
+    record.pid = undefined;
     return shutdownChild(this.#self, pid, record.spec.shutdown);
   }
 

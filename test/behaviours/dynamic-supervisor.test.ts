@@ -16,6 +16,7 @@ import {
   StartError,
   Supervisor,
   SupervisorError,
+  Sys,
 } from '../../src/index.js';
 import { deferred, makeRuntime, probe } from '../helpers.js';
 
@@ -468,6 +469,55 @@ describe('DynamicSupervisor restarts', () => {
     expect(
       rt.log.text('error').match(/could not restart a child: Error: still broken/g),
     ).toHaveLength(3);
+  });
+
+  it('tries a failed restart again at once, and reports the exit behind it when it works', async () => {
+    const rt = makeRuntime();
+    let failures = 0;
+    class Flaky extends Worker {
+      override init(arg: WorkerArg | undefined) {
+        if (failures > 0) {
+          failures--;
+          throw new Error('not yet');
+        }
+        return super.init(arg);
+      }
+    }
+    const sup = await rt.start(DynamicSupervisor, { maxRestarts: 3 });
+    const old = await startChild(rt, sup, { id: 'f', start: [Flaky, { id: 'f' }] });
+    failures = 2;
+    const restarted = nextRestart(rt);
+    rt.exit(old, 'kill');
+    const [s, id, reason, oldPid, newPid] = await restarted;
+    expect([s, id, reason, oldPid]).toEqual([sup, 'f', 'killed', old]);
+    expect((await DynamicSupervisor.whichChildren(rt, sup)).map((c) => c.pid)).toEqual([newPid]);
+    expect(rt.log.text('error').match(/could not restart a child: Error: not yet/g)).toHaveLength(
+      2,
+    );
+  });
+
+  it('forgets a child whose init returns ignore() on a restart; the event has no new pid', async () => {
+    const rt = makeRuntime();
+    const sup = await rt.start(DynamicSupervisor, {});
+    const arg: WorkerArg = { id: 'a' };
+    const old = await startChild(rt, sup, { id: 'a', start: [Worker, arg] });
+    arg.ignore = true;
+    const restarted = nextRestart(rt);
+    rt.exit(old, 'kill');
+    expect(await restarted).toEqual([sup, 'a', 'killed', old, undefined]);
+    expect(await DynamicSupervisor.whichChildren(rt, sup)).toEqual([]);
+  });
+
+  it('shows in Sys.getState its children as they are now, a restarted one once', async () => {
+    const rt = makeRuntime();
+    const sup = await rt.start(DynamicSupervisor, { maxChildren: 5 });
+    const old = await startChild(rt, sup, worker('a'));
+    await startChild(rt, sup, worker('b'));
+    expect(await Sys.getState(rt, sup)).toEqual({ maxChildren: 5, children: 2 });
+    const restarted = nextRestart(rt);
+    rt.exit(old, 'kill');
+    await restarted;
+    expect(await Sys.getState(rt, sup)).toEqual({ maxChildren: 5, children: 2 });
   });
 });
 

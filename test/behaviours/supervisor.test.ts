@@ -1093,6 +1093,47 @@ describe('restarted children', () => {
     expect(calls).toBe(2);
     expect(rt.whereis('fn')).toBe(fresh);
   });
+
+  it('are kept, not running, when their init returns ignore() on a restart; the event has no new pid', async () => {
+    const rt = makeRuntime();
+    const arg: WorkerArg = { id: 'A' };
+    const sup = await rt.start(Supervisor, {
+      children: [{ id: 'A', start: [Worker, arg, { name: 'A' }] }],
+    });
+    const old = rt.whereis('A')!;
+    arg.ignore = true;
+    expect(await killAndAwaitRestart(rt, old)).toEqual([sup, 'A', 'killed', old, undefined]);
+    expect(await Supervisor.whichChildren(rt, sup)).toEqual([
+      { id: 'A', pid: undefined, type: 'worker' },
+    ]);
+  });
+});
+
+describe('the state Sys and crash reports show', () => {
+  type Shown = { children: { id: unknown; pid: unknown }[] };
+
+  it('is the supervisor’s as it is now, each Sys.getState a snapshot of its own', async () => {
+    const rt = makeRuntime();
+    const sup = await rt.start(Supervisor, { children: [worker('A')] });
+    const old = rt.whereis('A')!;
+    const before = await Sys.getState<Shown>(rt, sup);
+    expect(before.children).toEqual([{ id: 'A', pid: old, restart: 'permanent', type: 'worker' }]);
+    const [, , , , fresh] = await killAndAwaitRestart(rt, old);
+    expect((await Sys.getState<Shown>(rt, sup)).children[0]?.pid).toBe(fresh);
+    expect(before.children[0]?.pid).toBe(old);
+  });
+
+  it('shows in a crash report the children as they ran, before terminate stopped them', async () => {
+    const rt = makeRuntime();
+    const sup = await rt.start(Supervisor, { children: [worker('A')] });
+    const a = rt.whereis('A')!;
+    await GenServer.stop(rt, sup, 'boom');
+    const state = rt.log
+      .text('error')
+      .split('\n')
+      .find((line) => line.startsWith('State: '));
+    expect(state).toContain(`pid: ${a}`);
+  });
 });
 
 describe('restart intensity', () => {
