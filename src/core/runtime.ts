@@ -589,13 +589,17 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     proc.alive = false;
     proc.reason = reason;
     proc.selfInflicted = selfInflicted;
-    this.#dying.push(proc);
-    if (this.#finalizing) return;
+    if (this.#finalizing) {
+      this.#dying.push(proc);
+      return;
+    }
     this.#finalizing = true;
     try {
+      finalizeExit(this, this.#procs, proc);
+      // Exits caused by this one (links), queued meanwhile: only they need the array.
       for (let i = 0; i < this.#dying.length; i++) finalizeExit(this, this.#procs, this.#dying[i]!);
     } finally {
-      this.#dying = [];
+      if (this.#dying.length > 0) this.#dying = [];
       this.#finalizing = false;
     }
   }
