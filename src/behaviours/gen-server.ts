@@ -7,7 +7,14 @@ import { describeProcess, describeValue } from '../describe.js';
 import { AlreadyRegisteredError, AlreadyStartedError, OtpError, StartError } from '../errors.js';
 import type { Dest, ExitReason } from '../types.js';
 import type { ChildSpec, StartTuple } from './child-spec.js';
-import { assertTimeout, type Caller, callerContext, From, request, resolveCaller } from './gen.js';
+import {
+  assertTimeout,
+  type Caller,
+  callerContext,
+  From,
+  resolveCaller,
+  request as sendRequest,
+} from './gen.js';
 import {
   type IgnoreResult,
   type NoReplyResult,
@@ -323,7 +330,9 @@ export class GenServer<State = unknown, Call = unknown, Cast = unknown, Info = u
    * @param caller - the runtime, a process's `self`, or a GenServer (`this`).
    * @param dest - the server's pid or name.
    * @param request - what to ask.
-   * @param timeout - ms to wait; `Infinity` to wait forever. @defaultValue 5000
+   * @param timeout - ms to wait; `Infinity` to wait forever. It counts from the end of
+   * the event-loop turn the call is made in (so a call costs no clock read): never
+   * early, late by at most the rest of that turn. @defaultValue 5000
    * @returns The reply.
    * @throws (as rejections) NoProcError when no process is at `dest`;
    * CallTimeoutError after `timeout`; CallError with the server's exit reason when
@@ -340,7 +349,8 @@ export class GenServer<State = unknown, Call = unknown, Cast = unknown, Info = u
     request: unknown,
     timeout: number = DEFAULT_CALL_TIMEOUT,
   ): Promise<R> {
-    return request_(caller, dest, request, timeout);
+    // Straight to the protocol, no wrapper: one function fewer for V8 to optimize on the hottest path.
+    return sendRequest<R>(caller, dest, request, timeout, 'GenServer.call', false);
   }
 
   /**
@@ -408,7 +418,14 @@ export class GenServer<State = unknown, Call = unknown, Cast = unknown, Info = u
     reason: ExitReason = 'normal',
     timeout = Number.POSITIVE_INFINITY,
   ): Promise<void> {
-    return request(caller, dest, { kind: 'terminate', reason }, timeout, 'GenServer.stop', true);
+    return sendRequest(
+      caller,
+      dest,
+      { kind: 'terminate', reason },
+      timeout,
+      'GenServer.stop',
+      true,
+    );
   }
 
   /**
@@ -461,15 +478,12 @@ export class GenServer<State = unknown, Call = unknown, Cast = unknown, Info = u
     assertDest(dest, 'GenServer.ref');
     return {
       dest,
-      call: (req, timeout = DEFAULT_CALL_TIMEOUT) => request_(caller, dest, req, timeout),
+      call: (req, timeout = DEFAULT_CALL_TIMEOUT) =>
+        sendRequest(caller, dest, req, timeout, 'GenServer.call', false),
       cast: (req) => GenServer.cast(caller, dest, req),
       stop: (reason, timeout) => GenServer.stop(caller, dest, reason, timeout),
     };
   }
-}
-
-function request_<R>(caller: Caller, dest: Dest, req: unknown, timeout: number): Promise<R> {
-  return request<R>(caller, dest, req, timeout, 'GenServer.call', false);
 }
 
 function describeServer(server: GenServer): string {

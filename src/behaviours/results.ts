@@ -1,4 +1,5 @@
 import type { ExitReason } from '../types.js';
+import { IGNORE_TAG, NOREPLY_TAG, OK_TAG, REPLY_TAG, STOP_TAG, tagClass, tagOf } from './tags.js';
 
 /**
  * Options a callback result may carry.
@@ -46,6 +47,31 @@ export interface Returns<R> {
  * ```
  */
 export type ReplyOf<Q> = Q extends Returns<infer R> ? R : unknown;
+
+/** What a result made by {@link ok}, {@link reply}, {@link noreply}, {@link stop} or {@link ignore} is. @internal */
+export type ResultKind = 'ok' | 'reply' | 'noreply' | 'stop' | 'ignore';
+
+/**
+ * The kind of a callback result, or `undefined` for any other value (a bare state):
+ * read from the tag on its class's prototype (see tags.ts). @internal
+ */
+export function resultKind(value: unknown): ResultKind | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  switch (tagOf(value)) {
+    case REPLY_TAG:
+      return 'reply';
+    case NOREPLY_TAG:
+      return 'noreply';
+    case STOP_TAG:
+      return 'stop';
+    case OK_TAG:
+      return 'ok';
+    case IGNORE_TAG:
+      return 'ignore';
+    default:
+      return undefined;
+  }
+}
 
 /** `init` finished: this is the state. Made by {@link ok}. */
 export class OkResult<S> {
@@ -208,3 +234,9 @@ export function stop<S = undefined, R = unknown>(
 export function ignore(): IgnoreResult {
   return new IgnoreResult();
 }
+
+tagClass(OkResult, OK_TAG);
+tagClass(ReplyResult, REPLY_TAG);
+tagClass(NoReplyResult, NOREPLY_TAG);
+tagClass(StopResult, STOP_TAG);
+tagClass(IgnoreResult, IGNORE_TAG);

@@ -5,15 +5,17 @@ import type { TimerEntry } from '../core/timers.js';
 import { describeProcess, describeReasonBriefly, describeValue } from '../describe.js';
 import { InvalidChildSpecError, StartError } from '../errors.js';
 import type { ExitReason, Name } from '../types.js';
-import { From } from './gen.js';
+import type { From, SystemRequest } from './gen.js';
 import {
-  IgnoreResult,
-  NoReplyResult,
-  OkResult,
-  ReplyResult,
+  type NoReplyResult,
+  type OkResult,
+  type ReplyResult,
+  type ResultKind,
   type ResultOptions,
-  StopResult,
+  resultKind,
+  type StopResult,
 } from './results.js';
+import { CALL_TAG, CAST_TAG, IDLE_TAG, START_TAG, SYSTEM_TAG, tagClass, tagOf } from './tags.js';
 
 /**
  * The optional callback a behaviour whose real state lives in its callbacks object
@@ -48,7 +50,7 @@ export class CastMessage {
   constructor(readonly request: unknown) {}
 }
 
-/** A `Sys` request, carried by a system `From`. @internal */
+/** A `Sys` request, carried by a `SystemRequest`. @internal */
 export type SysRequest =
   | { kind: 'get_state' }
   | { kind: 'replace_state'; fn: (state: unknown) => unknown }
@@ -223,22 +225,22 @@ export class ServerEngine {
   lastMessage: unknown = NO_MESSAGE;
   suspended = false;
   #deferred: unknown[] | undefined;
-  /**
-   * The async callback the process waits for, and its argument. The process takes
-   * no other message meanwhile, so there is one at a time, and a settled callback
-   * needs no closure of its own.
-   */
-  #awaited: Callback = 'handleInfo';
-  #awaitedArg: unknown = undefined;
-  /** Their continuations, made at the first async callback: many servers have none. */
-  #resolved: ((result: unknown) => Step) | undefined = undefined;
-  #rejected: ((error: unknown) => Step) | undefined = undefined;
   #idle: IdleTimeout | undefined;
   #idleTimer: TimerEntry | undefined;
   #proc!: Self;
   readonly #server: ServerCallbacks;
   readonly #module: string;
   readonly #behaviour: string;
+  /**
+   * The async callback the process waits for, and its caller. The process takes no
+   * other message meanwhile, so there is one at a time, and a settled callback needs
+   * no closure of its own.
+   */
+  #awaited: Callback = 'handleInfo';
+  #awaitedFrom: From | undefined = undefined;
+  /** Their continuations, made at the first async callback: many servers have none. */
+  #resolved: ((result: unknown) => Step) | undefined = undefined;
+  #rejected: ((error: unknown) => Step) | undefined = undefined;
 
   constructor(server: ServerCallbacks, module: string, behaviour: string) {
     this.#server = server;
@@ -266,50 +268,54 @@ export class ServerEngine {
 
   /** The process's message handler. */
   readonly handle = (message: unknown): Step => {
-    // One prototype read classifies the message: our own message classes are never
-    // subclassed, and a user's hostile Proxy costs one guarded trap, not one per check.
-    // Primitives (most states and many messages) skip the guarded read altogether.
-    const proto =
-      typeof message === 'object' && message !== null ? prototypeOf(message) : undefined;
-    // Any message but a Sys request ends the idle wait, as in gen_server.
-    if (
-      this.#idleTimer !== undefined &&
-      message !== this.#idle &&
-      !(proto === From.prototype && (message as From).system)
-    ) {
-      this.#cancelIdle();
+    if (typeof message !== 'object' || message === null) {
+      // A primitive is a plain message: none of our classes, nothing to look up.
+      if (this.#idleTimer !== undefined) this.#cancelIdle();
+      if (this.suspended) return this.#defer(message);
+      this.lastMessage = message;
+      return this.#info(message);
     }
-    if (proto === From.prototype) {
+    // One read of the tag our own message classes carry tells them from user messages.
+    const tag = tagOf(message);
+    if (tag === CALL_TAG) {
+      if (this.#idleTimer !== undefined) this.#cancelIdle();
+      if (this.suspended) return this.#defer(message);
       const from = message as From;
-      if (from.system) return this.#system(from);
-      if (this.suspended) return this.#defer(from);
       this.lastMessage = from.request;
-      return this.#invoke('handleCall', from);
+      return this.#call(from);
     }
-    if (proto === CastMessage.prototype) {
+    // A Sys request is the one message that does not end the idle wait, as in gen_server.
+    if (tag === SYSTEM_TAG) return this.#system(message as SystemRequest);
+    if (this.#idleTimer !== undefined && message !== this.#idle) this.#cancelIdle();
+    if (tag === CAST_TAG) {
       if (this.suspended) return this.#defer(message);
       const request = (message as CastMessage).request;
       this.lastMessage = request;
-      return this.#invoke('handleCast', request);
+      return this.#cast(request);
     }
-    if (proto === StartRequest.prototype) return this.#init(message as StartRequest);
+    if (tag === START_TAG) return this.#init(message as StartRequest);
     const proc = this.#proc;
-    if (proto === Exit.prototype && proc.trapping && (message as Exit).from === proc.parent) {
+    // Exit is the core's class: told by its prototype, and only by a server that traps exits.
+    if (
+      proc.trapping &&
+      prototypeOf(message) === Exit.prototype &&
+      (message as Exit).from === proc.parent
+    ) {
       // An exit from the parent ends the server through terminate, as in gen_server,
       // even while suspended (as sys's suspend loop also takes the parent's EXIT).
       this.lastMessage = message;
       return this.#stop((message as Exit).reason, false);
     }
     if (this.suspended) return this.#defer(message);
-    if (proto === IdleTimeout.prototype) {
+    if (tag === IDLE_TAG) {
       if (message !== this.#idle) return undefined;
       this.#idle = undefined;
       this.#idleTimer = undefined;
       this.lastMessage = Timeout;
-      return this.#invoke('handleInfo', Timeout);
+      return this.#info(Timeout);
     }
     this.lastMessage = message;
-    return this.#invoke('handleInfo', message);
+    return this.#info(message);
   };
 
   /** The name the server goes by in messages: its class and name or pid. */
@@ -336,23 +342,17 @@ export class ServerEngine {
 
   #initReturned(start: StartRequest, result: unknown): Step {
     if (start.settled) return undefined; // The start timed out meanwhile and the process is gone.
-    // Primitives (most states and many messages) skip the guarded read altogether.
-    const proto = typeof result === 'object' && result !== null ? prototypeOf(result) : undefined;
-    if (proto === IgnoreResult.prototype)
-      return this.#initFailed(start, 'ignore', undefined, false);
-    if (proto === StopResult.prototype) {
+    const kind = resultKind(result);
+    if (kind === 'ignore') return this.#initFailed(start, 'ignore', undefined, false);
+    if (kind === 'stop') {
       const { reason } = result as StopResult<unknown>;
       return this.#initFailed(start, reason, reason, true);
     }
     let opts: ResultOptions | undefined;
-    if (proto === OkResult.prototype) {
+    if (kind === 'ok') {
       this.state = (result as OkResult<unknown>).state;
       opts = (result as OkResult<unknown>).opts;
-    } else if (
-      result === undefined ||
-      proto === ReplyResult.prototype ||
-      proto === NoReplyResult.prototype
-    ) {
+    } else if (result === undefined || kind !== undefined) {
       return this.#initFailed(
         start,
         this.#badReturn('init', result, 'a state, ok(state), stop(reason) or ignore()'),
@@ -385,74 +385,113 @@ export class ServerEngine {
     return undefined;
   }
 
-  /** Calls a callback and applies its result, sync when it is sync. */
-  #invoke(callback: Callback, arg: unknown): Step {
-    const server = this.#server;
+  // One method per callback, each calling its own: no dispatch on the callback's name
+  // per message.
+
+  #call(from: From): Step {
     let result: unknown;
     try {
-      switch (callback) {
-        case 'handleCall': {
-          const from = arg as From;
-          result = server.handleCall(from.request, from, this.state);
-          break;
-        }
-        case 'handleCast':
-          result = server.handleCast(arg, this.state);
-          break;
-        case 'handleInfo':
-          result = server.handleInfo(arg, this.state);
-          break;
-        case 'handleContinue':
-          result = server.handleContinue(arg, this.state);
-          break;
-      }
+      result = this.#server.handleCall(from.request, from, this.state);
     } catch (error) {
       return this.#stop(error, true);
     }
+    return this.#result('handleCall', from, result);
+  }
+
+  #cast(request: unknown): Step {
+    let result: unknown;
+    try {
+      result = this.#server.handleCast(request, this.state);
+    } catch (error) {
+      return this.#stop(error, true);
+    }
+    return this.#result('handleCast', undefined, result);
+  }
+
+  #info(message: unknown): Step {
+    let result: unknown;
+    try {
+      result = this.#server.handleInfo(message, this.state);
+    } catch (error) {
+      return this.#stop(error, true);
+    }
+    return this.#result('handleInfo', undefined, result);
+  }
+
+  #continue(arg: unknown): Step {
+    let result: unknown;
+    try {
+      result = this.#server.handleContinue(arg, this.state);
+    } catch (error) {
+      return this.#stop(error, true);
+    }
+    return this.#result('handleContinue', undefined, result);
+  }
+
+  /** Applies what a callback returned: at once when it is a value, once settled when it is a promise. */
+  #result(callback: Callback, from: From | undefined, result: unknown): Step {
+    // The common cases first, with nothing allocated and nothing looked up twice: a
+    // result made by reply/noreply/stop, or a bare state from handleCast/handleInfo.
+    if (typeof result === 'object' && result !== null) {
+      const kind = resultKind(result);
+      if (kind !== undefined) return this.#apply(callback, from, result, kind);
+      if (callback !== 'handleCall' && !isThenable(result)) {
+        if (this.#proc.alive) this.state = result;
+        return undefined;
+      }
+    } else if (result !== undefined && typeof result !== 'function' && callback !== 'handleCall') {
+      // A primitive state (a function may be a thenable; undefined is a forgotten return).
+      if (this.#proc.alive) this.state = result;
+      return undefined;
+    }
     if (isThenable(result)) {
       this.#awaited = callback;
-      this.#awaitedArg = arg;
+      this.#awaitedFrom = from;
       this.#resolved ??= (value) => this.#applyAwaited(value);
       this.#rejected ??= (error: unknown) => this.#failAwaited(error);
       return Promise.resolve(result).then(this.#resolved, this.#rejected);
     }
-    return this.#apply(callback, arg, result);
+    return this.#apply(callback, from, result, undefined);
   }
 
   /** An async callback's result, applied as a sync one's to what `#awaited` holds. */
   #applyAwaited(result: unknown): Step {
-    const arg = this.#awaitedArg;
-    this.#awaitedArg = undefined;
-    return this.#apply(this.#awaited, arg, result);
+    const from = this.#awaitedFrom;
+    this.#awaitedFrom = undefined;
+    return this.#apply(this.#awaited, from, result, resultKind(result));
   }
 
   #failAwaited(error: unknown): Step {
-    this.#awaitedArg = undefined;
+    this.#awaitedFrom = undefined;
     return this.#stop(error, true);
   }
 
-  #apply(callback: Callback, arg: unknown, result: unknown): Step {
+  /** Applies a callback's `result`, a callback result of `kind` or (undefined) a bare value. */
+  #apply(
+    callback: Callback,
+    from: From | undefined,
+    result: unknown,
+    kind: ResultKind | undefined,
+  ): Step {
     if (!this.#proc.alive) return undefined;
-    // Primitives (most states and many messages) skip the guarded read altogether.
-    const proto = typeof result === 'object' && result !== null ? prototypeOf(result) : undefined;
-    if (proto === StopResult.prototype) {
-      const stopped = result as StopResult<unknown>;
-      if (stopped.state !== undefined) this.state = stopped.state;
-      if (callback === 'handleCall' && stopped.hasReply) (arg as From).settle(stopped.reply);
-      return this.#stop(stopped.reason, true);
+    if (kind === 'reply' && from !== undefined) {
+      const replied = result as ReplyResult<unknown, unknown>;
+      this.state = replied.state;
+      from.settle(replied.value);
+      return replied.opts === undefined ? undefined : this.#options(replied.opts);
     }
-    if (proto === NoReplyResult.prototype) {
+    if (kind === 'noreply') {
       const kept = result as NoReplyResult<unknown>;
       this.state = kept.state;
       return kept.opts === undefined ? undefined : this.#options(kept.opts);
     }
+    if (kind === 'stop') {
+      const stopped = result as StopResult<unknown>;
+      if (stopped.state !== undefined) this.state = stopped.state;
+      if (from !== undefined && stopped.hasReply) from.settle(stopped.reply);
+      return this.#stop(stopped.reason, true);
+    }
     if (callback === 'handleCall') {
-      if (proto === ReplyResult.prototype) {
-        const replied = result as ReplyResult<unknown, unknown>;
-        this.state = replied.state;
-        (arg as From).settle(replied.value);
-        return replied.opts === undefined ? undefined : this.#options(replied.opts);
-      }
       return this.#stop(
         this.#badReturn(
           callback,
@@ -462,12 +501,8 @@ export class ServerEngine {
         true,
       );
     }
-    if (
-      result === undefined ||
-      proto === ReplyResult.prototype ||
-      proto === OkResult.prototype ||
-      proto === IgnoreResult.prototype
-    ) {
+    // reply(), ok() or ignore() from a callback that cannot return them, or a forgotten return.
+    if (result === undefined || kind !== undefined) {
       return this.#stop(
         this.#badReturn(callback, result, 'a new state, noreply(state) or stop(reason, state)'),
         true,
@@ -481,7 +516,7 @@ export class ServerEngine {
     if (opts === undefined) return undefined;
     if (opts.continue !== undefined) {
       this.lastMessage = { continue: opts.continue };
-      return this.#invoke('handleContinue', opts.continue);
+      return this.#continue(opts.continue);
     }
     const timeout = opts.timeout;
     if (timeout !== undefined) {
@@ -576,7 +611,7 @@ export class ServerEngine {
     return undefined;
   }
 
-  #system(from: From): Step {
+  #system(from: SystemRequest): Step {
     const request = from.request as SysRequest;
     switch (request.kind) {
       case 'get_state':
@@ -625,3 +660,7 @@ export class ServerEngine {
     }
   }
 }
+
+tagClass(CastMessage, CAST_TAG);
+tagClass(StartRequest, START_TAG);
+tagClass(IdleTimeout, IDLE_TAG);

@@ -1084,6 +1084,31 @@ describe('GenServer.call', () => {
     expect(await leftover.promise).toBe(Timeout);
   });
 
+  it('times each call out at its own timeout, never early: short ones made after a long one, in deadline order', async () => {
+    const rt = makeRuntime();
+    const server = await rt.start(Holder, undefined);
+    const started = performance.now();
+    const long = GenServer.call<string>(rt, server, { type: 'hold' }, 60_000);
+    // A turn later, the long call's timeout is armed: one timer for all the runtime's calls.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(rt.stats.timers).toBe(1);
+    const order: number[] = [];
+    const short = [90, 30, 60].map(async (ms) => {
+      const error = await rejection(GenServer.call(rt, server, { type: 'hold' }, ms));
+      order.push(ms);
+      expect(error).toMatchObject({ reason: 'timeout', timeout: ms });
+      // Node.js may fire a timer up to a millisecond early, and so may the runtime.
+      expect(performance.now() - started).toBeGreaterThanOrEqual(ms - 1);
+    });
+    await Promise.all(short);
+    expect(order).toEqual([30, 60, 90]);
+    // The long call's timeout did not hold the short ones back.
+    expect(performance.now() - started).toBeLessThan(5_000);
+    GenServer.cast(rt, server, { type: 'flush', value: 'answered' });
+    await expect(long).resolves.toBe('answered');
+    expect(rt.stats.timers).toBe(0);
+  });
+
   it("rejects at once with CallError reason 'calling_self' when a server calls itself", async () => {
     const rt = makeRuntime();
     class Narcissus extends GenServer<null, 'me' & Returns<unknown[]>> {

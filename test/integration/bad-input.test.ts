@@ -1545,6 +1545,20 @@ describe('crash reports', () => {
   );
 
   it.each(hostiles())(
+    'keep %s as the state when handleCast returns it bare, and as the message handleInfo gets',
+    async (_, value) => {
+      const rt = makeRuntime();
+      const pid = await rt.start(Returns, undefined);
+      // Telling a result from a bare state reads the value: a throwing trap makes it a state.
+      GenServer.cast(rt, pid, () => value);
+      expect((await Sys.getStatus(rt, pid)).state).toBe(value);
+      rt.send(pid, () => value);
+      expect((await Sys.getStatus(rt, pid)).state).toBe(value);
+      expect(rt.isAlive(pid)).toBe(true);
+    },
+  );
+
+  it.each(hostiles())(
     'leave a server alive when it is sent %s as a plain message',
     async (_, value) => {
       const rt = makeRuntime();
