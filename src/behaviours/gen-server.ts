@@ -560,7 +560,7 @@ export function startServer(
   try {
     proc = runtime.spawnProcess(
       undefined,
-      engine.handle,
+      engine,
       { name: opts?.name, link: parent?.pid },
       operation,
     );

@@ -1,5 +1,12 @@
 import type { Pid, Ref } from '../core/pid.js';
-import { isInstance, isThenable, prototypeOf, type Self, Timeout } from '../core/process.js';
+import {
+  isInstance,
+  isThenable,
+  type MessageHandler,
+  prototypeOf,
+  type Self,
+  Timeout,
+} from '../core/process.js';
 import { attachWatcher, detachWatcher, Exit, type ListedWatcher } from '../core/signals.js';
 import type { TimerEntry } from '../core/timers.js';
 import { describeProcess, describeReasonBriefly, describeValue } from '../describe.js';
@@ -220,7 +227,7 @@ type Callback = 'handleCall' | 'handleCast' | 'handleInfo' | 'handleContinue';
  * no other message) until it settles.
  * @internal
  */
-export class ServerEngine {
+export class ServerEngine implements MessageHandler {
   state: unknown = undefined;
   lastMessage: unknown = NO_MESSAGE;
   suspended = false;
@@ -251,14 +258,14 @@ export class ServerEngine {
   attach(proc: Self): void {
     this.#proc = proc;
     proc.behaviour = this.#behaviour;
-    proc.reportContext = this.#reportContext;
   }
 
-  // A field, as `handle`: the two closures share one context.
-  readonly #reportContext = (): { lastMessage?: unknown; state: unknown } =>
-    this.lastMessage === NO_MESSAGE
+  /** What the server's crash report adds: its last message and its state. */
+  reportContext(): { lastMessage?: unknown; state: unknown } {
+    return this.lastMessage === NO_MESSAGE
       ? { state: this.#shownState() }
       : { lastMessage: this.lastMessage, state: this.#shownState() };
+  }
 
   /** The state as Sys and crash reports show it. */
   #shownState(): unknown {
@@ -266,8 +273,8 @@ export class ServerEngine {
     return server[formatState] === undefined ? this.state : server[formatState](this.state);
   }
 
-  /** The process's message handler. */
-  readonly handle = (message: unknown): Step => {
+  /** Handles one message of the process (the engine is the process's MessageHandler). */
+  handle(message: unknown): Step {
     if (typeof message !== 'object' || message === null) {
       // A primitive is a plain message: none of our classes, nothing to look up.
       if (this.#idleTimer !== undefined) this.#cancelIdle();
@@ -316,7 +323,7 @@ export class ServerEngine {
     }
     this.lastMessage = message;
     return this.#info(message);
-  };
+  }
 
   /** The name the server goes by in messages: its class and name or pid. */
   get who(): string {

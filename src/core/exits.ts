@@ -1,6 +1,6 @@
 import { describeValue } from '../describe.js';
 import { type CrashReport, formatCrashReport } from '../logger.js';
-import { Self } from './process.js';
+import { type CrashContext, Self } from './process.js';
 import type { ProcessTable } from './process-table.js';
 import type { Runtime } from './runtime.js';
 import { Down, isNormalExit } from './signals.js';
@@ -15,10 +15,10 @@ import { Down, isNormalExit } from './signals.js';
 export function finalizeExit(runtime: Runtime, procs: ProcessTable, proc: Self): void {
   const { pid, reason } = proc;
   const name = proc.name;
-  let context: { lastMessage?: unknown; state?: unknown } | undefined;
-  if (proc.selfInflicted && !isNormalExit(reason) && proc.reportContext !== undefined) {
+  let context: CrashContext | undefined;
+  if (proc.selfInflicted && !isNormalExit(reason)) {
     try {
-      context = proc.reportContext();
+      context = proc.crashContext();
     } catch (error) {
       context = { state: `<the state could not be read: ${describeValue(error, 200)}>` };
     }

@@ -40,8 +40,20 @@ export interface ReceiveOptions {
   timeout?: number;
 }
 
-/** What a handler-driven process runs per message: internal, used by behaviours. @internal */
-export type MessageHandler = (message: unknown) => undefined | PromiseLike<unknown>;
+/**
+ * What a handler-driven process runs per message: internal, used by behaviours. An
+ * object, not a closure: a behaviour's engine is the handler itself, so an idle
+ * server carries no closure and no context for it. @internal
+ */
+export interface MessageHandler {
+  /** Handles one message; a promise blocks the process until it settles. */
+  handle(message: unknown): undefined | PromiseLike<unknown>;
+  /** What a crash report adds about the process, when it ends abnormally by itself. */
+  reportContext?(): CrashContext;
+}
+
+/** What a behaviour adds to crash reports. @internal */
+export type CrashContext = { lastMessage?: unknown; state?: unknown };
 
 /** Thrown by `self.exit(reason)` to unwind the body of a process that has already ended. */
 class ProcessExited {
@@ -63,9 +75,6 @@ const BLOCKED = 8;
 const TRAPPING = 16;
 const SELF_INFLICTED = 32;
 
-/** What a behaviour adds to crash reports. @internal */
-export type ReportContext = () => { lastMessage?: unknown; state?: unknown };
-
 /** The parts of a process record only some processes need, made on first use. */
 class Extras {
   links: Set<Self> | undefined = undefined;
@@ -75,7 +84,6 @@ class Extras {
   name: Name | undefined = undefined;
   parent: Pid | undefined = undefined;
   behaviour: string | undefined = undefined;
-  reportContext: ReportContext | undefined = undefined;
   via: unknown = undefined;
   timer: TimerEntry | undefined = undefined;
   reason: ExitReason = undefined;
@@ -251,13 +259,14 @@ export class Self implements Runnable {
     if (behaviour !== undefined || this.#extras !== undefined) this.more().behaviour = behaviour;
   }
 
-  /** Extra context for crash reports, set by behaviours. @internal */
-  get reportContext(): ReportContext | undefined {
-    return this.#extras?.reportContext;
-  }
-  /** @internal */
-  set reportContext(context: ReportContext | undefined) {
-    if (context !== undefined || this.#extras !== undefined) this.more().reportContext = context;
+  /**
+   * What a crash report adds about the process (its behaviour's last message and
+   * state); may throw, as it runs user code. @internal
+   */
+  crashContext(): CrashContext | undefined {
+    if ((this.#flags & HANDLER) === 0) return undefined;
+    const handler = this.#code as MessageHandler;
+    return handler.reportContext === undefined ? undefined : handler.reportContext();
   }
 
   /** When this process is a Registry: its table, for via names. @internal */
@@ -689,7 +698,7 @@ export class Self implements Runnable {
     for (let n = 0; n < budget && mailbox.size > 0; n++) {
       const message = mailbox.shift();
       this.handled++;
-      const result = handler(message);
+      const result = handler.handle(message);
       if ((this.#flags & ALIVE) === 0) return;
       if (result !== undefined) {
         this.#flags |= BLOCKED;

@@ -238,13 +238,13 @@ describe('Runtime scheduling', () => {
       const rt = makeRuntime({ budget });
       const log: string[] = [];
       const done = deferred();
-      const handler =
-        (name: string): MessageHandler =>
-        () => {
+      const handler = (name: string): MessageHandler => ({
+        handle: () => {
           log.push(name);
           if (log.length === 20) done.resolve();
           return undefined;
-        };
+        },
+      });
       const h1 = rt.spawnProcess(undefined, handler('1'), undefined, 'test');
       const h2 = rt.spawnProcess(undefined, handler('2'), undefined, 'test');
       for (let i = 0; i < 10; i++) h1.deliver(i);
