@@ -74,6 +74,10 @@ const HANDLER = 4;
 const BLOCKED = 8;
 const TRAPPING = 16;
 const SELF_INFLICTED = 32;
+/** A raw process waits in receive: `#code` holds the resolver of its promise. */
+const WAITING = 64;
+
+type Resolver = (message: unknown) => void;
 
 /** The parts of a process record only some processes need, made on first use. */
 class Extras {
@@ -81,7 +85,6 @@ class Extras {
   monitors: Map<Ref, Self> | undefined = undefined;
   monitoredBy: Map<Ref, Self | ExitWatcher> | undefined = undefined;
   listed: ListedWatcher | undefined = undefined;
-  name: Name | undefined = undefined;
   parent: Pid | undefined = undefined;
   behaviour: string | undefined = undefined;
   via: unknown = undefined;
@@ -114,19 +117,25 @@ export class Self implements Runnable {
   /** This process's pid. */
   readonly pid: Pid;
 
-  // Eleven fields in all: an idle process is mostly this record, so what only some
-  // processes need (links, monitors, a name...) lives in `#extras`, made on first use,
-  // the mailbox is made on the first message that has to wait, and flags share a field.
-  /** QUEUED | ALIVE | HANDLER | BLOCKED | TRAPPING | SELF_INFLICTED. */
+  // Nine fields in all: an idle process is mostly this record, so what only some
+  // processes need (links, monitors, a parent...) lives in `#extras`, made on first
+  // use, the mailbox is made on the first message that has to wait, flags share a
+  // field, and so do the body, the pending receive's resolver and the handler.
+  /** QUEUED | ALIVE | HANDLER | BLOCKED | TRAPPING | SELF_INFLICTED | WAITING. */
   #flags = ALIVE;
   /** Neighbours in the runtime's process table. @internal */ prevProc: Self | undefined =
     undefined;
   /** @internal */ nextProc: Self | undefined = undefined;
   /** @internal */ handled = 0;
   #mailbox: Mailbox | undefined = undefined;
-  /** The body until it starts, or the behaviour's handler (with HANDLER set). */
-  #code: ((self: Self) => unknown) | MessageHandler | undefined;
-  #resolve: ((message: unknown) => void) | undefined = undefined;
+  /**
+   * What runs the process next: its body until it starts, then the resolver of its
+   * pending receive (with WAITING set); or its behaviour's handler (with HANDLER set).
+   * One field for the three, as a process never needs two of them at once.
+   */
+  #code: ((self: Self) => unknown) | Resolver | MessageHandler | undefined;
+  /** The name this process holds, if any. @internal */
+  name: Name | undefined = undefined;
   #extras: Extras | undefined = undefined;
 
   /** @internal */
@@ -232,15 +241,6 @@ export class Self implements Runnable {
     if (watcher !== undefined || this.#extras !== undefined) this.more().listed = watcher;
   }
 
-  /** The name this process holds, if any. @internal */
-  get name(): Name | undefined {
-    return this.#extras?.name;
-  }
-  /** @internal */
-  set name(name: Name | undefined) {
-    if (name !== undefined || this.#extras !== undefined) this.more().name = name;
-  }
-
   /** The process that started it linked (its parent, as in proc_lib). @internal */
   get parent(): Pid | undefined {
     return this.#extras?.parent;
@@ -336,7 +336,7 @@ export class Self implements Runnable {
         }
       }
     }
-    if (this.#resolve !== undefined) {
+    if ((this.#flags & WAITING) !== 0) {
       return Promise.reject(
         new Error(`receive: ${this.pid} is already waiting in another receive`),
       );
@@ -378,7 +378,8 @@ export class Self implements Runnable {
       mailbox.match = match;
     }
     const promise = new Promise<unknown>(captureResolve);
-    this.#resolve = captured;
+    this.#code = captured;
+    this.#flags |= WAITING;
     captured = undefined;
     if (timeout !== Number.POSITIVE_INFINITY) {
       const timers = this.runtime.timers;
@@ -567,16 +568,18 @@ export class Self implements Runnable {
     const flags = this.#flags;
     if ((flags & ALIVE) === 0) return;
     let mailbox = this.#mailbox;
-    const resolve = this.#resolve;
+    const waiting = (flags & WAITING) !== 0;
     if (
-      resolve !== undefined &&
+      waiting &&
       (mailbox === undefined || (mailbox.size === 0 && mailbox.match === undefined)) &&
       (flags & QUEUED) === 0 &&
       this.runtime.scheduler.tick()
     ) {
       // The process waits for any message and has none: hand this one straight to its
       // receive. It still runs later, from the promise's continuation, never inside send.
-      this.#resolve = undefined;
+      const resolve = this.#code as Resolver;
+      this.#code = undefined;
+      this.#flags = flags & ~WAITING;
       this.cancelTimer();
       this.handled++;
       resolve(message);
@@ -584,10 +587,7 @@ export class Self implements Runnable {
     }
     if (mailbox === undefined) mailbox = this.#mailbox = new Mailbox();
     mailbox.push(message);
-    if (
-      (flags & QUEUED) === 0 &&
-      ((flags & HANDLER) !== 0 ? (flags & BLOCKED) === 0 : resolve !== undefined)
-    ) {
+    if ((flags & QUEUED) === 0 && ((flags & HANDLER) !== 0 ? (flags & BLOCKED) === 0 : waiting)) {
       this.runtime.scheduler.enqueue(this);
     }
     if (mailbox.size === this.runtime.mailboxWarning) this.runtime.mailboxOverflow(this);
@@ -601,15 +601,15 @@ export class Self implements Runnable {
       this.runHandler(budget);
       return;
     }
-    if (this.#code !== undefined) {
+    const waiting = (flags & WAITING) !== 0;
+    if (!waiting && this.#code !== undefined) {
       this.start();
       return;
     }
-    const resolve = this.#resolve;
     const mailbox = this.#mailbox;
     if (mailbox === undefined) return;
     mailbox.turn = 0;
-    if (resolve === undefined) return;
+    if (!waiting) return;
     let slot: number;
     const match = mailbox.match;
     if (match === undefined) {
@@ -626,7 +626,9 @@ export class Self implements Runnable {
       mailbox.scanned = mailbox.slots;
       return;
     }
-    this.#resolve = undefined;
+    const resolve = this.#code as Resolver;
+    this.#code = undefined;
+    this.#flags &= ~WAITING;
     mailbox.match = undefined;
     this.cancelTimer();
     mailbox.turn = 1;
@@ -639,7 +641,7 @@ export class Self implements Runnable {
     const flags = this.#flags;
     if ((flags & QUEUED) !== 0) return 'runnable';
     if ((flags & HANDLER) !== 0) return (flags & BLOCKED) !== 0 ? 'running' : 'waiting';
-    return this.#resolve !== undefined ? 'waiting' : 'running';
+    return (flags & WAITING) !== 0 ? 'waiting' : 'running';
   }
 
   /** The messages in the mailbox, in order, for reports. @internal */
@@ -649,8 +651,8 @@ export class Self implements Runnable {
 
   /** Drops what the process was waiting for: it has ended. @internal */
   release(): void {
-    this.#resolve = undefined;
     this.#code = undefined;
+    this.#flags &= ~WAITING;
     this.cancelTimer();
     this.#mailbox = undefined;
   }
@@ -723,9 +725,10 @@ export class Self implements Runnable {
 
   private timedOut(entry: TimerEntry): void {
     const extras = this.#extras;
-    if (extras === undefined || extras.timer !== entry || this.#resolve === undefined) return;
-    const resolve = this.#resolve;
-    this.#resolve = undefined;
+    if (extras === undefined || extras.timer !== entry || (this.#flags & WAITING) === 0) return;
+    const resolve = this.#code as Resolver;
+    this.#code = undefined;
+    this.#flags &= ~WAITING;
     if (this.#mailbox !== undefined) this.#mailbox.match = undefined;
     extras.timer = undefined;
     resolve(Timeout);
