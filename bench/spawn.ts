@@ -25,8 +25,8 @@ import {
 const SMALL = param('small', 100_000, 1_000);
 const LARGE = param('large', 1_000_000, 10_000);
 const REPS = param('reps', 3, 1);
-/** Runs at the large size: growth compares best runs at both sizes, so it needs more than one. */
-const LARGE_REPS = param('large-reps', 2, 1);
+/** Runs at the large size: growth compares the best of as many runs at both sizes. */
+const LARGE_REPS = param('large-reps', 3, 1);
 const IDLE = param('idle', 100_000, 1_000);
 const CALLS = param('calls', 50_000, 200);
 const ROUNDS = param('rounds', 15, 1);
