@@ -644,11 +644,6 @@ export class Self implements Runnable {
     return (flags & WAITING) !== 0 ? 'waiting' : 'running';
   }
 
-  /** The messages in the mailbox, in order, for reports. @internal */
-  messages(): unknown[] {
-    return this.#mailbox === undefined ? [] : this.#mailbox.toArray();
-  }
-
   /** Drops what the process was waiting for: it has ended. @internal */
   release(): void {
     this.#code = undefined;
