@@ -1,48 +1,74 @@
+import type { Pid } from './pid.js';
 import type { Self } from './process.js';
 
+/** Holes tolerated before the table is compacted, however few processes are alive. */
+const MIN_HOLES = 64;
+
 /**
- * A runtime's live processes: a doubly linked list through the processes themselves,
- * oldest first. Adding and removing are O(1) with no allocation and no rehashing,
- * which keeps spawning a million processes linear.
+ * A runtime's live processes, oldest first, in an array: each process knows its
+ * slot, so adding and removing are O(1), and an exit leaves a hole that a compaction
+ * closes once holes outnumber live processes (O(1) amortised, order kept).
+ *
+ * An array rather than a list linked through the processes: V8's young-generation
+ * collector copies surviving objects with parallel tasks, and a list is a single
+ * chain that only one task at a time can follow, while an array's slots are shared
+ * out among them. Spawning is mostly the collector copying new processes, so this
+ * is measured in `bench/spawn.ts`.
  * @internal
  */
 export class ProcessTable {
-  #first: Self | undefined = undefined;
-  #last: Self | undefined = undefined;
+  #slots: (Self | undefined)[] = [];
   #count = 0;
 
   get size(): number {
     return this.#count;
   }
 
-  /** The oldest live process; follow `nextProc` for the others. */
-  get first(): Self | undefined {
-    return this.#first;
+  /** Slots in use, holes included, for tests of compaction. */
+  get slotsInUse(): number {
+    return this.#slots.length;
   }
 
   add(proc: Self): void {
-    proc.prevProc = this.#last;
-    if (this.#last === undefined) this.#first = proc;
-    else this.#last.nextProc = proc;
-    this.#last = proc;
+    proc.slot = this.#slots.length;
+    this.#slots.push(proc);
     this.#count++;
   }
 
   remove(proc: Self): void {
-    const { prevProc: prev, nextProc: next } = proc;
-    if (prev === undefined) this.#first = next;
-    else prev.nextProc = next;
-    if (next === undefined) this.#last = prev;
-    else next.prevProc = prev;
-    proc.prevProc = undefined;
-    proc.nextProc = undefined;
+    const slots = this.#slots;
+    if (slots[proc.slot] !== proc) return;
+    slots[proc.slot] = undefined;
+    proc.slot = -1;
     this.#count--;
+    const holes = slots.length - this.#count;
+    if (this.#count === 0) slots.length = 0;
+    else if (holes > MIN_HOLES && holes > this.#count) this.#compact();
   }
 
   /** Every live process, oldest first, as an array (a snapshot). */
   toArray(): Self[] {
     const out: Self[] = [];
-    for (let proc = this.#first; proc !== undefined; proc = proc.nextProc) out.push(proc);
+    for (const proc of this.#slots) if (proc !== undefined) out.push(proc);
     return out;
+  }
+
+  /** The pids of every live process, oldest first. */
+  pids(): Pid[] {
+    const out: Pid[] = [];
+    for (const proc of this.#slots) if (proc !== undefined) out.push(proc.pid);
+    return out;
+  }
+
+  #compact(): void {
+    const slots = this.#slots;
+    let next = 0;
+    for (let i = 0; i < slots.length; i++) {
+      const proc = slots[i];
+      if (proc === undefined) continue;
+      proc.slot = next;
+      slots[next++] = proc;
+    }
+    slots.length = next;
   }
 }

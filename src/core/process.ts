@@ -117,15 +117,14 @@ export class Self implements Runnable {
   /** This process's pid. */
   readonly pid: Pid;
 
-  // Nine fields in all: an idle process is mostly this record, so what only some
+  // Eight fields in all: an idle process is mostly this record, so what only some
   // processes need (links, monitors, a parent...) lives in `#extras`, made on first
   // use, the mailbox is made on the first message that has to wait, flags share a
   // field, and so do the body, the pending receive's resolver and the handler.
   /** QUEUED | ALIVE | HANDLER | BLOCKED | TRAPPING | SELF_INFLICTED | WAITING. */
   #flags = ALIVE;
-  /** Neighbours in the runtime's process table. @internal */ prevProc: Self | undefined =
-    undefined;
-  /** @internal */ nextProc: Self | undefined = undefined;
+  /** Where it sits in the runtime's process table. @internal */
+  slot = -1;
   /** @internal */ handled = 0;
   #mailbox: Mailbox | undefined = undefined;
   /**

@@ -385,9 +385,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    * ```
    */
   processes(): Pid[] {
-    const out: Pid[] = [];
-    for (let proc = this.#procs.first; proc !== undefined; proc = proc.nextProc) out.push(proc.pid);
-    return out;
+    return this.#procs.pids();
   }
 
   /**
