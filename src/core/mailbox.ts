@@ -3,6 +3,8 @@ const HOLE: unique symbol = Symbol('hole');
 
 // Small: most mailboxes hold a message or two at a time, and a busy one doubles in a few steps.
 const INITIAL_CAPACITY = 2;
+/** A buffer grown past this by a burst is let go once the burst drains. */
+const SHRINK_ABOVE = 4096;
 
 /**
  * A process's message queue: a growable ring buffer, allocated on the first message,
@@ -36,6 +38,11 @@ export class Mailbox {
     return this.#slots;
   }
 
+  /** Slots in the buffer, for tests of its memory. */
+  get capacity(): number {
+    return this.#buf === undefined ? 0 : this.#buf.length;
+  }
+
   push(message: unknown): void {
     let buf = this.#buf;
     if (buf === undefined) {
@@ -63,6 +70,7 @@ export class Mailbox {
     this.#head = (this.#head + 1) & mask;
     this.#slots--;
     this.#size--;
+    if (this.#size === 0 && buf.length > SHRINK_ABOVE) this.clear();
     return message;
   }
 

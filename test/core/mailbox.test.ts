@@ -51,6 +51,18 @@ describe('Mailbox.push and Mailbox.shift', () => {
     expect(drain(mailbox)).toEqual([undefined, null, 0, '', Symbol.for('s')]);
   });
 
+  it('let go of the memory of a burst once it drains, and keep working', () => {
+    const mailbox = new Mailbox();
+    for (let i = 0; i < 10_000; i++) mailbox.push(i);
+    expect(mailbox.capacity).toBeGreaterThanOrEqual(10_000);
+    for (let i = 0; i < 9_999; i++) mailbox.shift();
+    expect(mailbox.capacity).toBeGreaterThanOrEqual(10_000);
+    expect(mailbox.shift()).toBe(9_999);
+    expect(mailbox.capacity).toBe(0);
+    mailbox.push('after');
+    expect(drain(mailbox)).toEqual(['after']);
+  });
+
   it('take constant time: a million messages through a long queue stay fast', () => {
     const mailbox = new Mailbox();
     const started = performance.now();
