@@ -92,6 +92,22 @@ class Extras {
   reason: ExitReason = undefined;
 }
 
+/**
+ * `Promise.prototype.then` as it was when otp-ts loaded: a body's promise is watched
+ * through it, so a patched `then` cannot break the order `settling` relies on.
+ */
+const nativeThen = Promise.prototype.then;
+
+/**
+ * Processes whose body's promise has settled, waiting to learn how. One bound
+ * function watches both outcomes of a body's promise (a second would cost every idle
+ * process 48 bytes and a `bind`); when it runs it queues the process here and asks the
+ * settled promise again, with shared handlers. Reactions to a settled promise are
+ * queued at once and microtasks run in order, so the n-th shared handler to run is
+ * for the n-th process queued.
+ */
+const settling = new Mailbox();
+
 // receive makes its promise with this executor, shared by every process, rather than
 // a closure per receive: it hands the resolver over through `captured`.
 let captured: ((message: unknown) => void) | undefined;
@@ -117,7 +133,7 @@ export class Self implements Runnable {
   /** This process's pid. */
   readonly pid: Pid;
 
-  // Eight fields in all: an idle process is mostly this record, so what only some
+  // Nine fields in all: an idle process is mostly this record, so what only some
   // processes need (links, monitors, a parent...) lives in `#extras`, made on first
   // use, the mailbox is made on the first message that has to wait, flags share a
   // field, and so do the body, the pending receive's resolver and the handler.
@@ -136,6 +152,8 @@ export class Self implements Runnable {
   /** The name this process holds, if any. @internal */
   name: Name | undefined = undefined;
   #extras: Extras | undefined = undefined;
+  /** The body's promise, while it is watched and the process is alive. */
+  #result: Promise<unknown> | undefined = undefined;
 
   /** @internal */
   constructor(
@@ -646,6 +664,7 @@ export class Self implements Runnable {
   /** Drops what the process was waiting for: it has ended. @internal */
   release(): void {
     this.#code = undefined;
+    this.#result = undefined;
     this.#flags &= ~WAITING;
     this.cancelTimer();
     this.#mailbox = undefined;
@@ -668,14 +687,57 @@ export class Self implements Runnable {
       this.bodyThrew(error);
       return;
     }
+    if (prototypeOf(result) === Promise.prototype && this.watch(result as Promise<unknown>)) return;
     if (isThenable(result)) {
-      // Bound methods rather than closures: an idle process is mostly this pending
-      // reaction, and two bound functions weigh less than two closures and their context.
-      result.then(this.bodyReturned.bind(this), this.bodyThrew.bind(this));
+      // Not a native promise: its `then` is the user's, so each outcome gets its own
+      // handler, and a `then` that throws ends the process as if the body had.
+      try {
+        result.then(this.bodyReturned.bind(this), this.bodyThrew.bind(this));
+      } catch (error) {
+        this.bodyThrew(error);
+      }
     } else {
       this.bodyReturned();
     }
   }
+
+  /**
+   * Watches the body's native promise with one bound method for both outcomes (see
+   * `settling`). False when `result` only looks like a promise (a Proxy).
+   */
+  private watch(result: Promise<unknown>): boolean {
+    const settled = this.bodySettled.bind(this);
+    try {
+      nativeThen.call(result, settled, settled);
+    } catch {
+      return false;
+    }
+    this.#result = result;
+    return true;
+  }
+
+  private bodySettled(): void {
+    const result = this.#result;
+    // Released: the process ended meanwhile, and the first reaction has handled a rejection.
+    if (result === undefined) return;
+    this.#result = undefined;
+    try {
+      nativeThen.call(result, Self.#fulfilled, Self.#rejected);
+    } catch (error) {
+      // Only a promise whose `constructor` was replaced since gets here.
+      this.bodyThrew(error);
+      return;
+    }
+    settling.push(this);
+  }
+
+  static readonly #fulfilled = (): void => {
+    (settling.shift() as Self).bodyReturned();
+  };
+
+  static readonly #rejected = (error: unknown): void => {
+    (settling.shift() as Self).bodyThrew(error);
+  };
 
   private bodyReturned(): void {
     if ((this.#flags & ALIVE) !== 0) this.runtime.terminate(this, 'normal', false);

@@ -8,7 +8,7 @@ import {
   type RuntimeOptions,
   type Self,
 } from '../../src/index.js';
-import { deferred, makeRuntime, probe } from '../helpers.js';
+import { makeRuntime, probe } from '../helpers.js';
 
 type Rt = ReturnType<typeof makeRuntime>;
 
@@ -22,15 +22,17 @@ async function outcome(call: () => unknown): Promise<unknown> {
   return undefined;
 }
 
-/** Runs `fn` inside a fresh process; rejects with what it threw or rejected with. */
-function inProcess(rt: Rt, fn: (self: Self) => unknown): Promise<void> {
-  const done = deferred();
-  rt.spawn(async (self) => {
-    const error = await outcome(() => fn(self));
-    if (error === undefined) done.resolve();
-    else done.reject(error);
+/**
+ * Runs `fn` inside a fresh process and waits for the process to end; rejects with
+ * what `fn` threw or rejected with.
+ */
+async function inProcess(rt: Rt, fn: (self: Self) => unknown): Promise<void> {
+  let error: unknown;
+  const pid = rt.spawn(async (self) => {
+    error = await outcome(() => fn(self));
   });
-  return done.promise;
+  await rt.awaitExit(pid);
+  if (error !== undefined) throw error;
 }
 
 /** A process that waits for one message. */

@@ -77,6 +77,89 @@ describe('Runtime.spawn', () => {
     expect(await rt.awaitExit(rejecter)).toBe('rejected');
   });
 
+  it('tells apart bodies that return and bodies that reject when many end at once, across runtimes', async () => {
+    // Every body ends in the same burst of microtasks, in an order unlike their spawn
+    // order, half by returning and half by rejecting, with two runtimes interleaved.
+    const runtimes = [makeRuntime(), makeRuntime()];
+    const ends: { rt: (typeof runtimes)[number]; pid: Pid; fails: boolean }[] = [];
+    for (let i = 0; i < 400; i++) {
+      const rt = runtimes[i % 2]!;
+      const fails = i % 3 === 0;
+      const pid = rt.spawn(async (self) => {
+        await self.receive();
+        if (fails) throw i;
+        return i;
+      });
+      ends.push({ rt, pid, fails });
+    }
+    const exits = ends.map(({ rt, pid }) => rt.awaitExit(pid));
+    for (let k = 0; k < ends.length; k++) {
+      const { rt, pid } = ends[(k * 7) % ends.length]!;
+      rt.send(pid, 'go');
+    }
+    const reasons = await Promise.all(exits);
+    expect(reasons).toEqual(ends.map(({ fails }, i) => (fails ? i : 'normal')));
+  });
+
+  it('watches a body that returns a thenable or a promise of a subclass', async () => {
+    const rt = makeRuntime();
+    class Later<T> extends Promise<T> {}
+    const gate = deferred();
+    const thenable = rt.spawn(() => ({
+      // biome-ignore lint/suspicious/noThenProperty: the body returns a thenable on purpose.
+      then(_fulfilled: () => void, rejected: (reason: unknown) => void) {
+        void gate.promise.then(() => rejected('from a thenable'));
+      },
+    }));
+    const exits = [
+      rt.awaitExit(thenable),
+      rt.awaitExit(rt.spawn(() => Later.resolve(1))),
+      rt.awaitExit(rt.spawn(() => Later.reject('from a subclass'))),
+    ];
+    gate.resolve();
+    expect(await Promise.all(exits)).toEqual(['from a thenable', 'normal', 'from a subclass']);
+  });
+
+  it('ends the process with the error of a thenable whose then throws', async () => {
+    const rt = makeRuntime();
+    const error = new Error('then failed');
+    const pid = rt.spawn(() => ({
+      // biome-ignore lint/suspicious/noThenProperty: the body returns a thenable on purpose.
+      then() {
+        throw error;
+      },
+    }));
+    expect(await rt.awaitExit(pid)).toBe(error);
+    // A Proxy that claims Promise's prototype is not a promise: the native then refuses it.
+    const proxy = rt.spawn(() => new Proxy({}, { getPrototypeOf: () => Promise.prototype }));
+    expect(await rt.awaitExit(proxy)).toBe('normal');
+  });
+
+  it('ignores a body that settles after its process was killed', async () => {
+    const crashes: unknown[] = [];
+    const rt = makeRuntime();
+    rt.on('crash', (report) => crashes.push(report));
+    const exits: unknown[] = [];
+    rt.on('exit', (_pid, reason) => exits.push(reason));
+    const gate = deferred();
+    const rejecter = rt.spawn(async () => {
+      await gate.promise;
+      throw new Error('too late');
+    });
+    const returner = rt.spawn(async () => {
+      await gate.promise;
+    });
+    const killed = [rt.awaitExit(rejecter), rt.awaitExit(returner)];
+    rt.exit(rejecter, 'kill');
+    rt.exit(returner, 'kill');
+    expect(await Promise.all(killed)).toEqual(['killed', 'killed']);
+    gate.resolve();
+    // Both bodies settle in the microtasks after the gate; a macrotask later they are done.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(exits).toEqual(['killed', 'killed']);
+    expect(crashes).toEqual([]);
+  });
+
   it('links the process to opts.link and starts it trapping exits with opts.trapExit', async () => {
     const rt = makeRuntime();
     const parent = rt.spawn(idle);
