@@ -81,13 +81,14 @@ class RegistryTable implements ViaTable {
       else values.push(value);
     }
     this.#size++;
-    let owned = this.#byPid.get(proc.pid);
+    const owned = this.#byPid.get(proc.pid);
     if (owned === undefined) {
-      owned = new Owned(proc, this);
-      attachWatcher(proc, owned);
-      this.#byPid.set(proc.pid, owned);
+      const first = new Owned(proc, this, key);
+      attachWatcher(proc, first);
+      this.#byPid.set(proc.pid, first);
+    } else {
+      owned.keys.push(key);
     }
-    owned.keys.set(key, (owned.keys.get(key) ?? 0) + 1);
   }
 
   unregister(pid: Pid, key: unknown): void {
@@ -106,9 +107,9 @@ class RegistryTable implements ViaTable {
     }
     const owned = this.#byPid.get(pid);
     if (owned === undefined) return;
-    owned.keys.delete(key);
+    removeAll(owned.keys, key);
     if (owned.viaKey === key) dropViaName(owned);
-    if (owned.keys.size === 0) {
+    if (owned.keys.length === 0) {
       detachWatcher(owned);
       this.#byPid.delete(pid);
     }
@@ -130,9 +131,7 @@ class RegistryTable implements ViaTable {
     const owned = this.#byPid.get(pid);
     if (owned === undefined) return [];
     // As Elixir's Registry.keys: a key registered twice (duplicate keys) is listed twice.
-    const out: unknown[] = [];
-    for (const [key, times] of owned.keys) for (let i = 0; i < times; i++) out.push(key);
-    return out;
+    return owned.keys.slice();
   }
 
   updateValue(
@@ -165,15 +164,18 @@ class RegistryTable implements ViaTable {
     const owned = this.#byPid.get(pid);
     if (owned === undefined) return;
     this.#byPid.delete(pid); // Its watch is gone with the process.
-    for (const key of owned.keys.keys()) {
+    for (const key of owned.keys) {
       if (this.kind === 'unique') {
         this.#unique.delete(key);
         this.#size--;
       } else {
-        const byPid = this.#duplicate.get(key)!;
-        this.#size -= byPid.get(pid)!.length;
-        byPid.delete(pid);
-        if (byPid.size === 0) this.#duplicate.delete(key);
+        // A key registered more than once is listed more than once: the first does it all.
+        const byPid = this.#duplicate.get(key);
+        const values = byPid?.get(pid);
+        if (values === undefined) continue;
+        this.#size -= values.length;
+        byPid!.delete(pid);
+        if (byPid!.size === 0) this.#duplicate.delete(key);
       }
     }
   }
@@ -221,19 +223,37 @@ class Owned implements ListedWatcher {
   prevWatcher: ListedWatcher | undefined = undefined;
   nextWatcher: ListedWatcher | undefined = undefined;
   watched: { listed: ListedWatcher | undefined } | undefined = undefined;
-  /** Each key it holds, with how many entries it has under it (more than one only for duplicate keys). */
-  readonly keys = new Map<unknown, number>();
+  /**
+   * Each key it holds, once per entry (a key is listed more than once only with
+   * duplicate keys), in registration order. An array rather than a Map: a process
+   * holds a key or two, and registering is the hot path.
+   */
+  readonly keys: unknown[];
   /** The key of the via name `{ via: registry, key }` the process holds here. */
   viaKey: unknown = NO_VIA_NAME;
 
   constructor(
     readonly proc: Self,
     readonly table: RegistryTable,
-  ) {}
+    firstKey: unknown,
+  ) {
+    // A literal: an array of exactly one slot, where a push onto [] would reserve 17.
+    this.keys = [firstKey];
+  }
 
   down(_ref: Ref | undefined, pid: Pid, _reason: ExitReason): void {
     this.table.processExited(pid);
   }
+}
+
+/** Removes every occurrence of `key` (compared as Map keys are) from `keys`, in place. */
+function removeAll(keys: unknown[], key: unknown): void {
+  let kept = 0;
+  for (const each of keys) {
+    // SameValueZero, as Map keys compare: NaN is NaN, and 0 is -0.
+    if (!(each === key || Object.is(each, key))) keys[kept++] = each;
+  }
+  keys.length = kept;
 }
 
 /**
@@ -249,15 +269,13 @@ function dropViaName(owned: Owned): void {
 }
 
 /** The table of the registry at `registry`; throws a typed error naming it otherwise. */
-function tableOf(
-  caller: unknown,
-  registry: unknown,
-  operation: string,
-  argument = 'caller',
-): { table: RegistryTable; self: Self | undefined } {
-  const context = resolveCaller(caller, operation, argument);
+function tableOf(caller: unknown, registry: unknown, operation: string): RegistryTable {
+  return tableIn(resolveCaller(caller, operation), registry, operation);
+}
+
+/** The table of the registry at `registry`, reached from `context`. */
+function tableIn(context: Runtime | Self, registry: unknown, operation: string): RegistryTable {
   const runtime = context instanceof Runtime ? context : context.runtime;
-  const proc = context instanceof Runtime ? undefined : context;
   const target = runtime.resolveProcess(registry as Dest, operation);
   if (target === undefined) throw new NoProcError(operation, registry);
   const table = target.via;
@@ -266,21 +284,17 @@ function tableOf(
       `${operation}: ${describeDest(registry)} is ${target.pid}, which is not a Registry`,
     );
   }
-  return { table, self: proc };
+  return table;
 }
 
-function registeringProcess(
-  self: unknown,
-  registry: unknown,
-  operation: string,
-): { table: RegistryTable; self: Self } {
-  const found = tableOf(self, registry, operation, 'self');
-  if (found.self === undefined) {
+/** The process that registers: the functions that register the caller need one. */
+function registrant(context: Runtime | Self, operation: string): Self {
+  if (context instanceof Runtime) {
     throw new TypeError(
       `${operation} registers the calling process, so it must be called with a process's self (or a GenServer), not the Runtime`,
     );
   }
-  return { table: found.table, self: found.self };
+  return context;
 }
 
 /**
@@ -348,8 +362,9 @@ export class Registry extends GenServer<RegistrySpec, never, never, never> {
     key: unknown,
     value?: unknown,
   ): void {
-    const found = registeringProcess(self, registry, 'Registry.register');
-    found.table.register(found.self, key, value, 'Registry.register');
+    const context = resolveCaller(self, 'Registry.register', 'self');
+    const table = tableIn(context, registry, 'Registry.register');
+    table.register(registrant(context, 'Registry.register'), key, value, 'Registry.register');
   }
 
   /**
@@ -360,8 +375,9 @@ export class Registry extends GenServer<RegistrySpec, never, never, never> {
    * ```
    */
   static unregister(self: Self | { readonly self: Self }, registry: Dest, key: unknown): void {
-    const found = registeringProcess(self, registry, 'Registry.unregister');
-    found.table.unregister(found.self.pid, key);
+    const context = resolveCaller(self, 'Registry.unregister', 'self');
+    const table = tableIn(context, registry, 'Registry.unregister');
+    table.unregister(registrant(context, 'Registry.unregister').pid, key);
   }
 
   /**
@@ -372,7 +388,7 @@ export class Registry extends GenServer<RegistrySpec, never, never, never> {
    * ```
    */
   static lookup<V = unknown>(caller: Caller, registry: Dest, key: unknown): RegistryEntry<V>[] {
-    return tableOf(caller, registry, 'Registry.lookup').table.lookup(key) as RegistryEntry<V>[];
+    return tableOf(caller, registry, 'Registry.lookup').lookup(key) as RegistryEntry<V>[];
   }
 
   /**
@@ -384,7 +400,7 @@ export class Registry extends GenServer<RegistrySpec, never, never, never> {
    * ```
    */
   static keys(caller: Caller, registry: Dest, pid: Pid): unknown[] {
-    const { table } = tableOf(caller, registry, 'Registry.keys');
+    const table = tableOf(caller, registry, 'Registry.keys');
     return table.keysOf(pid);
   }
 
@@ -396,7 +412,7 @@ export class Registry extends GenServer<RegistrySpec, never, never, never> {
    * ```
    */
   static count(caller: Caller, registry: Dest): number {
-    return tableOf(caller, registry, 'Registry.count').table.size;
+    return tableOf(caller, registry, 'Registry.count').size;
   }
 
   /**
@@ -415,7 +431,7 @@ export class Registry extends GenServer<RegistrySpec, never, never, never> {
   ): void {
     if (typeof fn !== 'function')
       throw new TypeError(`Registry.dispatch: expected \`fn\` to be a function, got ${typeof fn}`);
-    const entries = tableOf(caller, registry, 'Registry.dispatch').table.lookup(
+    const entries = tableOf(caller, registry, 'Registry.dispatch').lookup(
       key,
     ) as RegistryEntry<V>[];
     if (entries.length > 0) fn(entries);
@@ -436,19 +452,19 @@ export class Registry extends GenServer<RegistrySpec, never, never, never> {
     key: unknown,
     fn: (value: V) => V,
   ): [V, V] | undefined {
-    const found = registeringProcess(self, registry, 'Registry.updateValue');
-    if (found.table.kind !== 'unique') {
+    const context = resolveCaller(self, 'Registry.updateValue', 'self');
+    const table = tableIn(context, registry, 'Registry.updateValue');
+    const proc = registrant(context, 'Registry.updateValue');
+    if (table.kind !== 'unique') {
       throw new TypeError(
-        `Registry.updateValue: ${found.table.describe()} has duplicate keys; updateValue works on unique keys only`,
+        `Registry.updateValue: ${table.describe()} has duplicate keys; updateValue works on unique keys only`,
       );
     }
     if (typeof fn !== 'function')
       throw new TypeError(
         `Registry.updateValue: expected \`fn\` to be a function, got ${typeof fn}`,
       );
-    return found.table.updateValue(found.self, key, fn as (value: unknown) => unknown) as
-      | [V, V]
-      | undefined;
+    return table.updateValue(proc, key, fn as (value: unknown) => unknown) as [V, V] | undefined;
   }
 }
 

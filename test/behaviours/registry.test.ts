@@ -406,6 +406,19 @@ describe('Registry.unregister', () => {
     expect(Registry.count(rt, 'Topics')).toBe(2);
   });
 
+  it('compares keys as a Map does: NaN unregisters NaN', async () => {
+    const rt = makeRuntime();
+    await rt.start(Registry, { keys: 'unique' }, { name: 'Stores' });
+    const a = agent(rt);
+    await a.run((self) => {
+      Registry.register(self, 'Stores', Number.NaN, 1);
+      Registry.register(self, 'Stores', 'other', 2);
+    });
+    await a.run((self) => Registry.unregister(self, 'Stores', Number.NaN));
+    expect(Registry.lookup(rt, 'Stores', Number.NaN)).toEqual([]);
+    expect(Registry.keys(rt, 'Stores', a.pid)).toEqual(['other']);
+  });
+
   it('does nothing for a key the caller does not hold', async () => {
     const rt = makeRuntime();
     await rt.start(Registry, { keys: 'duplicate' }, { name: 'Topics' });
@@ -538,7 +551,7 @@ describe('Registry.keys', () => {
     expect(Registry.keys(rt, 'Topics', b.pid)).toEqual([]);
   });
 
-  it('lists a duplicate key once per registration, as Elixir does', async () => {
+  it('lists a duplicate key once per registration, in registration order, as Elixir does', async () => {
     const rt = makeRuntime();
     await rt.start(Registry, { keys: 'duplicate' }, { name: 'Topics' });
     const a = agent(rt);
@@ -547,7 +560,7 @@ describe('Registry.keys', () => {
       Registry.register(self, 'Topics', 'sport', 2);
       Registry.register(self, 'Topics', 'news', 3);
     });
-    expect(Registry.keys(rt, 'Topics', a.pid)).toEqual(['news', 'news', 'sport']);
+    expect(Registry.keys(rt, 'Topics', a.pid)).toEqual(['news', 'sport', 'news']);
   });
 
   it('gives [] for a process that has exited', async () => {
@@ -607,6 +620,26 @@ describe('Registry.count', () => {
       if (expected === 'boom') expect(rt.log.text('error')).toContain('boom');
       else expect(rt.log.text('error')).toBe('');
     }
+  });
+
+  it('drops a duplicate key registered several times, with its count, when its process exits', async () => {
+    const rt = makeRuntime();
+    await rt.start(Registry, { keys: 'duplicate' }, { name: 'Topics' });
+    const a = agent(rt);
+    const b = agent(rt);
+    await a.run((self) => {
+      Registry.register(self, 'Topics', 'news', 1);
+      Registry.register(self, 'Topics', 'sport', 2);
+      Registry.register(self, 'Topics', 'news', 3);
+    });
+    await b.run((self) => Registry.register(self, 'Topics', 'news', 4));
+    expect(Registry.count(rt, 'Topics')).toBe(4);
+    const exited = rt.awaitExit(a.pid);
+    rt.exit(a.pid, 'kill');
+    await exited;
+    expect(Registry.count(rt, 'Topics')).toBe(1);
+    expect(Registry.lookup(rt, 'Topics', 'news')).toEqual([[b.pid, 4]]);
+    expect(Registry.lookup(rt, 'Topics', 'sport')).toEqual([]);
   });
 
   it('watches a process once however many keys it holds, and leaks nothing when it exits', async () => {
