@@ -278,7 +278,7 @@ function tableIn(context: Runtime | Self, registry: unknown, operation: string):
   const runtime = context instanceof Runtime ? context : context.runtime;
   const target = runtime.resolveProcess(registry as Dest, operation);
   if (target === undefined) throw new NoProcError(operation, registry);
-  const table = target.via;
+  const table = target.viaTable;
   if (!(table instanceof RegistryTable)) {
     throw new TypeError(
       `${operation}: ${describeDest(registry)} is ${target.pid}, which is not a Registry`,
@@ -489,7 +489,7 @@ class RegistryCore implements ServerCallbacks {
     }
     const table = new RegistryTable(self, keys);
     this.#table = table;
-    self.via = table;
+    self.viaTable = table;
     // However the registry ends (even killed, with no terminate), its table goes with it.
     self.runtime.watch(self, { down: () => table.clear() });
     return { keys, entries: 0 };

@@ -31,7 +31,7 @@ export function finalizeExit(runtime: Runtime, procs: ProcessTable, proc: Self):
   }
   procs.remove(proc);
   pid.proc = undefined;
-  proc.via = undefined;
+  proc.viaTable = undefined;
   const links = proc.links;
   if (links !== undefined) {
     proc.links = undefined;

@@ -134,7 +134,7 @@ export class NameTable {
   #viaTable(name: ViaName, forRegistration: boolean): ViaTable | undefined {
     const registry = name.via instanceof Pid ? name.via.proc : this.#local.get(name.via);
     if (registry === undefined || !registry.alive) return undefined;
-    const table = registry.via as ViaTable | undefined;
+    const table = registry.viaTable as ViaTable | undefined;
     if (table === undefined) {
       throw new TypeError(
         `${forRegistration ? 'registering' : 'resolving'} ${describeDest(name)}: ${describeDest(name.via)} is ${registry.pid}, which is not a Registry`,

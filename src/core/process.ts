@@ -1,6 +1,6 @@
 import type { Dest, ExitReason, Name } from '../types.js';
 import { Mailbox } from './mailbox.js';
-import { type Pid, Ref } from './pid.js';
+import { Pid, Ref } from './pid.js';
 import type { Runtime, SpawnOptions } from './runtime.js';
 import type { Runnable } from './scheduler.js';
 import { Down, type ExitWatcher, type ListedWatcher } from './signals.js';
@@ -87,7 +87,7 @@ class Extras {
   listed: ListedWatcher | undefined = undefined;
   parent: Pid | undefined = undefined;
   behaviour: string | undefined = undefined;
-  via: unknown = undefined;
+  viaTable: unknown = undefined;
   timer: TimerEntry | undefined = undefined;
   reason: ExitReason = undefined;
 }
@@ -117,7 +117,8 @@ const captureResolve = (resolve: (message: unknown) => void): void => {
 
 /**
  * The context of a running process: the `self` its body receives, with everything
- * a process can do to itself and to others. Also the runtime's record of the process.
+ * a process can do to itself and to others. Also the runtime's record of the process,
+ * and the process's {@link Pid} itself: `self.pid === self`.
  *
  * @example
  * ```ts
@@ -129,14 +130,13 @@ const captureResolve = (resolve: (message: unknown) => void): void => {
  * });
  * ```
  */
-export class Self implements Runnable {
-  /** This process's pid. */
-  readonly pid: Pid;
-
-  // Nine fields in all: an idle process is mostly this record, so what only some
-  // processes need (links, monitors, a parent...) lives in `#extras`, made on first
-  // use, the mailbox is made on the first message that has to wait, flags share a
-  // field, and so do the body, the pending receive's resolver and the handler.
+export class Self extends Pid implements Runnable {
+  // The record is also the process's pid (the Pid fields come first), so a process
+  // is one object fewer. Eight fields of its own: an idle process is mostly this
+  // record, so what only some processes need (links, monitors, a parent...) lives in
+  // `#extras`, made on first use, the mailbox is made on the first message that has
+  // to wait, flags share a field, and so do the body, the pending receive's resolver
+  // and the handler.
   /** QUEUED | ALIVE | HANDLER | BLOCKED | TRAPPING | SELF_INFLICTED | WAITING. */
   #flags = ALIVE;
   /** Where it sits in the runtime's process table. @internal */
@@ -157,12 +157,15 @@ export class Self implements Runnable {
 
   /** @internal */
   constructor(
-    pid: Pid,
+    id: number,
+    runtime: Runtime,
     body: ((self: Self) => unknown) | undefined,
     handler: MessageHandler | undefined,
     parent: Pid | undefined,
   ) {
-    this.pid = pid;
+    // `proc` is set once the process is in the runtime's tables: until then, and
+    // again once it has exited, its pid reaches no process.
+    super(id, runtime, undefined);
     if (handler !== undefined) {
       this.#code = handler;
       this.#flags = ALIVE | HANDLER;
@@ -172,9 +175,17 @@ export class Self implements Runnable {
     if (parent !== undefined) this.more().parent = parent;
   }
 
+  /**
+   * This process's pid: the process context is its own pid object, so
+   * `self.pid === self`; pass `self.pid` to say which process you mean.
+   */
+  get pid(): Pid {
+    return this;
+  }
+
   /** The runtime the process lives in. */
   get runtime(): Runtime {
-    return this.pid.node as Runtime;
+    return this.node as Runtime;
   }
 
   /** @internal */
@@ -287,12 +298,12 @@ export class Self implements Runnable {
   }
 
   /** When this process is a Registry: its table, for via names. @internal */
-  get via(): unknown {
-    return this.#extras?.via;
+  get viaTable(): unknown {
+    return this.#extras?.viaTable;
   }
   /** @internal */
-  set via(table: unknown) {
-    if (table !== undefined || this.#extras !== undefined) this.more().via = table;
+  set viaTable(table: unknown) {
+    if (table !== undefined || this.#extras !== undefined) this.more().viaTable = table;
   }
 
   /** How many messages wait in the mailbox. @internal */

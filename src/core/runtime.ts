@@ -186,8 +186,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       }
       parent = opts.link;
     }
-    const pid = new Pid(this.#nextPid++, this, undefined);
-    const proc = new Self(pid, body, handler, parent);
+    const proc = new Self(this.#nextPid++, this, body, handler, parent);
+    const pid: Pid = proc;
     if (opts?.name !== undefined) this.names.register(opts.name, proc, operation);
     pid.proc = proc;
     if (opts?.trapExit === true) proc.trapping = true;

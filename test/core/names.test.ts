@@ -195,7 +195,7 @@ describe('via names', () => {
       },
     };
     const pid = rt.spawn(idle, { name });
-    pid.proc!.via = table;
+    pid.proc!.viaTable = table;
     return entries;
   }
 

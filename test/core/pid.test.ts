@@ -42,6 +42,23 @@ describe('Pid', () => {
     expect(seen.get(rt.whereis('one')!)).toBe('value');
   });
 
+  it('is the process context itself: self.pid === self, usable wherever a pid is', async () => {
+    const rt = makeRuntime();
+    const got = deferred<unknown>();
+    const pid = rt.spawn(async (self) => {
+      expect(self.pid).toBe(self);
+      expect(self).toBeInstanceOf(Pid);
+      expect(String(self)).toBe(`<0.${self.pid.id}.0>`);
+      rt.send(self, 'to myself');
+      got.resolve(await self.receive());
+    });
+    expect(await got.promise).toBe('to myself');
+    expect(await rt.awaitExit(pid)).toBe('normal');
+    // Once the process has exited, its pid reaches nothing: a send is dropped.
+    expect(rt.isAlive(pid)).toBe(false);
+    expect(() => rt.send(pid, 'dropped')).not.toThrow();
+  });
+
   it('stays the same object after the process has exited', async () => {
     const rt = makeRuntime();
     const got = deferred<unknown>();
