@@ -14,7 +14,7 @@ import { Down, isNormalExit } from './signals.js';
  */
 export function finalizeExit(runtime: Runtime, procs: ProcessTable, proc: Self): void {
   const { pid, reason } = proc;
-  const name = proc.name;
+  const { name, behaviour } = proc;
   let context: CrashContext | undefined;
   if (proc.selfInflicted && !isNormalExit(reason)) {
     try {
@@ -75,8 +75,9 @@ export function finalizeExit(runtime: Runtime, procs: ProcessTable, proc: Self):
       runtime.logger.error(`otp-ts: an exit watcher of ${pid} failed:`, error);
     }
   }
+  proc.forget();
   if (proc.selfInflicted && !isNormalExit(reason)) {
-    const report: CrashReport = { pid, name, reason, behaviour: proc.behaviour, ...context };
+    const report: CrashReport = { pid, name, reason, behaviour, ...context };
     try {
       runtime.logger.error(formatCrashReport(report));
     } catch {

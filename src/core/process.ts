@@ -681,6 +681,15 @@ export class Self extends Pid implements Runnable {
     this.#mailbox = undefined;
   }
 
+  /**
+   * Lets go of what only a live process needs (its links, monitors, exit reason...),
+   * once its exit is complete: the record is also its pid, which may be held for long
+   * after. @internal
+   */
+  forget(): void {
+    this.#extras = undefined;
+  }
+
   private cancelTimer(): void {
     const extras = this.#extras;
     if (extras === undefined || extras.timer === undefined) return;

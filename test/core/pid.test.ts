@@ -1,5 +1,6 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import type { Self } from '../../src/core/process.js';
 import { Pid, Ref } from '../../src/index.js';
 import { deferred, makeRuntime, probe } from '../helpers.js';
 
@@ -57,6 +58,26 @@ describe('Pid', () => {
     // Once the process has exited, its pid reaches nothing: a send is dropped.
     expect(rt.isAlive(pid)).toBe(false);
     expect(() => rt.send(pid, 'dropped')).not.toThrow();
+  });
+
+  it('keeps nothing of its process once it has exited, the exit reason included', async () => {
+    const rt = makeRuntime();
+    const reason = { big: new Array(1_000).fill('x') };
+    const parent = probe(rt);
+    const pid = rt.spawn(
+      (self) => {
+        self.monitor(parent.pid);
+        self.exit(reason);
+      },
+      { link: parent.pid },
+    );
+    expect(await rt.awaitExit(pid)).toBe(reason);
+    const record = pid as unknown as Self;
+    expect(record.proc).toBeUndefined();
+    expect(record.reason).toBeUndefined();
+    expect(record.links).toBeUndefined();
+    expect(record.monitors).toBeUndefined();
+    expect(record.parent).toBeUndefined();
   });
 
   it('stays the same object after the process has exited', async () => {
