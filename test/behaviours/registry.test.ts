@@ -745,6 +745,28 @@ describe('Registry.updateValue', () => {
     expect(Registry.lookup(rt, 'Stores', 'visits')).toEqual([[a.pid, 2]]);
   });
 
+  it("keeps each key's own value when a process holds several, and after it gives its first key up", async () => {
+    const rt = makeRuntime();
+    await rt.start(Registry, { keys: 'unique' }, { name: 'Stores' });
+    const a = agent(rt);
+    await a.run((self) => {
+      Registry.register(self, 'Stores', 'first', 1);
+      Registry.register(self, 'Stores', 'second', 10);
+      Registry.updateValue(self, 'Stores', 'first', (n: number) => n + 1);
+      Registry.updateValue(self, 'Stores', 'second', (n: number) => n + 1);
+    });
+    expect(Registry.lookup(rt, 'Stores', 'first')).toEqual([[a.pid, 2]]);
+    expect(Registry.lookup(rt, 'Stores', 'second')).toEqual([[a.pid, 11]]);
+    await a.run((self) => {
+      Registry.unregister(self, 'Stores', 'first');
+      Registry.register(self, 'Stores', 'first', 100);
+      Registry.updateValue(self, 'Stores', 'first', (n: number) => n + 1);
+    });
+    expect(Registry.lookup(rt, 'Stores', 'first')).toEqual([[a.pid, 101]]);
+    expect(Registry.lookup(rt, 'Stores', 'second')).toEqual([[a.pid, 11]]);
+    expect(Registry.keys(rt, 'Stores', a.pid)).toEqual(['second', 'first']);
+  });
+
   it('returns undefined, calling nothing, for a key the caller does not own', async () => {
     const rt = makeRuntime();
     await rt.start(Registry, { keys: 'unique' }, { name: 'Stores' });
