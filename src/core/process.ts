@@ -84,7 +84,6 @@ class Extras {
   links: Set<Self> | undefined = undefined;
   monitors: Map<Ref, Self> | undefined = undefined;
   monitoredBy: Map<Ref, Self | ExitWatcher> | undefined = undefined;
-  listed: ListedWatcher | undefined = undefined;
   parent: Pid | undefined = undefined;
   behaviour: string | undefined = undefined;
   viaTable: unknown = undefined;
@@ -132,7 +131,7 @@ const captureResolve = (resolve: (message: unknown) => void): void => {
  */
 export class Self extends Pid implements Runnable {
   // The record is also the process's pid (the Pid fields come first), so a process
-  // is one object fewer. Eight fields of its own: an idle process is mostly this
+  // is one object fewer. Nine fields of its own: an idle process is mostly this
   // record, so what only some processes need (links, monitors, a parent...) lives in
   // `#extras`, made on first use, the mailbox is made on the first message that has
   // to wait, flags share a field, and so do the body, the pending receive's resolver
@@ -152,6 +151,12 @@ export class Self extends Pid implements Runnable {
   /** The name this process holds, if any. @internal */
   name: Name | undefined = undefined;
   #extras: Extras | undefined = undefined;
+  /**
+   * Internal watchers in an O(1) list: pending calls to this process and the
+   * registries it is in. Here rather than in the extras: a process that registers
+   * a key or takes a call would otherwise make its extras for this alone. @internal
+   */
+  listed: ListedWatcher | undefined = undefined;
   /** The body's promise, while it is watched and the process is alive. */
   #result: Promise<unknown> | undefined = undefined;
 
@@ -258,15 +263,6 @@ export class Self extends Pid implements Runnable {
   /** @internal */
   set monitoredBy(watchers: Map<Ref, Self | ExitWatcher> | undefined) {
     if (watchers !== undefined || this.#extras !== undefined) this.more().monitoredBy = watchers;
-  }
-
-  /** Internal watchers in an O(1) list (pending calls). @internal */
-  get listed(): ListedWatcher | undefined {
-    return this.#extras?.listed;
-  }
-  /** @internal */
-  set listed(watcher: ListedWatcher | undefined) {
-    if (watcher !== undefined || this.#extras !== undefined) this.more().listed = watcher;
   }
 
   /** The process that started it linked (its parent, as in proc_lib). @internal */
