@@ -575,10 +575,12 @@ export function startServer(
   attachSelf(server, proc);
   engine.attach(proc);
   if (!proc.alive) {
+    // Linked at spawn to a parent that had already exited (code that outlived its
+    // process): the link ended it with 'noproc', as linking to a dead process does.
     return Promise.reject(
       new StartError(
         `${operation} of ${Class.name} failed: the parent died before init`,
-        proc.reason,
+        'noproc',
         undefined,
       ),
     );

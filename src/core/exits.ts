@@ -1,19 +1,25 @@
 import { describeValue } from '../describe.js';
 import { type CrashReport, formatCrashReport } from '../logger.js';
+import type { ExitReason } from '../types.js';
 import { type CrashContext, Self } from './process.js';
 import type { ProcessTable } from './process-table.js';
 import type { Runtime } from './runtime.js';
 import { Down, isNormalExit } from './signals.js';
 
 /**
- * Completes the exit of `proc`, whose reason is set: frees its name, takes it out of
+ * Completes the exit of `proc` with `reason`: frees its name, takes it out of
  * the process table, sends exit signals along its links, `Down` messages to its
  * monitors and calls internal watchers, then reports a crash if it ended abnormally
  * by itself. Runtime.terminate calls it in a loop, never recursively.
  * @internal
  */
-export function finalizeExit(runtime: Runtime, procs: ProcessTable, proc: Self): void {
-  const { pid, reason } = proc;
+export function finalizeExit(
+  runtime: Runtime,
+  procs: ProcessTable,
+  proc: Self,
+  reason: ExitReason,
+): void {
+  const { pid } = proc;
   const { name, behaviour } = proc;
   let context: CrashContext | undefined;
   if (proc.selfInflicted && !isNormalExit(reason)) {

@@ -88,7 +88,6 @@ class Extras {
   behaviour: string | undefined = undefined;
   viaTable: unknown = undefined;
   timer: TimerEntry | undefined = undefined;
-  reason: ExitReason = undefined;
 }
 
 /**
@@ -227,15 +226,6 @@ export class Self extends Pid implements Runnable {
   /** @internal */
   set selfInflicted(on: boolean) {
     this.#flags = on ? this.#flags | SELF_INFLICTED : this.#flags & ~SELF_INFLICTED;
-  }
-
-  /** The exit reason, once the process has ended. @internal */
-  get reason(): ExitReason {
-    return this.#extras?.reason;
-  }
-  /** @internal */
-  set reason(reason: ExitReason) {
-    this.more().reason = reason;
   }
 
   /** Processes linked to this one. @internal */
@@ -678,7 +668,7 @@ export class Self extends Pid implements Runnable {
   }
 
   /**
-   * Lets go of what only a live process needs (its links, monitors, exit reason...),
+   * Lets go of what only a live process needs (its parent, its behaviour...),
    * once its exit is complete: the record is also its pid, which may be held for long
    * after. @internal
    */

@@ -76,7 +76,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   readonly #procs = new ProcessTable();
   #nextPid = 1;
   #nextRef = 1;
-  #dying: Self[] = [];
+  /** Exits caused while one is being finalized, as process, reason, process, reason... */
+  #dying: unknown[] = [];
   #finalizing = false;
   #stopped = false;
   #shutdown: Promise<void> | undefined;
@@ -585,17 +586,19 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   terminate(proc: Self, reason: ExitReason, selfInflicted: boolean): void {
     if (!proc.alive) return;
     proc.alive = false;
-    proc.reason = reason;
     proc.selfInflicted = selfInflicted;
     if (this.#finalizing) {
-      this.#dying.push(proc);
+      this.#dying.push(proc, reason);
       return;
     }
     this.#finalizing = true;
     try {
-      finalizeExit(this, this.#procs, proc);
+      finalizeExit(this, this.#procs, proc, reason);
       // Exits caused by this one (links), queued meanwhile: only they need the array.
-      for (let i = 0; i < this.#dying.length; i++) finalizeExit(this, this.#procs, this.#dying[i]!);
+      const dying = this.#dying;
+      for (let i = 0; i < dying.length; i += 2) {
+        finalizeExit(this, this.#procs, dying[i] as Self, dying[i + 1] as ExitReason);
+      }
     } finally {
       if (this.#dying.length > 0) this.#dying = [];
       this.#finalizing = false;

@@ -261,6 +261,25 @@ describe('GenServer.startLink', () => {
     expect(await Sys.getStatus(rt, pid)).toMatchObject({ parent, state: 5 });
   });
 
+  it("rejects with StartError and reason 'noproc' when called from a process that has exited", async () => {
+    const rt = makeRuntime();
+    const captured = deferred<Self>();
+    const parent = rt.spawn(async (self) => {
+      captured.resolve(self);
+      await self.receive();
+    });
+    const self = await captured.promise;
+    const exited = rt.awaitExit(parent);
+    rt.exit(parent, 'kill');
+    await exited;
+    // Code that outlived its process still holds its self.
+    const error = await GenServer.startLink(self, Counter, 5).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StartError);
+    expect((error as StartError).reason).toBe('noproc');
+    expect((error as StartError).message).toMatch(/the parent died before init/);
+    expect(rt.processes()).toEqual([]);
+  });
+
   it('takes the exit of a crashing server to the parent through the link', async () => {
     const rt = makeRuntime();
     const started = deferred<Pid>();
