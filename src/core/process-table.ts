@@ -1,4 +1,3 @@
-import type { Pid } from './pid.js';
 import type { Self } from './process.js';
 
 /** Holes tolerated before the table is compacted, however few processes are alive. */
@@ -50,13 +49,6 @@ export class ProcessTable {
   toArray(): Self[] {
     const out: Self[] = [];
     for (const proc of this.#slots) if (proc !== undefined) out.push(proc);
-    return out;
-  }
-
-  /** The pids of every live process, oldest first. */
-  pids(): Pid[] {
-    const out: Pid[] = [];
-    for (const proc of this.#slots) if (proc !== undefined) out.push(proc.pid);
     return out;
   }
 

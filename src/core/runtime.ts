@@ -188,12 +188,12 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       parent = opts.link;
     }
     const proc = new Self(this.#nextPid++, this, body, handler, parent);
-    const pid: Pid = proc;
     if (opts?.name !== undefined) this.names.register(opts.name, proc, operation);
-    pid.proc = proc;
+    // The record is its own pid: from now on the pid reaches the process.
+    proc.proc = proc;
     if (opts?.trapExit === true) proc.trapping = true;
     this.#procs.add(proc);
-    this.emitSafely('spawn', pid);
+    this.emitSafely('spawn', proc);
     if (parent !== undefined) this.link(proc, parent);
     if (body !== undefined && proc.alive) this.scheduler.enqueue(proc);
     return proc;
@@ -386,7 +386,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    * ```
    */
   processes(): Pid[] {
-    return this.#procs.pids();
+    // Each process record is its own pid.
+    return this.#procs.toArray();
   }
 
   /**

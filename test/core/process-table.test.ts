@@ -12,7 +12,7 @@ function fakeProcess(id: number): Self {
 }
 
 function ids(table: ProcessTable): number[] {
-  return table.pids().map((pid) => pid.id);
+  return table.toArray().map((proc) => proc.pid.id);
 }
 
 describe('ProcessTable', () => {
