@@ -53,7 +53,7 @@ export {
 } from './behaviours/supervisor.js';
 export { Sys } from './behaviours/sys.js';
 export { Pid, Ref } from './core/pid.js';
-export { type ReceiveOptions, Self, Timeout } from './core/process.js';
+export type { ReceiveOptions } from './core/raw-process.js';
 export {
   type BehaviourClass,
   type InitArg,
@@ -61,10 +61,11 @@ export {
   Runtime,
   type RuntimeEvents,
   type RuntimeOptions,
+  Self,
   type SpawnOptions,
   type StartOptions,
 } from './core/runtime.js';
-export { Down, Exit, isNormalExit } from './core/signals.js';
+export { Down, Exit, isNormalExit, Timeout } from './core/signals.js';
 export {
   AlreadyRegisteredError,
   AlreadyStartedError,

@@ -1,7 +1,3 @@
-import type { Pid } from '../core/pid.js';
-import type { Self } from '../core/process.js';
-import type { StartOptions } from '../core/runtime.js';
-
 /** When a supervisor restarts a child: always, only after an abnormal exit, or never. */
 export type RestartType = 'permanent' | 'transient' | 'temporary';
 
@@ -68,3 +64,5 @@ export type ChildInput =
   | ChildSpec
   | (abstract new () => { init(arg: never): unknown })
   | readonly [abstract new () => { init(arg: never): unknown }, unknown];
+
+import type { Pid, Self, StartOptions } from '../core/kernel.js';

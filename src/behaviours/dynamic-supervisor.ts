@@ -1,6 +1,4 @@
-import type { Pid } from '../core/pid.js';
-import { isInstance, type Self } from '../core/process.js';
-import { Exit, isNormalExit } from '../core/signals.js';
+import { Exit, isInstance, isNormalExit, nameOf, type Pid, type Self } from '../core/kernel.js';
 import { describeProcess, describeReasonBriefly, describeValue } from '../describe.js';
 import { InvalidChildSpecError, MaxChildrenError, SupervisorError } from '../errors.js';
 import type { Dest, ExitReason } from '../types.js';
@@ -181,7 +179,7 @@ class DynamicCore implements ServerCallbacks {
 
   get #who(): string {
     const self = this.#self;
-    return `DynamicSupervisor ${describeProcess(self.name, self.pid)}`;
+    return `DynamicSupervisor ${describeProcess(nameOf(self), self.pid)}`;
   }
 
   async init(arg: unknown): Promise<unknown> {
@@ -230,7 +228,7 @@ class DynamicCore implements ServerCallbacks {
       case 'start_child': {
         if (this.#children.size >= this.#maxChildren)
           return {
-            error: new MaxChildrenError(this.#self.name ?? this.#self.pid, this.#maxChildren),
+            error: new MaxChildrenError(nameOf(this.#self) ?? this.#self.pid, this.#maxChildren),
           };
         const outcome = await startChildProcess(this.#self, req.spec);
         if (!outcome.ok) return { error: childStartError(this.#who, req.spec.id, outcome) };

@@ -1,10 +1,23 @@
-import { assertDest, assertName } from '../core/names.js';
-import { Pid } from '../core/pid.js';
-import type { Self, Timeout } from '../core/process.js';
-import { type InitArg, Runtime, type StartOptions, setBehaviourStarter } from '../core/runtime.js';
-import type { Down, Exit } from '../core/signals.js';
+import {
+  assertDest,
+  assertName,
+  type Down,
+  type Exit,
+  type InitArg,
+  localProcess,
+  lookup,
+  nameOf,
+  Pid,
+  type Process,
+  Runtime,
+  type Self,
+  type StartOptions,
+  selfOf,
+  startBehaviour,
+  type Timeout,
+} from '../core/kernel.js';
 import { describeProcess, describeValue } from '../describe.js';
-import { AlreadyRegisteredError, AlreadyStartedError, OtpError, StartError } from '../errors.js';
+import { OtpError, StartError } from '../errors.js';
 import type { Dest, ExitReason } from '../types.js';
 import type { ChildSpec, StartTuple } from './child-spec.js';
 import {
@@ -15,6 +28,7 @@ import {
   resolveCaller,
   request as sendRequest,
 } from './gen.js';
+import { startBehaviourProcess } from './proc-lib.js';
 import {
   type IgnoreResult,
   type NoReplyResult,
@@ -31,7 +45,6 @@ import {
   engineCallbacks,
   type ServerCallbacks,
   ServerEngine,
-  StartRequest,
 } from './server-engine.js';
 
 /** A value or a promise of it: every callback may be async. */
@@ -174,6 +187,19 @@ export class GenServer<State = unknown, Call = unknown, Cast = unknown, Info = u
 
   /** The behaviour name shown by `info` and reports. @internal */
   static readonly behaviourName: string = 'GenServer';
+
+  /**
+   * How `rt.start` starts this class (and every subclass: Supervisor, Registry...).
+   * @internal
+   */
+  static [startBehaviour](
+    runtime: Runtime,
+    arg: unknown,
+    opts: StartOptions | undefined,
+  ): Promise<Pid> {
+    // biome-ignore lint/complexity/noThisInStatic: the subclass being started
+    return startServer(runtime, this, arg, opts, undefined);
+  }
 
   /**
    * The child spec a supervisor uses for this class given as `Class` or
@@ -366,13 +392,13 @@ export class GenServer<State = unknown, Call = unknown, Cast = unknown, Info = u
   static cast(caller: Caller, dest: Dest, request: unknown): void {
     const context = resolveCaller(caller, 'GenServer.cast');
     const runtime = context instanceof Runtime ? context : context.runtime;
-    let target: Self | undefined;
+    let target: Process | undefined;
     if (dest instanceof Pid) {
-      target = dest.node === runtime ? dest.proc : undefined;
+      target = localProcess(runtime, dest);
     } else {
       assertDest(dest, 'GenServer.cast');
       try {
-        target = runtime.resolveProcess(dest, 'GenServer.cast');
+        target = lookup(runtime, dest, 'GenServer.cast');
       } catch {
         return; // A via name whose registry is gone is just a missing destination.
       }
@@ -449,11 +475,11 @@ export class GenServer<State = unknown, Call = unknown, Cast = unknown, Info = u
     let parent: Self;
     try {
       const context = callerContext(self, 'GenServer.startLink', 'self');
-      if (context.proc === undefined)
+      if (context.self === undefined)
         throw new TypeError(
           'GenServer.startLink: expected `self` to be a process, got the Runtime',
         );
-      parent = context.proc;
+      parent = context.self;
     } catch (error) {
       return Promise.reject(error);
     }
@@ -490,7 +516,7 @@ function describeServer(server: GenServer): string {
   let where: string;
   try {
     const self = server.self;
-    where = describeProcess(self.name, self.pid);
+    where = describeProcess(nameOf(self), self.pid);
   } catch {
     where = '(not running)';
   }
@@ -556,52 +582,17 @@ export function startServer(
   const hook = (server as { [engineCallbacks]?: () => ServerCallbacks })[engineCallbacks];
   const callbacks = hook === undefined ? (server as unknown as ServerCallbacks) : hook.call(server);
   const engine = new ServerEngine(callbacks, Class.name, Class.behaviourName);
-  let proc: Self;
-  try {
-    proc = runtime.spawnProcess(
-      undefined,
-      engine,
-      { name: opts?.name, link: parent?.pid },
-      operation,
-    );
-  } catch (error) {
-    if (error instanceof AlreadyRegisteredError && opts?.name !== undefined) {
-      return Promise.reject(new AlreadyStartedError(opts.name, error.pid));
-    }
-    return Promise.reject(error);
-  }
-  // Started unlinked, the runtime itself is the parent: its shutdown signal stops the server through terminate.
-  if (proc.parent === undefined) proc.parent = runtime.rootPid;
-  attachSelf(server, proc);
-  engine.attach(proc);
-  if (!proc.alive) {
-    // Linked at spawn to a parent that had already exited (code that outlived its
-    // process): the link ended it with 'noproc', as linking to a dead process does.
-    return Promise.reject(
-      new StartError(
-        `${operation} of ${Class.name} failed: the parent died before init`,
-        'noproc',
-        undefined,
-      ),
-    );
-  }
-  const started = new Promise<Pid>(takeResolvers);
-  proc.deliver(
-    new StartRequest(arg, proc, Class.name, opts?.name, startResolve!, startReject!, timeout),
-  );
-  startResolve = undefined;
-  startReject = undefined;
-  return started;
+  return startBehaviourProcess(runtime, {
+    handler: engine,
+    arg,
+    module: Class.name,
+    name: opts?.name,
+    parent,
+    timeout,
+    operation,
+    attach: (proc) => {
+      attachSelf(server, selfOf(runtime, proc));
+      engine.attach(proc, runtime);
+    },
+  });
 }
-
-// The resolvers of the promise a start just made, handed over by one shared
-// executor: a start allocates no closure for them (Node.js 20 has no Promise.withResolvers).
-let startResolve: ((pid: Pid) => void) | undefined;
-let startReject: ((error: unknown) => void) | undefined;
-
-function takeResolvers(resolve: (pid: Pid) => void, reject: (error: unknown) => void): void {
-  startResolve = resolve;
-  startReject = reject;
-}
-
-setBehaviourStarter(startServer);

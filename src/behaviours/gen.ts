@@ -1,8 +1,20 @@
-import { Pid, type Ref } from '../core/pid.js';
-import { type Self, Self as SelfClass } from '../core/process.js';
-import { Runtime } from '../core/runtime.js';
-import { attachWatcher, detachWatcher, type ListedWatcher } from '../core/signals.js';
-import type { TimerEntry, Timers } from '../core/timers.js';
+import {
+  attachWatcher,
+  detachWatcher,
+  type ListedWatcher,
+  localProcess,
+  lookup,
+  makeRef,
+  Pid,
+  type Process,
+  processOfSelf,
+  type Ref,
+  Runtime,
+  Self,
+  type TimerEntry,
+  type Timers,
+  timersOf,
+} from '../core/kernel.js';
 import { describeDest, describeReasonBriefly, describeValue, safeMessage } from '../describe.js';
 import { CallError, CallTimeoutError, NoProcError } from '../errors.js';
 import type { Dest, ExitReason } from '../types.js';
@@ -30,7 +42,7 @@ export type Caller =
 /** The runtime and, when there is one, the calling process. @internal */
 export interface CallerContext {
   runtime: Runtime;
-  proc: Self | undefined;
+  self: Self | undefined;
 }
 
 /** Resolves a {@link Caller}; throws TypeError naming the operation for anything else. @internal */
@@ -41,8 +53,8 @@ export function callerContext(
 ): CallerContext {
   const resolved = resolveCaller(caller, operation, argument);
   return resolved instanceof Runtime
-    ? { runtime: resolved, proc: undefined }
-    : { runtime: resolved.runtime, proc: resolved };
+    ? { runtime: resolved, self: undefined }
+    : { runtime: resolved.runtime, self: resolved };
 }
 
 /**
@@ -55,7 +67,7 @@ export function resolveCaller(
   operation: string,
   argument = 'caller',
 ): Runtime | Self {
-  if (caller instanceof Runtime || caller instanceof SelfClass) return caller;
+  if (caller instanceof Runtime || caller instanceof Self) return caller;
   if (typeof caller === 'object' && caller !== null && 'self' in caller) {
     let self: unknown;
     try {
@@ -65,7 +77,7 @@ export function resolveCaller(
         `${operation}: \`${argument}\` is a GenServer that is not running (${safeMessage(error)})`,
       );
     }
-    if (self instanceof SelfClass) return self;
+    if (self instanceof Self) return self;
   }
   throw new TypeError(
     `${operation}: expected \`${argument}\` to be a Runtime, a process's self, or a running GenServer, got ${describeValue(caller, 100)}`,
@@ -85,10 +97,6 @@ export function assertTimeout(
     );
   }
 }
-
-/** The call whose promise is being made: read by `captureResolvers`, at once. */
-let creating: From<unknown> | undefined;
-let captureResolvers: (resolve: (value: unknown) => void, reject: (error: unknown) => void) => void;
 
 /**
  * A call in flight, as the server sees it: pass it to `GenServer.reply` to answer
@@ -121,17 +129,6 @@ export class From<R = unknown> implements ListedWatcher {
   /** When the call was made, for its timeout; `undefined` for a call without one. */
   #epoch: Epoch | undefined = undefined;
 
-  static {
-    // The one executor of every call's promise: a closure per call would be one more
-    // allocation on the hottest path of the library.
-    captureResolvers = (resolve, reject) => {
-      const from = creating!;
-      creating = undefined;
-      from.#resolve = resolve;
-      from.#reject = reject;
-    };
-  }
-
   /** @internal */
   constructor(
     runtime: Runtime,
@@ -149,7 +146,7 @@ export class From<R = unknown> implements ListedWatcher {
 
   /** The call's reference, made on first use: most calls never need one. */
   get ref(): Ref {
-    this.#ref ??= this.#runtime.makeRef();
+    this.#ref ??= makeRef(this.#runtime);
     return this.#ref;
   }
 
@@ -162,9 +159,11 @@ export class From<R = unknown> implements ListedWatcher {
    * Sends the call to `target`, watching it and starting the timeout; returns the
    * promise of the reply. @internal
    */
-  send(target: Self, timeout: number): Promise<unknown> {
-    creating = this;
-    const promise = new Promise<unknown>(captureResolvers);
+  send(target: Process, timeout: number): Promise<unknown> {
+    const promise = new Promise<unknown>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
     attachWatcher(target, this);
     if (timeout !== Number.POSITIVE_INFINITY) {
       this.#epoch = callTimeouts(this.#runtime).add(this, timeout);
@@ -463,7 +462,7 @@ const callTimeoutsOf = new WeakMap<Runtime, CallTimeouts>();
 function callTimeouts(runtime: Runtime): CallTimeouts {
   let timeouts = callTimeoutsOf.get(runtime);
   if (timeouts === undefined) {
-    timeouts = new CallTimeouts(runtime.timers);
+    timeouts = new CallTimeouts(timersOf(runtime));
     callTimeoutsOf.set(runtime, timeouts);
   }
   return timeouts;
@@ -482,23 +481,19 @@ export function request<R>(
   system: boolean,
 ): Promise<R> {
   let runtime: Runtime;
-  let self: Self | undefined;
-  let target: Self | undefined;
+  let self: Process | undefined;
+  let target: Process | undefined;
   try {
     const context = resolveCaller(caller, operation);
-    if (context instanceof SelfClass) {
-      self = context;
+    if (context instanceof Self) {
+      self = processOfSelf(context);
       runtime = context.runtime;
     } else {
       runtime = context;
     }
     if (typeof timeout !== 'number' || !(timeout >= 0)) assertTimeout(timeout, operation);
     target =
-      dest instanceof Pid
-        ? dest.node === runtime
-          ? dest.proc
-          : undefined
-        : runtime.resolveProcess(dest as Dest, operation);
+      dest instanceof Pid ? localProcess(runtime, dest) : lookup(runtime, dest as Dest, operation);
   } catch (error) {
     return Promise.reject(error);
   }

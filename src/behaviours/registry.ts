@@ -1,8 +1,19 @@
-import { isViaName, type ViaTable } from '../core/names.js';
-import type { Pid, Ref } from '../core/pid.js';
-import type { Self } from '../core/process.js';
-import { Runtime } from '../core/runtime.js';
-import { attachWatcher, detachWatcher, type ListedWatcher } from '../core/signals.js';
+import {
+  attachWatcher,
+  detachWatcher,
+  isViaName,
+  type ListedWatcher,
+  lookup,
+  type Pid,
+  type Process,
+  processOfSelf,
+  type Ref,
+  Runtime,
+  type Self,
+  setViaTable,
+  type ViaTable,
+  watchExit,
+} from '../core/kernel.js';
 import { describeDest, describeProcess, describeValue } from '../describe.js';
 import { AlreadyRegisteredError, InvalidChildSpecError, NoProcError } from '../errors.js';
 import type { Dest, ExitReason } from '../types.js';
@@ -38,9 +49,9 @@ export type RegistryEntry<V = unknown> = [pid: Pid, value: V];
  */
 class RegistryTable implements ViaTable {
   readonly kind: RegistryKeys;
-  readonly owner: Self;
+  readonly owner: Process;
   /** unique: key → [process, value]. */
-  readonly #unique = new Map<unknown, { proc: Self; value: unknown }>();
+  readonly #unique = new Map<unknown, { proc: Process; value: unknown }>();
   /** duplicate: key → pid → values (a process may register a key more than once). */
   readonly #duplicate = new Map<unknown, Map<Pid, unknown[]>>();
   /**
@@ -50,7 +61,7 @@ class RegistryTable implements ViaTable {
   readonly #byPid = new Map<Pid, Owned>();
   #size = 0;
 
-  constructor(owner: Self, kind: RegistryKeys) {
+  constructor(owner: Process, kind: RegistryKeys) {
     this.owner = owner;
     this.kind = kind;
   }
@@ -59,7 +70,7 @@ class RegistryTable implements ViaTable {
     return this.#size;
   }
 
-  register(proc: Self, key: unknown, value: unknown, operation: string): void {
+  register(proc: Process, key: unknown, value: unknown, operation: string): void {
     // Code that outlives its process (an async body after a kill) can still hold its
     // `self`: as `self.send` does, registering then does nothing. A watch on a dead
     // process would never fire, and the entry would stay forever.
@@ -135,7 +146,7 @@ class RegistryTable implements ViaTable {
   }
 
   updateValue(
-    proc: Self,
+    proc: Process,
     key: unknown,
     fn: (value: unknown) => unknown,
   ): [unknown, unknown] | undefined {
@@ -187,19 +198,19 @@ class RegistryTable implements ViaTable {
 
   // ── ViaTable: `{ via: registry, key }` names ─────────────────────────────
 
-  whereis(key: unknown): Self | undefined {
+  whereis(key: unknown): Process | undefined {
     this.#assertUnique('a via name');
     return this.#unique.get(key)?.proc;
   }
 
-  registerName(key: unknown, proc: Self): void {
+  registerName(key: unknown, proc: Process): void {
     this.#assertUnique('a via name');
     this.register(proc, key, undefined, 'registering a via name');
     const owned = this.#byPid.get(proc.pid);
     if (owned !== undefined) owned.viaKey = key; // undefined only for a process already exited
   }
 
-  unregisterName(key: unknown, proc: Self): void {
+  unregisterName(key: unknown, proc: Process): void {
     this.unregister(proc.pid, key);
   }
 
@@ -233,7 +244,7 @@ class Owned implements ListedWatcher {
   viaKey: unknown = NO_VIA_NAME;
 
   constructor(
-    readonly proc: Self,
+    readonly proc: Process,
     readonly table: RegistryTable,
     firstKey: unknown,
   ) {
@@ -276,9 +287,9 @@ function tableOf(caller: unknown, registry: unknown, operation: string): Registr
 /** The table of the registry at `registry`, reached from `context`. */
 function tableIn(context: Runtime | Self, registry: unknown, operation: string): RegistryTable {
   const runtime = context instanceof Runtime ? context : context.runtime;
-  const target = runtime.resolveProcess(registry as Dest, operation);
+  const target = lookup(runtime, registry as Dest, operation);
   if (target === undefined) throw new NoProcError(operation, registry);
-  const table = target.viaTable;
+  const table = target.extras?.viaTable;
   if (!(table instanceof RegistryTable)) {
     throw new TypeError(
       `${operation}: ${describeDest(registry)} is ${target.pid}, which is not a Registry`,
@@ -288,13 +299,13 @@ function tableIn(context: Runtime | Self, registry: unknown, operation: string):
 }
 
 /** The process that registers: the functions that register the caller need one. */
-function registrant(context: Runtime | Self, operation: string): Self {
+function registrant(context: Runtime | Self, operation: string): Process {
   if (context instanceof Runtime) {
     throw new TypeError(
       `${operation} registers the calling process, so it must be called with a process's self (or a GenServer), not the Runtime`,
     );
   }
-  return context;
+  return processOfSelf(context);
 }
 
 /**
@@ -487,11 +498,12 @@ class RegistryCore implements ServerCallbacks {
         'keys',
       );
     }
-    const table = new RegistryTable(self, keys);
+    const proc = processOfSelf(self);
+    const table = new RegistryTable(proc, keys);
     this.#table = table;
-    self.viaTable = table;
+    setViaTable(proc, table);
     // However the registry ends (even killed, with no terminate), its table goes with it.
-    self.runtime.watch(self, { down: () => table.clear() });
+    watchExit(self.runtime, proc, { down: () => table.clear() });
     return { keys, entries: 0 };
   }
 

@@ -1,18 +1,24 @@
-import type { Pid, Ref } from '../core/pid.js';
 import {
-  isInstance,
+  addTimer,
+  cancelTimer,
+  Exit,
+  exitProcess,
   isThenable,
+  loggerOf,
   type MessageHandler,
+  now,
+  type Pid,
+  type Process,
   prototypeOf,
-  type Self,
+  type Runtime,
+  setBehaviour,
   Timeout,
-} from '../core/process.js';
-import { attachWatcher, detachWatcher, Exit, type ListedWatcher } from '../core/signals.js';
-import type { TimerEntry } from '../core/timers.js';
-import { describeProcess, describeReasonBriefly, describeValue } from '../describe.js';
-import { InvalidChildSpecError, StartError } from '../errors.js';
-import type { ExitReason, Name } from '../types.js';
+  type TimerEntry,
+} from '../core/kernel.js';
+import { describeProcess, describeValue } from '../describe.js';
+import type { ExitReason } from '../types.js';
 import type { From, SystemRequest } from './gen.js';
+import type { StartRequest } from './proc-lib.js';
 import {
   type NoReplyResult,
   type OkResult,
@@ -96,124 +102,6 @@ export interface SysStatus {
 /** The idle timeout set by a result's `timeout` option, as a message to itself. */
 class IdleTimeout {}
 
-/**
- * The first message of every server: run `init`, then acknowledge the start. Once
- * settled it lets go of the process and the starter: it may linger a while in the
- * runtime's timer heap (cancelled timers leave it lazily), and must not keep a
- * dead process alive with it.
- */
-export class StartRequest implements ListedWatcher, TimerEntry {
-  deadline = 0;
-  cancelled = false;
-  prevWatcher: ListedWatcher | undefined = undefined;
-  nextWatcher: ListedWatcher | undefined = undefined;
-  watched: { listed: ListedWatcher | undefined } | undefined = undefined;
-  /** The argument of `init`. */
-  arg: unknown;
-  /** `undefined` once settled. */
-  #proc: Self | undefined;
-  #resolve: ((pid: Pid) => void) | undefined;
-  #reject: ((error: unknown) => void) | undefined;
-  /** The class and the name of the server, to describe a failed start. */
-  readonly #module: string;
-  readonly #name: Name | undefined;
-
-  constructor(
-    arg: unknown,
-    proc: Self,
-    module: string,
-    name: Name | undefined,
-    resolve: (pid: Pid) => void,
-    reject: (error: unknown) => void,
-    timeout: number,
-  ) {
-    this.arg = arg;
-    this.#proc = proc;
-    this.#module = module;
-    this.#name = name;
-    this.#resolve = resolve;
-    this.#reject = reject;
-    attachWatcher(proc, this);
-    if (timeout === Number.POSITIVE_INFINITY) {
-      this.cancelled = true;
-    } else {
-      const timers = proc.runtime.timers;
-      this.deadline = timers.now() + timeout;
-      timers.add(this);
-    }
-  }
-
-  get settled(): boolean {
-    return this.#proc === undefined;
-  }
-
-  succeed(): void {
-    const proc = this.#proc;
-    if (proc === undefined) return;
-    const resolve = this.#resolve!;
-    this.#finish(proc);
-    resolve(proc.pid);
-  }
-
-  fail(reason: unknown, message: string, cause?: unknown): void {
-    const proc = this.#proc;
-    if (proc === undefined) return;
-    const reject = this.#reject!;
-    this.#finish(proc);
-    // A supervisor's init fails with the error its caller must see: the child's
-    // StartError (with childId) or the InvalidChildSpecError naming the field.
-    if (
-      (isInstance(cause, StartError) && cause.childId !== undefined) ||
-      isInstance(cause, InvalidChildSpecError)
-    ) {
-      reject(cause);
-      return;
-    }
-    const what =
-      this.#name === undefined ? this.#module : `${this.#module} ${describeValue(this.#name, 100)}`;
-    reject(new StartError(`${what} failed to start: ${message}`, reason, undefined, { cause }));
-  }
-
-  /** The start timeout passed: kill the process, as proc_lib does. */
-  fire(): void {
-    const proc = this.#proc;
-    if (proc === undefined) return;
-    this.cancelled = true;
-    // Fail first: that stops watching the process, so its exit below is not taken for
-    // a death during init (reason 'killed'). The starter resumes only after the exit.
-    this.fail('timeout', 'init did not return within the start timeout');
-    detachFromParent(proc);
-    proc.runtime.terminate(proc, 'killed', false);
-  }
-
-  /** The process ended before init returned (killed, or its parent died). */
-  down(_ref: Ref | undefined, _pid: Pid, reason: ExitReason): void {
-    this.fail(
-      reason,
-      `the process exited during init with reason ${describeReasonBriefly(reason)}`,
-      reason,
-    );
-  }
-
-  #finish(proc: Self): void {
-    if (!this.cancelled) proc.runtime.timers.cancel(this);
-    detachWatcher(this);
-    this.#proc = undefined;
-    this.#resolve = undefined;
-    this.#reject = undefined;
-    this.arg = undefined;
-  }
-}
-
-/**
- * Unlinks a server from its parent before it exits on a failed start, so the parent
- * learns of the failure from the rejected start alone (as OTP 26's `init_fail`).
- */
-function detachFromParent(proc: Self): void {
-  const parent = proc.parent;
-  if (parent !== undefined) proc.unlink(parent);
-}
-
 const NO_MESSAGE: unique symbol = Symbol('no message');
 
 type Step = undefined | Promise<unknown>;
@@ -234,7 +122,8 @@ export class ServerEngine implements MessageHandler {
   #deferred: unknown[] | undefined;
   #idle: IdleTimeout | undefined;
   #idleTimer: TimerEntry | undefined;
-  #proc!: Self;
+  #proc!: Process;
+  #runtime!: Runtime;
   readonly #server: ServerCallbacks;
   readonly #module: string;
   readonly #behaviour: string;
@@ -255,9 +144,10 @@ export class ServerEngine implements MessageHandler {
     this.#behaviour = behaviour;
   }
 
-  attach(proc: Self): void {
+  attach(proc: Process, runtime: Runtime): void {
     this.#proc = proc;
-    proc.behaviour = this.#behaviour;
+    this.#runtime = runtime;
+    setBehaviour(proc, this.#behaviour);
   }
 
   /** What the server's crash report adds: its last message and its state. */
@@ -374,21 +264,7 @@ export class ServerEngine implements MessageHandler {
   }
 
   #initFailed(start: StartRequest, reason: unknown, cause: unknown, report: boolean): Step {
-    const proc = this.#proc;
-    detachFromParent(proc);
-    // Fail the start before exiting: that stops watching the process, so its exit is
-    // not taken for a death during init (which would report 'normal' for ignore()).
-    // The starter's await resumes only after the synchronous exit below has freed the
-    // name, so a caller that retries at once finds it free, as gen_server unregisters
-    // before acknowledging.
-    start.fail(
-      reason,
-      reason === 'ignore'
-        ? 'init returned ignore()'
-        : `init failed with reason ${describeReasonBriefly(reason)}`,
-      cause,
-    );
-    this.#proc.runtime.terminate(proc, reason === 'ignore' ? 'normal' : reason, report);
+    start.initFailed(reason, cause, report);
     return undefined;
   }
 
@@ -543,19 +419,18 @@ export class ServerEngine implements MessageHandler {
   #armIdle(timeout: number): void {
     const idle = new IdleTimeout();
     const proc = this.#proc;
-    const timers = proc.runtime.timers;
     const entry: TimerEntry = {
-      deadline: timers.now() + timeout,
+      deadline: now(this.#runtime) + timeout,
       cancelled: false,
       fire: () => proc.deliver(idle),
     };
     this.#idle = idle;
     this.#idleTimer = entry;
-    timers.add(entry);
+    addTimer(this.#runtime, entry);
   }
 
   #cancelIdle(): void {
-    this.#proc.runtime.timers.cancel(this.#idleTimer!);
+    cancelTimer(this.#runtime, this.#idleTimer!);
     this.#idleTimer = undefined;
     this.#idle = undefined;
   }
@@ -566,7 +441,7 @@ export class ServerEngine implements MessageHandler {
     if (!proc.alive) return undefined;
     const exit = (): void => {
       beforeExit?.();
-      proc.runtime.terminate(proc, reason, selfInflicted);
+      exitProcess(proc, reason, selfInflicted);
     };
     // The crash report shows the state as it was before terminate (a supervisor stops its children there).
     this.state = this.#shownState();
@@ -588,7 +463,7 @@ export class ServerEngine implements MessageHandler {
 
   #terminateFailed(error: unknown): void {
     try {
-      this.#proc.runtime.logger.error(
+      loggerOf(this.#runtime).logger.error(
         `${this.who}: terminate threw; exiting with the original reason.`,
         error,
       );
@@ -669,5 +544,4 @@ export class ServerEngine implements MessageHandler {
 }
 
 tagClass(CastMessage, CAST_TAG);
-tagClass(StartRequest, START_TAG);
 tagClass(IdleTimeout, IDLE_TAG);

@@ -1,5 +1,4 @@
-import { Pid } from '../core/pid.js';
-import type { Self } from '../core/process.js';
+import { Pid, type Self } from '../core/kernel.js';
 import { describeReasonBriefly, describeValue } from '../describe.js';
 import { StartError } from '../errors.js';
 import type { ExitReason } from '../types.js';

@@ -1,6 +1,4 @@
-import type { Pid } from '../core/pid.js';
-import { isInstance, type Self } from '../core/process.js';
-import { Exit, isNormalExit } from '../core/signals.js';
+import { Exit, isInstance, isNormalExit, nameOf, type Pid, type Self } from '../core/kernel.js';
 import { describeProcess, describeReasonBriefly, describeValue } from '../describe.js';
 import { InvalidChildSpecError, SupervisorError } from '../errors.js';
 import type { Dest, ExitReason } from '../types.js';
@@ -309,7 +307,7 @@ class SupervisorCore implements ServerCallbacks {
 
   get #who(): string {
     const self = this.#self;
-    return `Supervisor ${describeProcess(self.name, self.pid)}`;
+    return `Supervisor ${describeProcess(nameOf(self), self.pid)}`;
   }
 
   async init(arg: unknown): Promise<unknown> {
@@ -627,7 +625,7 @@ class SupervisorCore implements ServerCallbacks {
       `${this.#who} could not restart child ${describeValue(record.spec.id, 100)}: ${describeReasonBriefly(failure.reason)}; trying again`,
     );
     record.pid = 'restarting';
-    this.#self.deliver(new TryAgain(record));
+    this.#self.send(this.#self.pid, new TryAgain(record));
     return CURRENT;
   };
 

@@ -1,68 +1,78 @@
 import { describeValue } from '../describe.js';
-import { type CrashReport, formatCrashReport } from '../logger.js';
+import { type CrashReport, formatCrashReport, type Logger } from '../logger.js';
 import type { ExitReason } from '../types.js';
-import { type CrashContext, Self } from './process.js';
+import { exitSignal } from './links.js';
+import type { NameTable } from './names.js';
+import { type CrashContext, Process } from './process.js';
 import type { ProcessTable } from './process-table.js';
-import type { Runtime } from './runtime.js';
 import { Down, isNormalExit } from './signals.js';
 
+/** What completing an exit needs from the runtime. @internal */
+export interface ExitHost {
+  readonly logger: Logger;
+  readonly names: NameTable;
+  readonly table: ProcessTable;
+  /** Emits `'crash'` or `'exit'` without ever throwing. */
+  emitExit(pid: Process['pid'], reason: ExitReason): void;
+  emitCrash(report: CrashReport): void;
+}
+
 /**
- * Completes the exit of `proc` with `reason`: frees its name, takes it out of
- * the process table, sends exit signals along its links, `Down` messages to its
- * monitors and calls internal watchers, then reports a crash if it ended abnormally
- * by itself. Runtime.terminate calls it in a loop, never recursively.
+ * Completes the exit of `proc` with `reason`: frees its name, takes it out of the
+ * process table, sends exit signals along its links, `Down` messages to its monitors
+ * and calls internal watchers, then reports a crash if it ended abnormally by itself
+ * (`selfInflicted`). The runtime calls it in a loop, never recursively.
  * @internal
  */
 export function finalizeExit(
-  runtime: Runtime,
-  procs: ProcessTable,
-  proc: Self,
+  host: ExitHost,
+  proc: Process,
   reason: ExitReason,
+  selfInflicted: boolean,
 ): void {
-  const { pid } = proc;
-  const { name, behaviour } = proc;
+  const { pid, name } = proc;
+  const extras = proc.extras;
+  const behaviour = extras?.behaviour;
+  const crashed = selfInflicted && !isNormalExit(reason);
   let context: CrashContext | undefined;
-  if (proc.selfInflicted && !isNormalExit(reason)) {
+  if (crashed) {
     try {
       context = proc.crashContext();
     } catch (error) {
       context = { state: `<the state could not be read: ${describeValue(error, 200)}>` };
     }
   }
-  proc.release();
   try {
-    runtime.names.release(proc);
+    host.names.release(proc);
   } catch (error) {
-    runtime.logger.error(`otp-ts: releasing the name of ${pid} failed:`, error);
+    host.logger.error(`otp-ts: releasing the name of ${pid} failed:`, error);
   }
-  procs.remove(proc);
-  pid.proc = undefined;
-  proc.viaTable = undefined;
-  const links = proc.links;
+  host.table.remove(proc);
+  // The record lets go of everything (the pid reaches nothing from now on); what is
+  // left to do works from the extras read above.
+  proc.release();
+  const links = extras?.links;
   if (links !== undefined) {
-    proc.links = undefined;
     for (const other of links) {
-      other.links?.delete(proc);
-      runtime.exitSignal(other, pid, reason, true);
+      other.extras?.links?.delete(proc);
+      exitSignal(other, pid, reason, true);
     }
   }
-  const monitors = proc.monitors;
+  const monitors = extras?.monitors;
   if (monitors !== undefined) {
-    proc.monitors = undefined;
-    for (const [ref, target] of monitors) target.monitoredBy?.delete(ref);
+    for (const [ref, target] of monitors) target.extras?.monitoredBy?.delete(ref);
   }
-  const watchers = proc.monitoredBy;
+  const watchers = extras?.monitoredBy;
   if (watchers !== undefined) {
-    proc.monitoredBy = undefined;
     for (const [ref, watcher] of watchers) {
-      if (watcher instanceof Self) {
-        watcher.monitors?.delete(ref);
+      if (watcher instanceof Process) {
+        watcher.extras?.monitors?.delete(ref);
         watcher.deliver(new Down(ref, pid, reason));
       } else {
         try {
           watcher.down(ref, pid, reason);
         } catch (error) {
-          runtime.logger.error(`otp-ts: an exit watcher of ${pid} failed:`, error);
+          host.logger.error(`otp-ts: an exit watcher of ${pid} failed:`, error);
         }
       }
     }
@@ -78,18 +88,17 @@ export function finalizeExit(
     try {
       watcher.down(undefined, pid, reason);
     } catch (error) {
-      runtime.logger.error(`otp-ts: an exit watcher of ${pid} failed:`, error);
+      host.logger.error(`otp-ts: an exit watcher of ${pid} failed:`, error);
     }
   }
-  proc.forget();
-  if (proc.selfInflicted && !isNormalExit(reason)) {
+  if (crashed) {
     const report: CrashReport = { pid, name, reason, behaviour, ...context };
     try {
-      runtime.logger.error(formatCrashReport(report));
+      host.logger.error(formatCrashReport(report));
     } catch {
       // A logger that throws must not stop the exit from completing.
     }
-    runtime.emitSafely('crash', report);
+    host.emitCrash(report);
   }
-  runtime.emitSafely('exit', pid, reason);
+  host.emitExit(pid, reason);
 }

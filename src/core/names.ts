@@ -2,18 +2,9 @@ import { describeDest, describeValue } from '../describe.js';
 import { AlreadyRegisteredError } from '../errors.js';
 import type { Dest, Name, ViaName } from '../types.js';
 import { Pid } from './pid.js';
-import type { Self } from './process.js';
+import { type Process, processOf, type ViaTable } from './process.js';
 
-/**
- * The table behind a `{ via, key }` name: a Registry attaches one to its process.
- * @internal
- */
-export interface ViaTable {
-  whereis(key: unknown): Self | undefined;
-  /** Registers `proc` under `key`; throws AlreadyRegisteredError when the key is taken. */
-  registerName(key: unknown, proc: Self): void;
-  unregisterName(key: unknown, proc: Self): void;
-}
+export type { ViaTable };
 
 /** Whether `value` is a `{ via, key }` name. @internal */
 export function isViaName(value: unknown): value is ViaName {
@@ -67,7 +58,7 @@ export function assertDest(
  * @internal
  */
 export class NameTable {
-  readonly #local = new Map<string, Self>();
+  readonly #local = new Map<string, Process>();
 
   get size(): number {
     return this.#local.size;
@@ -78,12 +69,12 @@ export class NameTable {
   }
 
   /** The live process holding `name`, if any. Throws for a via name whose registry is not a Registry. */
-  resolve(name: Name): Self | undefined {
+  resolve(name: Name): Process | undefined {
     if (typeof name === 'string') return this.#local.get(name);
     return this.#viaTable(name, false)?.whereis(name.key);
   }
 
-  register(name: Name, proc: Self, operation: string): void {
+  register(name: Name, proc: Process, operation: string): void {
     if (proc.name !== undefined) {
       throw new AlreadyRegisteredError(
         `${operation}: ${proc.pid} already has the name ${describeDest(proc.name)}, so`,
@@ -116,7 +107,7 @@ export class NameTable {
   }
 
   /** Frees whatever name `proc` holds. */
-  release(proc: Self): void {
+  release(proc: Process): void {
     const name = proc.name;
     if (name === undefined) return;
     proc.name = undefined;
@@ -132,9 +123,9 @@ export class NameTable {
   }
 
   #viaTable(name: ViaName, forRegistration: boolean): ViaTable | undefined {
-    const registry = name.via instanceof Pid ? name.via.proc : this.#local.get(name.via);
+    const registry = name.via instanceof Pid ? processOf(name.via) : this.#local.get(name.via);
     if (registry === undefined || !registry.alive) return undefined;
-    const table = registry.viaTable as ViaTable | undefined;
+    const table = registry.extras?.viaTable;
     if (table === undefined) {
       throw new TypeError(
         `${forRegistration ? 'registering' : 'resolving'} ${describeDest(name)}: ${describeDest(name.via)} is ${registry.pid}, which is not a Registry`,

@@ -1,11 +1,28 @@
-import { inspect } from 'node:util';
-import type { Self } from './process.js';
-import type { TimerEntry } from './timers.js';
+// A leaf: pids and refs are what every other module names processes and monitors
+// with, so this file imports nothing.
+
+/** The node name of a runtime that is not distributed, as in Erlang. */
+export const LOCAL_NODE = 'nonode@nohost';
+
+/** Node.js's `util.inspect.custom`, a registered symbol: no import needed for it. */
+const inspectCustom = Symbol.for('nodejs.util.inspect.custom');
 
 /**
- * A process identifier. There is exactly one `Pid` object per process for the life
- * of its runtime, so pids compare with `===` and work as `Map` keys. `String(pid)`
- * is Erlang-like: `<0.42.0>`.
+ * The record behind a pid, or `undefined` for a dead (or never started) process.
+ * Only `core/process.ts` calls it, through its typed `processOf`. @internal
+ */
+export let recordOf: (pid: Pid) => unknown;
+
+/** Points a pid at its process record, or at nothing once the process has exited. @internal */
+export let bindRecord: (pid: Pid, record: unknown) => void;
+
+/**
+ * A process identifier, as inert as Erlang's: its node, number and creation, and
+ * nothing else. Holding a pid gives no power over its process beyond what `send`,
+ * `link`, `monitor` and `exit` through the API give; only the process's own `self`
+ * acts as the process. There is one `Pid` object per process for the life of its
+ * runtime, so pids compare with `===` and work as `Map` keys. `String(pid)` is
+ * Erlang-like: `<0.42.0>`.
  *
  * @example
  * ```ts
@@ -15,26 +32,27 @@ import type { TimerEntry } from './timers.js';
  * ```
  */
 export class Pid {
-  /** The process number, unique within its runtime. */
+  /** The node the process lives on: `'nonode@nohost'` for a runtime that is not distributed. */
+  readonly node: string;
+  /** The process number, unique within its node. */
   readonly id: number;
+  /** Erlang's serial: always 0 here, kept so the text and the wire form match Erlang's. */
+  readonly serial: number;
+  /** The node's incarnation: a pid of an earlier incarnation names a dead process. */
+  readonly creation: number;
   /**
-   * The runtime that owns the process. Every delivery is routed through it, so a
-   * later transport can carry messages to pids of another runtime.
-   * @internal
+   * The runtime's record of the live process, or `undefined` once it has exited. A
+   * private field, so no code outside this class can read it (not even by reflection):
+   * the core reaches it through {@link recordOf}, and a send costs no table lookup.
    */
-  readonly node: unknown;
-  /**
-   * The live process record, or `undefined` once the process has exited. Sends go
-   * straight to it: no table lookup per message.
-   * @internal
-   */
-  proc: Self | undefined;
+  #record: unknown = undefined;
 
   /** @internal */
-  constructor(id: number, node: unknown, proc: Self | undefined) {
-    this.id = id;
+  constructor(node: string, id: number, creation: number) {
     this.node = node;
-    this.proc = proc;
+    this.id = id;
+    this.serial = 0;
+    this.creation = creation;
   }
 
   /**
@@ -45,17 +63,30 @@ export class Pid {
    * ```
    */
   toString(): string {
-    return `<0.${this.id}.0>`;
+    return `<0.${this.id}.${this.serial}>`;
   }
 
-  /** @internal */
+  /**
+   * The same text as {@link Pid.toString}, so a pid inside `JSON.stringify` reads as one.
+   * @example
+   * ```ts
+   * JSON.stringify({ pid }); // '{"pid":"<0.42.0>"}'
+   * ```
+   */
   toJSON(): string {
     return this.toString();
   }
 
-  /** @internal */
-  [inspect.custom](): string {
+  /** How `console.log` shows a pid. @internal */
+  [inspectCustom](): string {
     return this.toString();
+  }
+
+  static {
+    recordOf = (pid) => pid.#record;
+    bindRecord = (pid, record) => {
+      pid.#record = record;
+    };
   }
 }
 
@@ -70,15 +101,18 @@ export class Pid {
  * ```
  */
 export class Ref {
-  /** The reference number, unique within its runtime. */
+  /** The node that made it. */
+  readonly node: string;
+  /** The reference number, unique within its node. */
   readonly id: number;
-  /** The timer this ref names, when it came from `sendAfter`. @internal */
-  timer: TimerEntry | undefined;
+  /** The node's incarnation when it was made. */
+  readonly creation: number;
 
   /** @internal */
-  constructor(id: number) {
+  constructor(node: string, id: number, creation: number) {
+    this.node = node;
     this.id = id;
-    this.timer = undefined;
+    this.creation = creation;
   }
 
   /**
@@ -92,13 +126,19 @@ export class Ref {
     return `#Ref<0.0.0.${this.id}>`;
   }
 
-  /** @internal */
+  /**
+   * The same text as {@link Ref.toString}.
+   * @example
+   * ```ts
+   * JSON.stringify({ ref }); // '{"ref":"#Ref<0.0.0.7>"}'
+   * ```
+   */
   toJSON(): string {
     return this.toString();
   }
 
-  /** @internal */
-  [inspect.custom](): string {
+  /** How `console.log` shows a ref. @internal */
+  [inspectCustom](): string {
     return this.toString();
   }
 }

@@ -1,4 +1,4 @@
-import type { Self } from './process.js';
+import type { Process } from './process.js';
 
 /** Holes tolerated before the table is compacted, however few processes are alive. */
 const MIN_HOLES = 64;
@@ -16,7 +16,7 @@ const MIN_HOLES = 64;
  * @internal
  */
 export class ProcessTable {
-  #slots: (Self | undefined)[] = [];
+  #slots: (Process | undefined)[] = [];
   #count = 0;
 
   get size(): number {
@@ -28,13 +28,13 @@ export class ProcessTable {
     return this.#slots.length;
   }
 
-  add(proc: Self): void {
+  add(proc: Process): void {
     proc.slot = this.#slots.length;
     this.#slots.push(proc);
     this.#count++;
   }
 
-  remove(proc: Self): void {
+  remove(proc: Process): void {
     const slots = this.#slots;
     if (slots[proc.slot] !== proc) return;
     slots[proc.slot] = undefined;
@@ -46,8 +46,8 @@ export class ProcessTable {
   }
 
   /** Every live process, oldest first, as an array (a snapshot). */
-  toArray(): Self[] {
-    const out: Self[] = [];
+  toArray(): Process[] {
+    const out: Process[] = [];
     for (const proc of this.#slots) if (proc !== undefined) out.push(proc);
     return out;
   }

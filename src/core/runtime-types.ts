@@ -1,8 +1,6 @@
 import type { CrashReport, Logger } from '../logger.js';
 import type { ExitReason, Name } from '../types.js';
 import type { Pid } from './pid.js';
-import type { Self } from './process.js';
-import type { Runtime } from './runtime.js';
 
 /**
  * Options of `new Runtime(...)`.
@@ -24,23 +22,6 @@ export interface RuntimeOptions {
    * messages, once per crossing. @defaultValue 10000
    */
   mailboxWarning?: number;
-}
-
-/**
- * Options of `rt.spawn` and `self.spawn`.
- *
- * @example
- * ```ts
- * rt.spawn(body, { name: 'worker', trapExit: true });
- * ```
- */
-export interface SpawnOptions {
-  /** Register the process under this name before its body runs. */
-  name?: Name;
-  /** Link the new process to this one (its parent). */
-  link?: Pid;
-  /** Start with exit trapping on. @defaultValue false */
-  trapExit?: boolean;
 }
 
 /**
@@ -133,11 +114,10 @@ export type InitArg<B> = B extends abstract new () => infer I
     : undefined
   : never;
 
-/** How behaviours plug into `rt.start` without core importing them. @internal */
-export type BehaviourStarter = (
-  runtime: Runtime,
-  behaviour: unknown,
-  arg: unknown,
-  opts: StartOptions | undefined,
-  parent: Self | undefined,
-) => Promise<Pid>;
+/**
+ * The static method by which a behaviour class starts itself: `rt.start(Class, arg,
+ * opts)` calls `Class[startBehaviour](rt, arg, opts)`. A symbol the core defines and
+ * the behaviours implement, so the core starts any behaviour without importing one.
+ * @internal
+ */
+export const startBehaviour: unique symbol = Symbol('otp-ts.startBehaviour');

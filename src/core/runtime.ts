@@ -2,30 +2,33 @@ import { EventEmitter } from 'eventemitter3';
 import { nanoid } from 'nanoid';
 import { describeValue } from '../describe.js';
 import { NoProcError, OtpError } from '../errors.js';
-import { type Logger, silentLogger, stderrLogger } from '../logger.js';
+import { type CrashReport, type Logger, silentLogger, stderrLogger } from '../logger.js';
 import type { Dest, ExitReason, Name } from '../types.js';
 import { finalizeExit } from './exits.js';
+import { HandlerProcess } from './handler-process.js';
+import { exitSignal, link } from './links.js';
 import { assertDest, assertName, NameTable } from './names.js';
-import { Pid, Ref } from './pid.js';
-import { type MessageHandler, Self } from './process.js';
+import { LOCAL_NODE, Pid, Ref } from './pid.js';
+import { type MessageHandler, Process, ProcessState, processOf } from './process.js';
 import { ProcessTable } from './process-table.js';
-import type {
-  BehaviourClass,
-  BehaviourStarter,
-  InitArg,
-  ProcessInfo,
-  RuntimeEvents,
-  RuntimeOptions,
-  SpawnOptions,
-  StartOptions,
+import { RawProcess } from './raw-process.js';
+import { checkRuntimeOptions } from './runtime-options.js';
+import {
+  type BehaviourClass,
+  type InitArg,
+  type ProcessInfo,
+  type RuntimeEvents,
+  type RuntimeOptions,
+  type StartOptions,
+  startBehaviour,
 } from './runtime-types.js';
 import { Scheduler } from './scheduler.js';
-import { attachWatcher, Exit, type ExitWatcher, type ListedWatcher } from './signals.js';
+import { assertPid, SelfHandle, type SpawnOptions } from './self.js';
+import { attachWatcher, type ListedWatcher } from './signals.js';
 import { type TimerEntry, Timers } from './timers.js';
 
 export type {
   BehaviourClass,
-  BehaviourStarter,
   InitArg,
   ProcessInfo,
   RuntimeEvents,
@@ -34,14 +37,6 @@ export type {
   StartOptions,
 };
 
-let behaviourStarter: BehaviourStarter | undefined;
-
-/** Installs the function `rt.start` uses. @internal */
-export function setBehaviourStarter(starter: BehaviourStarter): void {
-  behaviourStarter = starter;
-}
-
-const DEFAULT_BUDGET = 200;
 const DEFAULT_SHUTDOWN_TIMEOUT = 5_000;
 
 /**
@@ -63,6 +58,10 @@ const DEFAULT_SHUTDOWN_TIMEOUT = 5_000;
 export class Runtime extends EventEmitter<RuntimeEvents> {
   /** The runtime's name. */
   readonly name: string;
+  /** The node's name: `'nonode@nohost'` for a runtime that is not distributed. */
+  readonly node: string = LOCAL_NODE;
+  /** The node's incarnation, carried by its pids and refs. */
+  readonly creation: number = 0;
   /** @internal */ readonly logger: Logger;
   /** Whether reports go nowhere (`logger: false`): callers can skip formatting them. @internal */
   readonly quiet: boolean;
@@ -73,11 +72,16 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   /** The pid exit signals from outside any process come from (`<0.0.0>`, never alive). @internal */
   readonly rootPid: Pid;
 
-  readonly #procs = new ProcessTable();
+  /** The live processes, oldest first. @internal */
+  readonly table = new ProcessTable();
   #nextPid = 1;
   #nextRef = 1;
-  /** Exits caused while one is being finalized, as process, reason, process, reason... */
+  /** The pending `sendAfter` timers, by their refs. */
+  readonly #sendTimers = new Map<Ref, TimerEntry>();
+  /** Exits caused while one is being finalized, as process, reason, selfInflicted... */
   #dying: unknown[] = [];
+  /** Makes the handle of a new process: one function per runtime, not a closure per spawn. */
+  readonly #makeSelf = (proc: Process): Self => new Self(this, this, proc);
   #finalizing = false;
   #stopped = false;
   #shutdown: Promise<void> | undefined;
@@ -88,37 +92,12 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    */
   constructor(opts: RuntimeOptions = {}) {
     super();
-    if (typeof opts !== 'object' || opts === null) {
-      throw new TypeError(
-        `new Runtime: expected options to be an object, got ${describeValue(opts, 100)}`,
-      );
-    }
-    const { name, logger, budget = DEFAULT_BUDGET, mailboxWarning = 10_000 } = opts;
-    if (name !== undefined && typeof name !== 'string') {
-      throw new TypeError(
-        `new Runtime: expected \`name\` to be a string, got ${describeValue(name, 100)}`,
-      );
-    }
-    if (!Number.isInteger(budget) || budget < 1) {
-      throw new (typeof budget === 'number' ? RangeError : TypeError)(
-        `new Runtime: expected \`budget\` to be an integer >= 1, got ${describeValue(budget, 100)}`,
-      );
-    }
-    if (typeof mailboxWarning !== 'number' || !(mailboxWarning >= 1)) {
-      throw new (typeof mailboxWarning === 'number' ? RangeError : TypeError)(
-        `new Runtime: expected \`mailboxWarning\` to be a number >= 1, got ${describeValue(mailboxWarning, 100)}`,
-      );
-    }
-    if (logger !== undefined && logger !== false && !isLogger(logger)) {
-      throw new TypeError(
-        'new Runtime: expected `logger` to have error, warn, info and debug functions, or be false',
-      );
-    }
+    const { name, logger, budget, mailboxWarning } = checkRuntimeOptions(opts);
     this.name = name ?? `otp-${nanoid(8)}`;
     this.logger = logger === false ? silentLogger : (logger ?? stderrLogger);
     this.quiet = logger === false;
     this.mailboxWarning = mailboxWarning;
-    this.rootPid = new Pid(0, this, undefined);
+    this.rootPid = new Pid(this.node, 0, this.creation);
     this.scheduler = new Scheduler(budget, (error) => this.#internalError(error));
   }
 
@@ -153,50 +132,82 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
         `spawn: expected \`body\` to be a function, got ${describeValue(body, 100)}`,
       );
     }
-    return this.spawnProcess(body, undefined, opts, 'spawn').pid;
+    const parent = this.#checkSpawn(opts, 'spawn');
+    const proc = new RawProcess<Self>(this.#newPid(), this, body, this.#makeSelf);
+    this.#admit(proc, opts, parent, 'spawn');
+    if (proc.alive) this.scheduler.enqueue(proc);
+    return proc.pid;
   }
 
   /**
-   * Creates a process record. Raw processes run `body`; behaviours run `handler`
-   * once per message. @internal
+   * `spawn` for a `Self`, whose methods cannot name the runtime's `Self` type (the
+   * handle's class is generic over its runtime, so the core has no import cycle).
+   * @internal
    */
-  spawnProcess(
-    body: ((self: Self) => unknown) | undefined,
-    handler: MessageHandler | undefined,
+  spawnFor(body: unknown, opts: SpawnOptions | undefined): Pid {
+    return this.spawn(body as (self: Self) => unknown, opts);
+  }
+
+  /**
+   * Starts a process that runs `handler` once per message (a behaviour's engine),
+   * and returns its record; the kernel hands it to behaviours. @internal
+   */
+  spawnHandler(
+    handler: MessageHandler,
     opts: SpawnOptions | undefined,
     operation: string,
-  ): Self {
-    if (this.#stopped) throw new OtpError(`${operation}: runtime ${this.name} is shut down`);
-    let parent: Pid | undefined;
-    if (opts !== undefined) {
-      if (typeof opts !== 'object' || opts === null) {
-        throw new TypeError(
-          `${operation}: expected options to be an object, got ${describeValue(opts, 100)}`,
-        );
-      }
-      if (opts.name !== undefined) assertName(opts.name, operation, 'opts.name');
-      if (opts.link !== undefined && !(opts.link instanceof Pid)) {
-        throw new TypeError(
-          `${operation}: expected \`opts.link\` to be a pid, got ${describeValue(opts.link, 100)}`,
-        );
-      }
-      if (opts.trapExit !== undefined && typeof opts.trapExit !== 'boolean') {
-        throw new TypeError(
-          `${operation}: expected \`opts.trapExit\` to be a boolean, got ${describeValue(opts.trapExit, 100)}`,
-        );
-      }
-      parent = opts.link;
-    }
-    const proc = new Self(this.#nextPid++, this, body, handler, parent);
-    if (opts?.name !== undefined) this.names.register(opts.name, proc, operation);
-    // The record is its own pid: from now on the pid reaches the process.
-    proc.proc = proc;
-    if (opts?.trapExit === true) proc.trapping = true;
-    this.#procs.add(proc);
-    this.emitSafely('spawn', proc);
-    if (parent !== undefined) this.link(proc, parent);
-    if (body !== undefined && proc.alive) this.scheduler.enqueue(proc);
+  ): HandlerProcess {
+    const parent = this.#checkSpawn(opts, operation);
+    const proc = new HandlerProcess(this.#newPid(), this, handler);
+    this.#admit(proc, opts, parent, operation);
     return proc;
+  }
+
+  /** The handle a process's own code acts through. @internal */
+  selfOf(proc: Process): Self {
+    return this.#makeSelf(proc);
+  }
+
+  #newPid(): Pid {
+    return new Pid(this.node, this.#nextPid++, this.creation);
+  }
+
+  /** Checks spawn options before anything starts; returns the parent to link to. */
+  #checkSpawn(opts: SpawnOptions | undefined, operation: string): Pid | undefined {
+    if (this.#stopped) throw new OtpError(`${operation}: runtime ${this.name} is shut down`);
+    if (opts === undefined) return undefined;
+    if (typeof opts !== 'object' || opts === null) {
+      throw new TypeError(
+        `${operation}: expected options to be an object, got ${describeValue(opts, 100)}`,
+      );
+    }
+    if (opts.name !== undefined) assertName(opts.name, operation, 'opts.name');
+    if (opts.link !== undefined) assertPid(opts.link, operation, 'opts.link');
+    if (opts.trapExit !== undefined && typeof opts.trapExit !== 'boolean') {
+      throw new TypeError(
+        `${operation}: expected \`opts.trapExit\` to be a boolean, got ${describeValue(opts.trapExit, 100)}`,
+      );
+    }
+    return opts.link;
+  }
+
+  /** Registers the name, binds the pid, enters the table, links to the parent. */
+  #admit(
+    proc: Process,
+    opts: SpawnOptions | undefined,
+    parent: Pid | undefined,
+    operation: string,
+  ): void {
+    if (opts?.name !== undefined) this.names.register(opts.name, proc, operation);
+    // From now on the pid reaches the process.
+    proc.bind();
+    if (opts?.trapExit === true) proc.trapping = true;
+    this.table.add(proc);
+    this.emitSafely('spawn', proc.pid);
+    if (parent !== undefined) {
+      proc.more().parent = parent;
+      link(proc, processOf(parent), parent);
+    }
   }
 
   /**
@@ -226,8 +237,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    * reached: runtimes do not see each other's processes. @internal
    */
   route(pid: Pid, message: unknown): void {
-    if (pid.node !== this) return;
-    pid.proc?.deliver(message);
+    const proc = processOf(pid);
+    if (proc !== undefined && proc.host === this) proc.deliver(message);
   }
 
   /**
@@ -243,43 +254,15 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    * ```
    */
   exit(pid: Pid, reason: ExitReason): void {
-    if (!(pid instanceof Pid))
-      throw new TypeError(`exit: expected \`pid\` to be a pid, got ${describeValue(pid, 100)}`);
-    this.sendExit(pid, reason, this.rootPid);
+    assertPid(pid, 'exit');
+    const target = this.processOf(pid);
+    if (target !== undefined) exitSignal(target, this.rootPid, reason, false);
   }
 
-  /** @internal */
-  sendExit(pid: Pid, reason: ExitReason, from: Pid): void {
-    if (!(pid instanceof Pid))
-      throw new TypeError(`exit: expected \`pid\` to be a pid, got ${describeValue(pid, 100)}`);
-    if (pid.node !== this) return;
-    const target = pid.proc;
-    if (target !== undefined) this.exitSignal(target, from, reason, false);
-  }
-
-  /** Applies an exit signal to `target`, as Erlang does. @internal */
-  exitSignal(target: Self, from: Pid, reason: ExitReason, viaLink: boolean): void {
-    if (!target.alive) return;
-    if (reason === 'kill' && !viaLink) {
-      this.terminate(target, 'killed', false);
-    } else if (target.trapping) {
-      target.deliver(new Exit(from, reason));
-    } else if (reason !== 'normal' || from === target.pid) {
-      // As in Erlang, `exit(self(), normal)` ends the calling process.
-      this.terminate(target, reason, false);
-    }
-  }
-
-  /** Links two processes; a dead `pid` sends `'noproc'` to `proc`. @internal */
-  link(proc: Self, pid: Pid): void {
-    const other = pid.node === this ? pid.proc : undefined;
-    if (other === undefined) {
-      this.exitSignal(proc, pid, 'noproc', true);
-      return;
-    }
-    if (other === proc) return;
-    (proc.links ??= new Set()).add(other);
-    (other.links ??= new Set()).add(proc);
+  /** The live process of this runtime that `pid` names. @internal */
+  processOf(pid: Pid): Process | undefined {
+    const proc = processOf(pid);
+    return proc !== undefined && proc.host === this ? proc : undefined;
   }
 
   /**
@@ -303,12 +286,23 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     arg: InitArg<B>,
     opts?: StartOptions,
   ): Promise<Pid> {
-    if (behaviourStarter === undefined) {
+    let start: unknown;
+    try {
+      start =
+        typeof Behaviour === 'function'
+          ? (Behaviour as unknown as Record<symbol, unknown>)[startBehaviour]
+          : undefined;
+    } catch {
+      start = undefined; // A class whose statics cannot be read (a Proxy that throws).
+    }
+    if (typeof start !== 'function') {
       return Promise.reject(
-        new TypeError('start: no behaviour is loaded; import GenServer from otp-ts'),
+        new TypeError(
+          `start: expected a GenServer class (or Supervisor, Registry...), got ${describeValue(Behaviour, 100)}`,
+        ),
       );
     }
-    return behaviourStarter(this, Behaviour, arg, opts, undefined);
+    return (start as StartFunction).call(Behaviour, this, arg, opts);
   }
 
   /**
@@ -336,9 +330,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    */
   register(name: Name, pid: Pid): void {
     assertName(name, 'register');
-    if (!(pid instanceof Pid))
-      throw new TypeError(`register: expected \`pid\` to be a pid, got ${describeValue(pid, 100)}`);
-    const proc = pid.node === this ? pid.proc : undefined;
+    assertPid(pid, 'register');
+    const proc = this.processOf(pid);
     if (proc === undefined) throw new NoProcError(`register of ${describeValue(name, 100)}`, pid);
     this.names.register(name, proc, 'register');
   }
@@ -375,7 +368,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    * ```
    */
   isAlive(pid: Pid): boolean {
-    return pid instanceof Pid && pid.node === this && pid.proc !== undefined;
+    return pid instanceof Pid && this.processOf(pid) !== undefined;
   }
 
   /**
@@ -387,7 +380,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    */
   processes(): Pid[] {
     // Each process record is its own pid.
-    return this.#procs.toArray();
+    return this.table.toArray().map((proc) => proc.pid);
   }
 
   /**
@@ -398,22 +391,23 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    * ```
    */
   info(pid: Pid): ProcessInfo | undefined {
-    if (!this.isAlive(pid)) return undefined;
-    const proc = pid.proc!;
+    const proc = pid instanceof Pid ? this.processOf(pid) : undefined;
+    if (proc === undefined) return undefined;
+    const extras = proc.extras;
     const monitoredBy: Pid[] = [];
-    for (const watcher of proc.monitoredBy?.values() ?? [])
-      if (watcher instanceof Self) monitoredBy.push(watcher.pid);
+    for (const watcher of extras?.monitoredBy?.values() ?? [])
+      if (watcher instanceof Process) monitoredBy.push(watcher.pid);
     return {
       pid,
       name: proc.name,
       status: proc.status,
       messageQueueLen: proc.messageQueueLen,
-      links: [...(proc.links ?? [])].map((p) => p.pid),
-      monitors: [...(proc.monitors?.values() ?? [])].map((p) => p.pid),
+      links: [...(extras?.links ?? [])].map((p) => p.pid),
+      monitors: [...(extras?.monitors?.values() ?? [])].map((p) => p.pid),
       monitoredBy,
       trapExit: proc.trapping,
       messagesHandled: proc.handled,
-      behaviour: proc.behaviour,
+      behaviour: extras?.behaviour,
     };
   }
 
@@ -431,7 +425,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
         new TypeError(`awaitExit: expected \`pid\` to be a pid, got ${describeValue(pid, 100)}`),
       );
     }
-    const proc = pid.node === this ? pid.proc : undefined;
+    const proc = this.processOf(pid);
     if (proc === undefined) return Promise.resolve('noproc');
     return new Promise((resolve) => {
       const watcher: ListedWatcher = {
@@ -442,13 +436,6 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       };
       attachWatcher(proc, watcher);
     });
-  }
-
-  /** Calls `watcher.down` when `proc` exits (the watch lasts until then). @internal */
-  watch(proc: Self, watcher: ExitWatcher): Ref {
-    const ref = this.makeRef();
-    (proc.monitoredBy ??= new Map()).set(ref, watcher);
-    return ref;
   }
 
   /**
@@ -474,17 +461,12 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       deadline: this.timers.now() + ms,
       cancelled: false,
       fire: () => {
-        ref.timer = undefined;
-        const proc =
-          dest instanceof Pid
-            ? dest.node === this
-              ? dest.proc
-              : undefined
-            : safeResolve(this.names, dest);
+        this.#sendTimers.delete(ref);
+        const proc = dest instanceof Pid ? this.processOf(dest) : safeResolve(this.names, dest);
         proc?.deliver(message);
       },
     };
-    ref.timer = entry;
+    this.#sendTimers.set(ref, entry);
     this.timers.add(entry);
     return ref;
   }
@@ -502,9 +484,9 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       throw new TypeError(
         `cancelTimer: expected \`ref\` to be a ref from sendAfter, got ${describeValue(ref, 100)}`,
       );
-    const entry = ref.timer;
+    const entry = this.#sendTimers.get(ref);
     if (entry === undefined || entry.cancelled) return false;
-    ref.timer = undefined;
+    this.#sendTimers.delete(ref);
     this.timers.cancel(entry);
     return Math.max(0, Math.round(entry.deadline - this.timers.now()));
   }
@@ -537,12 +519,12 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   }
 
   async #stopAll(timeout: number): Promise<void> {
-    const roots = this.#procs
+    const roots = this.table
       .toArray()
-      .filter((p) => p.parent === undefined || p.parent.proc === undefined)
+      .filter((p) => p.parent === undefined || this.processOf(p.parent) === undefined)
       .reverse();
     const exits = roots.map((p) => this.awaitExit(p.pid));
-    for (const proc of roots) this.sendExit(proc.pid, 'shutdown', this.rootPid);
+    for (const proc of roots) exitSignal(proc, this.rootPid, 'shutdown', false);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       Promise.all(exits),
@@ -552,7 +534,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       }),
     ]);
     clearTimeout(timer);
-    for (const proc of this.#procs.toArray().reverse()) this.terminate(proc, 'killed', false);
+    for (const proc of this.table.toArray().reverse()) this.terminate(proc, 'killed', false);
+    this.#sendTimers.clear();
     this.#stopped = true;
     this.timers.stop();
     this.scheduler.stop();
@@ -560,22 +543,14 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
   /** @internal */
   makeRef(): Ref {
-    return new Ref(this.#nextRef++);
+    return new Ref(this.node, this.#nextRef++, this.creation);
   }
 
   /** The live process behind `dest`, if any. @internal */
-  resolveProcess(dest: Dest, operation: string): Self | undefined {
-    if (dest instanceof Pid) return dest.node === this ? dest.proc : undefined;
+  resolveProcess(dest: Dest, operation: string): Process | undefined {
+    if (dest instanceof Pid) return this.processOf(dest);
     assertDest(dest, operation);
     return this.names.resolve(dest);
-  }
-
-  /** The pid behind `dest`; throws NoProcError for a free name unless `quiet`. @internal */
-  resolvePid(dest: Dest, operation: string, quiet = false): Pid | undefined {
-    if (dest instanceof Pid) return dest;
-    const proc = this.resolveProcess(dest, operation);
-    if (proc === undefined && !quiet) throw new NoProcError(operation, dest);
-    return proc?.pid;
   }
 
   /**
@@ -584,21 +559,25 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    * stack. `selfInflicted` exits (a throw, `self.exit`, a behaviour's stop) get a
    * crash report when abnormal; exits caused by a signal do not, as in OTP. @internal
    */
-  terminate(proc: Self, reason: ExitReason, selfInflicted: boolean): void {
+  terminate(proc: Process, reason: ExitReason, selfInflicted: boolean): void {
     if (!proc.alive) return;
-    proc.alive = false;
-    proc.selfInflicted = selfInflicted;
+    proc.state = ProcessState.Exiting;
     if (this.#finalizing) {
-      this.#dying.push(proc, reason);
+      this.#dying.push(proc, reason, selfInflicted);
       return;
     }
     this.#finalizing = true;
     try {
-      finalizeExit(this, this.#procs, proc, reason);
+      finalizeExit(this, proc, reason, selfInflicted);
       // Exits caused by this one (links), queued meanwhile: only they need the array.
       const dying = this.#dying;
-      for (let i = 0; i < dying.length; i += 2) {
-        finalizeExit(this, this.#procs, dying[i] as Self, dying[i + 1] as ExitReason);
+      for (let i = 0; i < dying.length; i += 3) {
+        finalizeExit(
+          this,
+          dying[i] as Process,
+          dying[i + 1] as ExitReason,
+          dying[i + 2] as boolean,
+        );
       }
     } finally {
       if (this.#dying.length > 0) this.#dying = [];
@@ -606,10 +585,20 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     }
   }
 
+  /** @internal */
+  emitExit(pid: Pid, reason: ExitReason): void {
+    this.emitSafely('exit', pid, reason);
+  }
+
+  /** @internal */
+  emitCrash(report: CrashReport): void {
+    this.emitSafely('crash', report);
+  }
+
   /** Counts for leak checks: processes, names, timers. @internal */
   get stats(): { processes: number; names: number; timers: number; runQueue: number } {
     return {
-      processes: this.#procs.size,
+      processes: this.table.size,
       names: this.names.size,
       timers: this.timers.size,
       runQueue: this.scheduler.length,
@@ -617,7 +606,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   }
 
   /** @internal */
-  mailboxOverflow(proc: Self): void {
+  mailboxOverflow(proc: Process): void {
     const length = proc.messageQueueLen;
     try {
       this.logger.warn(`process ${proc.pid} has ${length} messages in its mailbox`);
@@ -651,7 +640,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   }
 }
 
-function safeResolve(names: NameTable, name: Name): Self | undefined {
+function safeResolve(names: NameTable, name: Name): Process | undefined {
   try {
     return names.resolve(name);
   } catch {
@@ -659,13 +648,25 @@ function safeResolve(names: NameTable, name: Name): Self | undefined {
   }
 }
 
-function isLogger(value: unknown): value is Logger {
-  if (typeof value !== 'object' || value === null) return false;
-  const l = value as Record<string, unknown>;
-  return (
-    typeof l.error === 'function' &&
-    typeof l.warn === 'function' &&
-    typeof l.info === 'function' &&
-    typeof l.debug === 'function'
-  );
-}
+type StartFunction = (
+  runtime: Runtime,
+  arg: unknown,
+  opts: StartOptions | undefined,
+) => Promise<Pid>;
+
+/**
+ * The context of a running process: the `self` its body receives, with everything a
+ * process can do as itself and to others. Only the process's own code holds it; its
+ * {@link Pid} names it and can do nothing to it.
+ *
+ * @example
+ * ```ts
+ * rt.spawn(async (self) => {
+ *   self.trapExit(true);
+ *   const [child, ref] = self.spawnMonitor(async (c) => { await c.receive(); });
+ *   self.send(child, 'go');
+ *   const down = await self.receive({ match: (m) => m instanceof Down && m.ref === ref });
+ * });
+ * ```
+ */
+export class Self extends SelfHandle<Runtime> {}

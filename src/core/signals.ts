@@ -1,5 +1,20 @@
-import type { ExitReason } from '../types.js';
+import type { ExitReason, Name } from '../types.js';
 import type { Pid, Ref } from './pid.js';
+
+/**
+ * The symbol `receive` resolves with when its `timeout` passes first; GenServer
+ * callbacks get it in `handleInfo` when their `timeout` option passes.
+ *
+ * @example
+ * ```ts
+ * const msg = await self.receive({ timeout: 100 });
+ * if (msg === Timeout) console.log('nothing came');
+ * ```
+ */
+export const Timeout: unique symbol = Symbol('Timeout');
+
+/** The type of {@link Timeout}. */
+export type Timeout = typeof Timeout;
 
 /**
  * The message a process that traps exits receives instead of dying when a linked
@@ -43,12 +58,12 @@ export class Down {
   /** The ref `monitor` returned. */
   readonly ref: Ref;
   /** The monitored process, or the name that was monitored when no process held it. */
-  readonly pid: Pid | import('../types.js').Name;
+  readonly pid: Pid | Name;
   /** Its exit reason. */
   readonly reason: ExitReason;
 
   /** @internal */
-  constructor(ref: Ref, pid: Pid | import('../types.js').Name, reason: ExitReason) {
+  constructor(ref: Ref, pid: Pid | Name, reason: ExitReason) {
     this.ref = ref;
     this.pid = pid;
     this.reason = reason;

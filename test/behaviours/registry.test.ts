@@ -1,3 +1,4 @@
+import { processOf } from '../../src/core/process.js';
 import { describe, expect, it } from 'vitest';
 import {
   AlreadyRegisteredError,
@@ -84,11 +85,11 @@ function agent(rt: Runtime): Agent {
 
 /** The exit watchers on a live process, internal ones included (`info` lists only processes). */
 function watcherCount(pid: Pid): number {
-  const proc = pid.proc;
+  const proc = processOf(pid);
   if (proc === undefined) return 0;
   let listed = 0;
   for (let w = proc.listed; w !== undefined; w = w.nextWatcher) listed++;
-  return (proc.monitoredBy?.size ?? 0) + listed;
+  return (proc.extras?.monitoredBy?.size ?? 0) + listed;
 }
 
 // ── rt.start(Registry, …) ────────────────────────────────────────────────────

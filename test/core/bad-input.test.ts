@@ -229,16 +229,16 @@ const cases: Case[] = [
     message: /^awaitExit: expected `pid` to be a pid, got 1$/,
   },
   {
-    what: 'link to a name nobody holds',
-    call: (rt) => inProcess(rt, (self) => self.link('nobody')),
-    error: NoProcError,
-    message: /^link to "nobody" failed/,
+    what: 'link to a name (link takes a pid, as in Erlang)',
+    call: (rt) => inProcess(rt, (self) => self.link('nobody' as never)),
+    error: TypeError,
+    message: /^link: expected `pid` to be a pid, got "nobody"$/,
   },
   {
     what: 'link to something that is not a destination',
-    call: (rt) => inProcess(rt, (self) => self.link(asDest(3))),
+    call: (rt) => inProcess(rt, (self) => self.link(asDest(3) as never)),
     error: TypeError,
-    message: /^link: expected `dest` to be a pid or a name, got 3$/,
+    message: /^link: expected `pid` to be a pid, got 3$/,
   },
   {
     what: 'monitor of something that is not a destination',

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ViaTable } from '../../src/core/names.js';
-import type { Self } from '../../src/core/process.js';
+import type { Process } from '../../src/core/process.js';
+import { processOf } from '../../src/core/process.js';
+import type { Self } from '../../src/index.js';
 import { AlreadyRegisteredError, NoProcError, type Pid } from '../../src/index.js';
 import { deferred, makeRuntime, probe } from '../helpers.js';
 
@@ -181,8 +183,8 @@ describe('Runtime.send to a name', () => {
 
 describe('via names', () => {
   /** A stand-in for a Registry: a process carrying a table (what core asks of a Registry). */
-  function fakeRegistry(rt: ReturnType<typeof makeRuntime>, name: string): Map<unknown, Self> {
-    const entries = new Map<unknown, Self>();
+  function fakeRegistry(rt: ReturnType<typeof makeRuntime>, name: string): Map<unknown, Process> {
+    const entries = new Map<unknown, Process>();
     const table: ViaTable = {
       whereis: (key) => entries.get(key),
       registerName: (key, proc) => {
@@ -195,7 +197,7 @@ describe('via names', () => {
       },
     };
     const pid = rt.spawn(idle, { name });
-    pid.proc!.viaTable = table;
+    processOf(pid)!.more().viaTable = table;
     return entries;
   }
 

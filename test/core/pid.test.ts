@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import type { Self } from '../../src/core/process.js';
+import type { Self } from '../../src/index.js';
+import { processOf } from '../../src/core/process.js';
 import { Pid, Ref } from '../../src/index.js';
 import { deferred, makeRuntime, probe } from '../helpers.js';
 
@@ -43,14 +44,15 @@ describe('Pid', () => {
     expect(seen.get(rt.whereis('one')!)).toBe('value');
   });
 
-  it('is the process context itself: self.pid === self, usable wherever a pid is', async () => {
+  it('is an identifier apart from the process context: self.pid names the process, self acts as it', async () => {
     const rt = makeRuntime();
     const got = deferred<unknown>();
     const pid = rt.spawn(async (self) => {
-      expect(self.pid).toBe(self);
-      expect(self).toBeInstanceOf(Pid);
-      expect(String(self)).toBe(`<0.${self.pid.id}.0>`);
-      rt.send(self, 'to myself');
+      expect(self.pid).not.toBe(self);
+      expect(self).not.toBeInstanceOf(Pid);
+      expect(self.pid).toBeInstanceOf(Pid);
+      expect(String(self.pid)).toBe(`<0.${self.pid.id}.0>`);
+      rt.send(self.pid, 'to myself');
       got.resolve(await self.receive());
     });
     expect(await got.promise).toBe('to myself');
@@ -72,11 +74,63 @@ describe('Pid', () => {
       { link: parent.pid },
     );
     expect(await rt.awaitExit(pid)).toBe(reason);
-    const record = pid as unknown as Self;
-    expect(record.proc).toBeUndefined();
-    expect(record.links).toBeUndefined();
-    expect(record.monitors).toBeUndefined();
-    expect(record.parent).toBeUndefined();
+    expect(processOf(pid)).toBeUndefined();
+  });
+
+  it('is inert: nothing reachable from it in plain JavaScript acts on its process', async () => {
+    const rt = makeRuntime();
+    const got = deferred<Self>();
+    const pid = rt.spawn(async (self) => {
+      got.resolve(self);
+      await self.receive();
+    });
+    await got.promise;
+    // Walk everything reachable from the pid by reflection: own properties, symbols,
+    // accessors and the prototype chain (Object.prototype's own methods aside).
+    const seen = new Set<unknown>();
+    const functions: [string, (...args: unknown[]) => unknown][] = [];
+    const walk = (value: unknown, path: string): void => {
+      if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return;
+      if (seen.has(value) || value === Object.prototype || value === Function.prototype) return;
+      seen.add(value);
+      if (typeof value === 'function' && path !== 'pid') {
+        functions.push([path, value as (...args: unknown[]) => unknown]);
+      }
+      for (const key of Reflect.ownKeys(value)) {
+        const descriptor = Object.getOwnPropertyDescriptor(value, key)!;
+        const name = `${path}.${String(key)}`;
+        for (const part of [descriptor.value, descriptor.get, descriptor.set]) walk(part, name);
+      }
+      walk(Object.getPrototypeOf(value), `${path}.__proto__`);
+    };
+    walk(pid, 'pid');
+    // Only the pid's own text and its class: nothing else is reachable.
+    const names = functions.map(([name]) => name).sort();
+    expect(names).toEqual([
+      'pid.__proto__.Symbol(nodejs.util.inspect.custom)',
+      'pid.__proto__.constructor',
+      'pid.__proto__.toJSON',
+      'pid.__proto__.toString',
+    ]);
+    // Call each with the pid and with hostile arguments: the process is untouched.
+    for (const [, fn] of functions) {
+      for (const args of [[], ['kill'], [true], [pid, 'kill']]) {
+        try {
+          Reflect.apply(fn, pid, args);
+        } catch {
+          // The constructor refuses to be called without new; that acts on nothing either.
+        }
+        try {
+          Reflect.construct(fn, args);
+        } catch {
+          // Methods are not constructors.
+        }
+      }
+    }
+    const info = rt.info(pid);
+    expect(info).toMatchObject({ status: 'waiting', trapExit: false, links: [], monitors: [] });
+    rt.send(pid, 'done');
+    expect(await rt.awaitExit(pid)).toBe('normal');
   });
 
   it('stays the same object after the process has exited', async () => {

@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { Pid } from '../../src/core/pid.js';
-import type { Self } from '../../src/core/process.js';
+import type { Process } from '../../src/core/process.js';
+import type { Self } from '../../src/index.js';
 import { ProcessTable } from '../../src/core/process-table.js';
 import { makeRuntime } from '../helpers.js';
 
 const idle = async (self: Self): Promise<void> => void (await self.receive());
 
 /** Just what the table reads and writes of a process record. */
-function fakeProcess(id: number): Self {
-  return { slot: -1, pid: new Pid(id, undefined, undefined) } as unknown as Self;
+function fakeProcess(id: number): Process {
+  return { slot: -1, pid: new Pid('nonode@nohost', id, 0) } as unknown as Process;
 }
 
 function ids(table: ProcessTable): number[] {

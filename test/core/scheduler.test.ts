@@ -245,8 +245,8 @@ describe('Runtime scheduling', () => {
           return undefined;
         },
       });
-      const h1 = rt.spawnProcess(undefined, handler('1'), undefined, 'test');
-      const h2 = rt.spawnProcess(undefined, handler('2'), undefined, 'test');
+      const h1 = rt.spawnHandler(handler('1'), undefined, 'test');
+      const h2 = rt.spawnHandler(handler('2'), undefined, 'test');
       for (let i = 0; i < 10; i++) h1.deliver(i);
       for (let i = 0; i < 10; i++) h2.deliver(i);
       await done.promise;

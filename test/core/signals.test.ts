@@ -3,7 +3,6 @@ import {
   Down,
   Exit,
   isNormalExit,
-  NoProcError,
   type Pid,
   type Ref,
   Timeout,
@@ -180,25 +179,29 @@ describe('Self.link', () => {
     expect(rt.info(other)?.links).toHaveLength(1);
   });
 
-  it('links to a process by name, and throws NoProcError for a name nobody holds', async () => {
+  it('takes a pid only, as Erlang\'s link/1 does: a name is a TypeError naming the argument', async () => {
     const rt = makeRuntime();
-    const named = rt.spawn(async (self) => void (await self.receive()), { name: 'named' });
+    rt.spawn(async (self) => void (await self.receive()), { name: 'named' });
     const got = deferred<unknown[]>();
     rt.spawn(async (self) => {
-      self.link('named');
-      let error: unknown;
-      try {
-        self.link('nobody');
-      } catch (e) {
-        error = e;
+      const errors: unknown[] = [];
+      for (const bad of ['named', 'nobody', { via: 'r', key: 1 }]) {
+        try {
+          self.link(bad as never);
+        } catch (e) {
+          errors.push(e);
+        }
       }
-      got.resolve([rt.info(self.pid)?.links, error]);
+      got.resolve([rt.info(self.pid)?.links, errors]);
       await self.receive();
     });
-    const [links, error] = await got.promise;
-    expect(links).toEqual([named]);
-    expect(error).toBeInstanceOf(NoProcError);
-    expect((error as Error).message).toContain('"nobody"');
+    const [links, errors] = await got.promise;
+    expect(links).toEqual([]);
+    expect(errors).toHaveLength(3);
+    for (const error of errors as Error[]) {
+      expect(error).toBeInstanceOf(TypeError);
+      expect(error.message).toMatch(/^link: expected `pid` to be a pid, got/);
+    }
   });
 });
 
@@ -220,7 +223,7 @@ describe('Self.unlink', () => {
     expect(rt.isAlive(b)).toBe(true);
   });
 
-  it('does nothing for a process it is not linked to, or a dead one, or a free name', async () => {
+  it('does nothing for a process it is not linked to, or a dead one; a name is a TypeError', async () => {
     const rt = makeRuntime();
     const other = rt.spawn(async (self) => void (await self.receive()));
     const dead = rt.spawn(() => {});
@@ -229,7 +232,7 @@ describe('Self.unlink', () => {
     rt.spawn(async (self) => {
       self.unlink(other);
       self.unlink(dead);
-      self.unlink('nobody');
+      expect(() => self.unlink('nobody' as never)).toThrow(TypeError);
       got.resolve('ok');
       await self.receive();
     });

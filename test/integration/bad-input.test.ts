@@ -473,13 +473,12 @@ const cases: Case[] = [
     what: 'self.unlink of something that is not a destination',
     call: ({ inProcess }) => inProcess((self) => self.unlink(bad(42))),
     error: TypeError,
-    message: /^unlink: expected `dest` to be a pid or a name, got 42$/,
+    message: /^unlink: expected `pid` to be a pid, got 42$/,
   },
   {
-    what: 'self.unlink of a name nobody holds, or of a dead pid',
+    what: 'self.unlink of a dead pid',
     call: ({ inProcess, dead }) =>
       inProcess((self) => {
-        self.unlink('nobody');
         self.unlink(dead);
         return 'done';
       }),

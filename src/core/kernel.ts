@@ -1,0 +1,175 @@
+/**
+ * The kernel: the one list of what behaviours may use from the core. Behaviours
+ * (src/behaviours/) import this file and the public types, nothing else under
+ * src/core/; lint checks it. Everything here is internal to the package.
+ *
+ * What it offers, as OTP's behaviours get it from the runtime system and proc_lib:
+ * spawning a process that runs a handler per message; delivering to a process;
+ * linking, monitoring and exiting on a process's behalf; watching a process's exit
+ * without a mailbox (the call protocol's monitor); the runtime's timers, refs, name
+ * resolution, logger and events.
+ */
+import type { Logger } from '../logger.js';
+import type { Dest, ExitReason, Name } from '../types.js';
+import type { HandlerProcess } from './handler-process.js';
+import { link, unlink } from './links.js';
+import type { Pid, Ref } from './pid.js';
+import type { MessageHandler, Process, ViaTable } from './process.js';
+import { type Runtime, Self } from './runtime.js';
+import type { RuntimeEvents } from './runtime-types.js';
+import { processOfSelf as processOfHandle, type SpawnOptions } from './self.js';
+import type { ExitWatcher } from './signals.js';
+import type { TimerEntry, Timers } from './timers.js';
+
+export { assertDest, assertName, isViaName, type ViaTable } from './names.js';
+export { LOCAL_NODE, Pid, Ref } from './pid.js';
+export { type CrashContext, type MessageHandler, Process, ProcessState } from './process.js';
+export { Runtime, Self } from './runtime.js';
+export {
+  type BehaviourClass,
+  type InitArg,
+  type StartOptions,
+  startBehaviour,
+} from './runtime-types.js';
+export { assertPid, type SpawnOptions } from './self.js';
+export {
+  attachWatcher,
+  Down,
+  detachWatcher,
+  Exit,
+  type ExitWatcher,
+  isNormalExit,
+  type ListedWatcher,
+  Timeout,
+} from './signals.js';
+export type { TimerEntry, Timers } from './timers.js';
+export { isInstance, isThenable, prototypeOf } from './values.js';
+
+/**
+ * Starts a process that runs `handler` once per message, registered under
+ * `opts.name` and linked to `opts.link` before it takes any message.
+ * @throws AlreadyRegisteredError when the name is taken; TypeError for bad options.
+ */
+export function spawnHandler(
+  runtime: Runtime,
+  handler: MessageHandler,
+  opts: SpawnOptions | undefined,
+  operation: string,
+): HandlerProcess {
+  return runtime.spawnHandler(handler, opts, operation);
+}
+
+/** The `Self` a behaviour's process acts through (a GenServer's `this.self`). */
+export function selfOf(runtime: Runtime, proc: Process): Self {
+  return runtime.selfOf(proc);
+}
+
+/** The process record behind a process's own `Self`. */
+export function processOfSelf(self: Self): Process {
+  return processOfHandle(self);
+}
+
+/** The live process of `runtime` that `pid` names, if any. */
+export function localProcess(runtime: Runtime, pid: Pid): Process | undefined {
+  return runtime.processOf(pid);
+}
+
+/**
+ * The live process behind `dest` (a pid or a name), if any.
+ * @throws TypeError when `dest` is neither, or names a via registry that is not one.
+ */
+export function lookup(runtime: Runtime, dest: Dest, operation: string): Process | undefined {
+  return runtime.resolveProcess(dest, operation);
+}
+
+/** Ends `proc` with `reason`; `selfInflicted` exits get a crash report when abnormal. */
+export function exitProcess(proc: Process, reason: ExitReason, selfInflicted: boolean): void {
+  proc.host.terminate(proc, reason, selfInflicted);
+}
+
+/** Links `proc` to `pid` on its behalf (a dead `pid` sends it `'noproc'`). */
+export function linkOnBehalf(runtime: Runtime, proc: Process, pid: Pid): void {
+  link(proc, runtime.processOf(pid), pid);
+}
+
+/** Removes the link between `proc` and `pid`, if any. */
+export function unlinkOnBehalf(runtime: Runtime, proc: Process, pid: Pid): void {
+  const other = runtime.processOf(pid);
+  if (other !== undefined) unlink(proc, other);
+}
+
+/** Calls `watcher.down` when `proc` exits; the watch lasts until then. */
+export function watchExit(runtime: Runtime, proc: Process, watcher: ExitWatcher): Ref {
+  const ref = runtime.makeRef();
+  (proc.more().monitoredBy ??= new Map()).set(ref, watcher);
+  return ref;
+}
+
+/** Sets what `info` and reports name the behaviour running in `proc`. */
+export function setBehaviour(proc: Process, behaviour: string): void {
+  proc.more().behaviour = behaviour;
+}
+
+/** Makes `proc` its parent's child, as proc_lib records the starter. */
+export function setParent(proc: Process, parent: Pid): void {
+  proc.more().parent = parent;
+}
+
+/** Attaches a Registry's table to its process, for `{ via, key }` names. */
+export function setViaTable(proc: Process, table: ViaTable): void {
+  proc.more().viaTable = table;
+}
+
+/** A new ref of `runtime`. */
+export function makeRef(runtime: Runtime): Ref {
+  return runtime.makeRef();
+}
+
+/** The pid exit signals from outside any process come from (`<0.0.0>`). */
+export function rootPid(runtime: Runtime): Pid {
+  return runtime.rootPid;
+}
+
+/** Arms a one-shot timer on the runtime's timer heap. */
+export function addTimer(runtime: Runtime, entry: TimerEntry): void {
+  runtime.timers.add(entry);
+}
+
+/** Cancels a timer armed by {@link addTimer}. */
+export function cancelTimer(runtime: Runtime, entry: TimerEntry): void {
+  runtime.timers.cancel(entry);
+}
+
+/** The runtime's timer heap, for code that batches its own timers (call timeouts). */
+export function timersOf(runtime: Runtime): Timers {
+  return runtime.timers;
+}
+
+/** The runtime's clock, in ms (the one its timers run on). */
+export function now(runtime: Runtime): number {
+  return runtime.timers.now();
+}
+
+/** The runtime's logger; `quiet` when reports go nowhere, so callers can skip formatting them. */
+export function loggerOf(runtime: Runtime): { logger: Logger; quiet: boolean } {
+  return { logger: runtime.logger, quiet: runtime.quiet };
+}
+
+/** Emits a runtime event; a listener that throws is reported, never rethrown. */
+export function emit<E extends keyof RuntimeEvents>(
+  runtime: Runtime,
+  event: E,
+  ...args: RuntimeEvents[E]
+): void {
+  runtime.emitSafely(event, ...args);
+}
+
+/** The name the process of `self` holds, if any. */
+export function nameOf(self: Self): Name | undefined {
+  return processOfHandle(self).name;
+}
+
+/** Whether `value` is a process's own handle (`Self`). */
+export function isSelf(value: unknown): value is Self {
+  return value instanceof Self;
+}

@@ -1,0 +1,297 @@
+import { describeValue } from '../describe.js';
+import type { Dest, ExitReason } from '../types.js';
+import { demonitor, exitSignal, link, monitor, unlink } from './links.js';
+import { Pid, type Ref } from './pid.js';
+import { type Process, processOf } from './process.js';
+import { ProcessExited, RawProcess, type ReceiveOptions } from './raw-process.js';
+import { Down } from './signals.js';
+
+/** Options of `rt.spawn` and `self.spawn`. */
+export interface SpawnOptions {
+  /** Register the process under this name before its body runs. */
+  name?: import('../types.js').Name;
+  /** Link the new process to this one (its parent). */
+  link?: Pid;
+  /** Start with exit trapping on. @defaultValue false */
+  trapExit?: boolean;
+}
+
+/**
+ * What a process's handle needs from its runtime: the runtime implements it, so
+ * that the handle's file does not depend on the runtime's. Not for users.
+ */
+export interface SelfHost {
+  send(dest: Dest, message: unknown): void;
+  /** `rt.spawn`, for a body the handle has not typed (its type is the runtime's `Self`). */
+  spawnFor(body: unknown, opts: SpawnOptions | undefined): Pid;
+  /** The live process behind `dest` (`undefined` for a free name or a dead pid). */
+  resolveProcess(dest: Dest, operation: string): Process | undefined;
+  makeRef(): Ref;
+  /** The pid exit signals from outside any process come from. */
+  readonly rootPid: Pid;
+}
+
+/** The record behind a process's own handle: for the kernel alone. @internal */
+export let processOfSelf: (self: SelfHandle<unknown>) => Process;
+
+/**
+ * The class behind {@link Self}, generic over its runtime's type `R` so that the core
+ * has no import cycle; use `Self`. The handle a process's own body gets: everything a
+ * process can do as itself and to others. Only the body (and its behaviour's engine)
+ * holds it; a {@link Pid} names the process and can do nothing to it.
+ */
+export class SelfHandle<R> {
+  /** This process's pid: pass it to say which process you mean. */
+  readonly pid: Pid;
+  readonly #runtime: R;
+  /** The same runtime, typed by what the handle needs of it. */
+  readonly #host: SelfHost;
+  readonly #process: Process;
+
+  /** @internal */
+  constructor(runtime: R, host: SelfHost, process: Process) {
+    this.#runtime = runtime;
+    this.#host = host;
+    this.#process = process;
+    this.pid = process.pid;
+  }
+
+  /** The runtime the process lives in. */
+  get runtime(): R {
+    return this.#runtime;
+  }
+
+  /**
+   * Waits for the first message that `match` accepts (any message without `match`),
+   * taking it from the mailbox; messages it skips stay queued in order. Resolves
+   * with {@link Timeout} when `timeout` ms pass first.
+   *
+   * @param opts - `match` for a selective receive, `timeout` in ms.
+   * @returns The message, or `Timeout`.
+   * @throws TypeError (as a rejection) when `match` is not a function; RangeError
+   * when `timeout` is negative or NaN; Error when the process runs a behaviour or
+   * already waits in another receive.
+   * @example
+   * ```ts
+   * const reply = await self.receive({ match: (m) => isReply(m, ref), timeout: 5000 });
+   * ```
+   */
+  receive(opts?: ReceiveOptions): Promise<unknown> {
+    const proc = this.#process;
+    let match: ((message: unknown) => boolean) | undefined;
+    let timeout = Number.POSITIVE_INFINITY;
+    if (opts !== undefined) {
+      if (typeof opts !== 'object' || opts === null) {
+        return Promise.reject(
+          new TypeError(`receive: expected options { match?, timeout? }, got ${typeof opts}`),
+        );
+      }
+      match = opts.match;
+      if (match !== undefined && typeof match !== 'function') {
+        return Promise.reject(
+          new TypeError(`receive: expected option \`match\` to be a function, got ${typeof match}`),
+        );
+      }
+      if (opts.timeout !== undefined) {
+        timeout = opts.timeout;
+        if (typeof timeout !== 'number') {
+          return Promise.reject(
+            new TypeError(
+              `receive: expected option \`timeout\` to be a number >= 0 or Infinity, got ${typeof timeout}`,
+            ),
+          );
+        }
+        if (Number.isNaN(timeout) || timeout < 0) {
+          return Promise.reject(
+            new RangeError(
+              `receive: expected option \`timeout\` to be a number >= 0 or Infinity, got ${String(timeout)}`,
+            ),
+          );
+        }
+      }
+    }
+    if (!(proc instanceof RawProcess)) {
+      return Promise.reject(
+        new Error(`receive: ${this.pid} runs a behaviour, which takes its messages itself`),
+      );
+    }
+    return proc.receive(match, timeout);
+  }
+
+  /**
+   * Sends `message` to `dest`, asynchronously. To a dead pid it is dropped silently.
+   *
+   * @throws NoProcError when `dest` is a name nobody holds; TypeError when `dest` is
+   * not a pid or a name.
+   * @example
+   * ```ts
+   * self.send(other, { type: 'ping', from: self.pid });
+   * ```
+   */
+  send(dest: Dest, message: unknown): void {
+    if (!this.#process.alive) return;
+    this.#host.send(dest, message);
+  }
+
+  /**
+   * Spawns a process, not linked to this one.
+   * @example
+   * ```ts
+   * const pid = self.spawn(async (child) => { await child.receive(); });
+   * ```
+   */
+  spawn(body: (self: this) => unknown, opts?: Omit<SpawnOptions, 'link'>): Pid {
+    return this.#host.spawnFor(body, opts);
+  }
+
+  /**
+   * Spawns a process linked to this one: if either ends abnormally, the other gets
+   * the exit signal.
+   * @example
+   * ```ts
+   * const worker = self.spawnLink(async (w) => { await w.receive(); });
+   * ```
+   */
+  spawnLink(body: (self: this) => unknown, opts?: Omit<SpawnOptions, 'link'>): Pid {
+    return this.#host.spawnFor(body, { ...opts, link: this.pid });
+  }
+
+  /**
+   * Spawns a process and monitors it.
+   * @returns `[pid, ref]`: the new pid and the monitor's ref.
+   * @example
+   * ```ts
+   * const [pid, ref] = self.spawnMonitor(async () => { throw new Error('boom'); });
+   * ```
+   */
+  spawnMonitor(body: (self: this) => unknown, opts?: Omit<SpawnOptions, 'link'>): [Pid, Ref] {
+    const pid = this.#host.spawnFor(body, opts);
+    return [pid, this.monitor(pid)];
+  }
+
+  /**
+   * Links this process to `pid`, both ways, as Erlang's `link/1`. Linking to a dead
+   * process delivers an exit signal with reason `'noproc'` to this one.
+   * @throws TypeError when `pid` is not a pid.
+   * @example
+   * ```ts
+   * self.link(worker);
+   * ```
+   */
+  link(pid: Pid): void {
+    assertPid(pid, 'link');
+    const proc = this.#process;
+    if (!proc.alive) return;
+    link(proc, processOf(pid), pid);
+  }
+
+  /**
+   * Removes the link between this process and `pid`, if any.
+   * @throws TypeError when `pid` is not a pid.
+   * @example
+   * ```ts
+   * self.unlink(worker);
+   * ```
+   */
+  unlink(pid: Pid): void {
+    assertPid(pid, 'unlink');
+    const other = processOf(pid);
+    if (other !== undefined) unlink(this.#process, other);
+  }
+
+  /**
+   * Monitors `dest`: one {@link Down} message comes when it ends, or at once with
+   * `'noproc'` if it is not alive. Each call sets a new monitor.
+   * @returns The monitor's ref, also found in the `Down` message.
+   * @throws TypeError when `dest` is not a pid or a name.
+   * @example
+   * ```ts
+   * const ref = self.monitor('Test1');
+   * ```
+   */
+  monitor(dest: Dest): Ref {
+    const runtime = this.#host;
+    const proc = this.#process;
+    const ref = runtime.makeRef();
+    if (!proc.alive) return ref;
+    const target = runtime.resolveProcess(dest, 'monitor');
+    if (target === undefined || target.host !== proc.host) {
+      proc.deliver(new Down(ref, dest, 'noproc'));
+      return ref;
+    }
+    if (target !== proc) monitor(proc, target, ref); // Monitoring yourself sets nothing, as in Erlang.
+    return ref;
+  }
+
+  /**
+   * Removes a monitor. With `flush`, also removes its `Down` message if it already came.
+   * @returns `true` if the monitor was active.
+   * @example
+   * ```ts
+   * self.demonitor(ref, { flush: true });
+   * ```
+   */
+  demonitor(ref: Ref, opts?: { flush?: boolean }): boolean {
+    return demonitor(this.#process, ref, opts?.flush === true);
+  }
+
+  /**
+   * Turns exit trapping on or off. A process that traps exits receives {@link Exit}
+   * messages instead of dying from its links' abnormal exits (`'kill'` still kills).
+   * @returns The previous setting.
+   * @throws TypeError when `on` is not a boolean.
+   * @example
+   * ```ts
+   * self.trapExit(true);
+   * ```
+   */
+  trapExit(on: boolean): boolean {
+    if (typeof on !== 'boolean')
+      throw new TypeError(`trapExit: expected a boolean, got ${typeof on}`);
+    const proc = this.#process;
+    const previous = proc.trapping;
+    proc.trapping = on;
+    return previous;
+  }
+
+  /**
+   * `exit(reason)` ends this process with `reason` at once (Erlang's `exit/1`): its
+   * links and monitors see `reason`, and the body stops here. `exit(pid, reason)`
+   * sends an exit signal from this process to `pid` (Erlang's `exit/2`).
+   * @throws TypeError when `pid` is not a pid.
+   * @example
+   * ```ts
+   * if (bad) self.exit({ shutdown: 'bad input' });
+   * self.exit(worker, 'kill');
+   * ```
+   */
+  exit(reason: ExitReason): never;
+  exit(pid: Pid, reason: ExitReason): void;
+  exit(...args: [ExitReason] | [Pid, ExitReason]): void {
+    const proc = this.#process;
+    if (args.length === 2) {
+      const [pid, reason] = args;
+      assertPid(pid, 'exit');
+      const target = processOf(pid);
+      if (target !== undefined && target.host === proc.host)
+        exitSignal(target, this.pid, reason, false);
+      return;
+    }
+    const reason = args[0];
+    proc.host.terminate(proc, reason, true);
+    throw new ProcessExited(reason);
+  }
+
+  static {
+    processOfSelf = (self) => self.#process;
+  }
+}
+
+/** @internal */
+export function assertPid(pid: unknown, operation: string, argument = 'pid'): asserts pid is Pid {
+  if (!(pid instanceof Pid)) {
+    throw new TypeError(
+      `${operation}: expected \`${argument}\` to be a pid, got ${describeValue(pid, 100)}`,
+    );
+  }
+}
