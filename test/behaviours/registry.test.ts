@@ -1,5 +1,5 @@
-import { processOf } from '../../src/core/process.js';
 import { describe, expect, it } from 'vitest';
+import { processOf } from '../../src/core/process.js';
 import {
   AlreadyRegisteredError,
   AlreadyStartedError,

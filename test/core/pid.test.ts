@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import type { Self } from '../../src/index.js';
 import { processOf } from '../../src/core/process.js';
+import type { Self } from '../../src/index.js';
 import { Pid, Ref } from '../../src/index.js';
 import { deferred, makeRuntime, probe } from '../helpers.js';
 

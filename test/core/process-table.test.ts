@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Pid } from '../../src/core/pid.js';
 import type { Process } from '../../src/core/process.js';
-import type { Self } from '../../src/index.js';
 import { ProcessTable } from '../../src/core/process-table.js';
+import type { Self } from '../../src/index.js';
 import { makeRuntime } from '../helpers.js';
 
 const idle = async (self: Self): Promise<void> => void (await self.receive());

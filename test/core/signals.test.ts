@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  Down,
-  Exit,
-  isNormalExit,
-  type Pid,
-  type Ref,
-  Timeout,
-} from '../../src/index.js';
+import { Down, Exit, isNormalExit, type Pid, type Ref, Timeout } from '../../src/index.js';
 import { deferred, makeRuntime, probe } from '../helpers.js';
 
 /** A process that waits for one message and ends with the reason it carries. */
@@ -179,7 +172,7 @@ describe('Self.link', () => {
     expect(rt.info(other)?.links).toHaveLength(1);
   });
 
-  it('takes a pid only, as Erlang\'s link/1 does: a name is a TypeError naming the argument', async () => {
+  it("takes a pid only, as Erlang's link/1 does: a name is a TypeError naming the argument", async () => {
     const rt = makeRuntime();
     rt.spawn(async (self) => void (await self.receive()), { name: 'named' });
     const got = deferred<unknown[]>();
