@@ -6,7 +6,6 @@ import type { Down, Exit } from '../core/signals.js';
 import { describeProcess, describeValue } from '../describe.js';
 import { AlreadyRegisteredError, AlreadyStartedError, OtpError, StartError } from '../errors.js';
 import type { Dest, ExitReason } from '../types.js';
-import type { ChildSpec, StartTuple } from './child-spec.js';
 import {
   assertTimeout,
   type Caller,
@@ -33,6 +32,7 @@ import {
   ServerEngine,
   StartRequest,
 } from './server-engine.js';
+import type { ChildSpec, StartTuple } from './supervision/child-spec.js';
 
 /** A value or a promise of it: every callback may be async. */
 export type Awaitable<T> = T | PromiseLike<T>;

@@ -17,8 +17,8 @@ import {
   Supervisor,
   SupervisorError,
   Sys,
-} from '../../src/index.js';
-import { deferred, makeRuntime, probe } from '../helpers.js';
+} from '../../../src/index.js';
+import { deferred, makeRuntime, probe } from '../../helpers.js';
 
 interface WorkerArg {
   id: string;

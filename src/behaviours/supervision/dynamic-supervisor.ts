@@ -1,23 +1,23 @@
-import type { Pid } from '../core/pid.js';
-import { isInstance, type Self } from '../core/process.js';
-import { Exit, isNormalExit } from '../core/signals.js';
-import { describeProcess, describeReasonBriefly, describeValue } from '../describe.js';
-import { InvalidChildSpecError, MaxChildrenError, SupervisorError } from '../errors.js';
-import type { Dest, ExitReason } from '../types.js';
+import type { Pid } from '../../core/pid.js';
+import { isInstance, type Self } from '../../core/process.js';
+import { Exit, isNormalExit } from '../../core/signals.js';
+import { describeProcess, describeReasonBriefly, describeValue } from '../../describe.js';
+import { InvalidChildSpecError, MaxChildrenError, SupervisorError } from '../../errors.js';
+import type { Dest, ExitReason } from '../../types.js';
+import type { Caller, From } from '../gen.js';
+import { type Awaitable, GenServer } from '../gen-server.js';
+import { IgnoreResult, reply, StopResult, stop } from '../results.js';
+import { engineCallbacks, formatState, type ServerCallbacks } from '../server-engine.js';
 import type { ChildInput, ChildSpec, NormalizedChildSpec } from './child-spec.js';
 import { checkIntensity, normalizeChild } from './child-spec-check.js';
-import type { Caller, From } from './gen.js';
-import { type Awaitable, GenServer } from './gen-server.js';
-import { IgnoreResult, reply, StopResult, stop } from './results.js';
-import { engineCallbacks, formatState, type ServerCallbacks } from './server-engine.js';
 import {
   childStartError,
-  RestartIntensity,
   shutdownChild,
   startChild,
   startChildProcess,
   startFailure,
-} from './supervision.js';
+} from './child-start.js';
+import { RestartIntensity } from './intensity.js';
 import { type Answer, type ChildCount, type ChildInfo, manage } from './supervisor.js';
 
 /**

@@ -1,6 +1,6 @@
-import type { Pid } from '../core/pid.js';
-import type { Self } from '../core/process.js';
-import type { StartOptions } from '../core/runtime.js';
+import type { Pid } from '../../core/pid.js';
+import type { Self } from '../../core/process.js';
+import type { StartOptions } from '../../core/runtime.js';
 
 /** When a supervisor restarts a child: always, only after an abnormal exit, or never. */
 export type RestartType = 'permanent' | 'transient' | 'temporary';

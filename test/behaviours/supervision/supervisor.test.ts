@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { RestartIntensity } from '../../src/behaviours/supervision.js';
+import { RestartIntensity } from '../../../src/behaviours/supervision/intensity.js';
 import {
   type ChildSpec,
   type ExitReason,
@@ -16,8 +16,8 @@ import {
   SupervisorError,
   type SupervisorSpec,
   Sys,
-} from '../../src/index.js';
-import { deferred, makeRuntime, type Probe, probe } from '../helpers.js';
+} from '../../../src/index.js';
+import { deferred, makeRuntime, type Probe, probe } from '../../helpers.js';
 
 // ── A worker that reports its life to a probe ────────────────────────────────
 
