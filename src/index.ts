@@ -48,12 +48,11 @@ export {
   type DynamicSupervisorSpec,
 } from './behaviours/supervision/dynamic-supervisor.js';
 export {
-  type ChildCount,
-  type ChildInfo,
   type Strategy,
   Supervisor,
   type SupervisorSpec,
 } from './behaviours/supervision/supervisor.js';
+export type { ChildCount, ChildInfo } from './behaviours/supervision/supervisor-core.js';
 export { Sys } from './behaviours/sys.js';
 export { Pid, Ref } from './core/pid.js';
 export { type ReceiveOptions, Self, Timeout } from './core/process.js';

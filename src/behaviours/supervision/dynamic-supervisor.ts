@@ -18,7 +18,7 @@ import {
   startFailure,
 } from './child-start.js';
 import { RestartIntensity } from './intensity.js';
-import { type Answer, type ChildCount, type ChildInfo, manage } from './supervisor.js';
+import { type Answer, type ChildCount, type ChildInfo, manage } from './supervisor-core.js';
 
 /**
  * What `rt.start(DynamicSupervisor, ...)` takes (or a subclass's `init` returns).
