@@ -1,24 +1,25 @@
 import type { Pid } from '../../core/pid.js';
-import { isInstance, type Self } from '../../core/process.js';
-import { Exit, isNormalExit } from '../../core/signals.js';
-import { describeProcess, describeReasonBriefly, describeValue } from '../../describe.js';
+import { describeValue } from '../../describe.js';
 import { InvalidChildSpecError, MaxChildrenError, SupervisorError } from '../../errors.js';
-import type { Dest, ExitReason } from '../../types.js';
-import type { Caller, From } from '../gen.js';
+import type { Dest } from '../../types.js';
+import type { Caller } from '../gen.js';
 import { type Awaitable, GenServer } from '../gen-server.js';
-import { IgnoreResult, reply, StopResult, stop } from '../results.js';
-import { engineCallbacks, formatState, type ServerCallbacks } from '../server-engine.js';
-import type { ChildInput, ChildSpec, NormalizedChildSpec } from './child-spec.js';
-import { checkIntensity, normalizeChild } from './child-spec-check.js';
+import type { IgnoreResult } from '../results.js';
+import { engineCallbacks, type ServerCallbacks } from '../server-engine.js';
+import type { ChildInput, ChildSpec } from './child-spec.js';
+import { checkIntensity } from './child-spec-check.js';
+import { childStartError, startChildProcess } from './child-start.js';
 import {
-  childStartError,
-  shutdownChild,
-  startChild,
-  startChildProcess,
-  startFailure,
-} from './child-start.js';
-import { RestartIntensity } from './intensity.js';
-import { type Answer, type ChildCount, type ChildInfo, manage } from './supervisor-core.js';
+  type Answer,
+  type ChildCount,
+  type ChildInfo,
+  type ChildRecord,
+  type CommonRequest,
+  manage,
+  manageStartChild,
+  newRecord,
+  SupervisorCore,
+} from './supervisor-core.js';
 
 /**
  * What `rt.start(DynamicSupervisor, ...)` takes (or a subclass's `init` returns).
@@ -29,7 +30,7 @@ import { type Answer, type ChildCount, type ChildInfo, manage } from './supervis
  * ```
  */
 export interface DynamicSupervisorSpec {
-  /** The most children it runs at once. @defaultValue Infinity */
+  /** The most children it holds at once, counting any waiting to be restarted, as Elixir does. @defaultValue Infinity */
   maxChildren?: number;
   /** @defaultValue 3 */
   maxRestarts?: number;
@@ -37,11 +38,7 @@ export interface DynamicSupervisorSpec {
   maxSeconds?: number;
 }
 
-type Request =
-  | { op: 'start_child'; spec: NormalizedChildSpec }
-  | { op: 'terminate_child'; pid: unknown }
-  | { op: 'which_children' }
-  | { op: 'count_children' };
+type Request = CommonRequest | { op: 'terminate_child'; pid: unknown };
 
 /**
  * A supervisor that starts with no children and starts them on demand, each from
@@ -59,7 +56,10 @@ type Request =
  * ```
  *
  * **Restarts** follow each child's `restart` type, within the supervisor's restart
- * intensity (more than `maxRestarts` in `maxSeconds` shuts it down).
+ * intensity (more than `maxRestarts` in `maxSeconds` shuts it down). A restart that
+ * fails is tried again through the supervisor's own mailbox, as Elixir's does, so it
+ * keeps answering calls meanwhile; each attempt counts as a restart, and
+ * `whichChildren` shows the child's pid as `'restarting'` until it starts.
  *
  * **When not to use it**: for a fixed set of children known at start, use `Supervisor`.
  */
@@ -106,22 +106,12 @@ export class DynamicSupervisor extends GenServer<DynamicSupervisorSpec, never, n
    * ```
    */
   static startChild(caller: Caller, sup: Dest, spec: ChildInput): Promise<Pid | undefined> {
-    let normalized: NormalizedChildSpec;
-    try {
-      normalized = normalizeChild(spec, 'DynamicSupervisor.startChild');
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return manage(
-      caller,
-      sup,
-      { op: 'start_child', spec: normalized },
-      'DynamicSupervisor.startChild',
-    );
+    return manageStartChild(caller, sup, spec, 'DynamicSupervisor.startChild');
   }
 
   /**
-   * Stops the child `pid`; it is not restarted.
+   * Stops the child `pid`; it is not restarted. A child waiting for a failed restart to
+   * be tried again is found under the pid it exited as, and its retry is cancelled.
    * @throws SupervisorError `'not_found'` (as a rejection) when `pid` is not its child.
    * @example
    * ```ts
@@ -133,7 +123,8 @@ export class DynamicSupervisor extends GenServer<DynamicSupervisorSpec, never, n
   }
 
   /**
-   * The children in start order (a restarted child counts as started when it restarted).
+   * The children in start order (a restarted child counts as started when it restarted);
+   * `pid` is `'restarting'` for one whose restart failed and waits to be tried again.
    * @example
    * ```ts
    * await DynamicSupervisor.whichChildren(rt, 'Stores');
@@ -144,7 +135,7 @@ export class DynamicSupervisor extends GenServer<DynamicSupervisorSpec, never, n
   }
 
   /**
-   * Counts the children.
+   * Counts the children; one waiting to be restarted is a spec, not active.
    * @example
    * ```ts
    * const { active } = await DynamicSupervisor.countChildren(rt, 'Stores');
@@ -155,49 +146,30 @@ export class DynamicSupervisor extends GenServer<DynamicSupervisorSpec, never, n
   }
 }
 
-/** The state as the engine keeps it: Sys and crash reports get a view built when they ask. */
-const CURRENT: unique symbol = Symbol('the dynamic supervisor state');
-
-class DynamicCore implements ServerCallbacks {
-  readonly #owner: DynamicSupervisor;
-  #self!: Self;
-  /** Children by pid, in start order (a Map keeps insertion order). */
-  readonly #children = new Map<Pid, NormalizedChildSpec>();
-  #maxChildren = Number.POSITIVE_INFINITY;
-  #intensity = new RestartIntensity(3, 5);
+/**
+ * The dynamic supervisor's engine-facing callbacks, hidden from subclasses: its
+ * children by pid, on the core both supervisors share.
+ */
+class DynamicCore extends SupervisorCore {
   /**
-   * The child being restarted, its exit reason and its old pid, which keeps its entry
-   * until the new pid takes it over: a map emptied and refilled at each restart of a
-   * lone child would reallocate its table. The supervisor waits for the start, so
-   * there is one at a time.
+   * Children by the pid they last ran as, in start order (a Map keeps insertion
+   * order). A child being restarted keeps its old pid's entry until its new pid takes
+   * it over, as in Elixir: a map emptied and refilled at each restart of a lone child
+   * would reallocate its table.
    */
-  #restarting: NormalizedChildSpec | undefined = undefined;
-  #exitReason: ExitReason = undefined;
-  #exitPid: Pid | undefined = undefined;
+  readonly #children = new Map<Pid, ChildRecord>();
+  #maxChildren = Number.POSITIVE_INFINITY;
+  protected readonly flagsShape = '{ maxChildren?, maxRestarts?, maxSeconds? }';
 
   constructor(owner: DynamicSupervisor) {
-    this.#owner = owner;
+    super(owner, 'DynamicSupervisor');
   }
 
-  get #who(): string {
-    const self = this.#self;
-    return `DynamicSupervisor ${describeProcess(self.name, self.pid)}`;
-  }
-
-  async init(arg: unknown): Promise<unknown> {
-    this.#self = this.#owner.self;
-    this.#self.trapExit(true);
-    const flags: unknown = await this.#owner.init(arg as DynamicSupervisorSpec);
-    if (flags instanceof IgnoreResult || flags instanceof StopResult) return flags;
-    const where = `${this.#who} init`;
-    if (typeof flags !== 'object' || flags === null) {
-      throw new InvalidChildSpecError(
-        `${where}: expected { maxChildren?, maxRestarts?, maxSeconds? }, got ${describeValue(flags, 100)}`,
-        'spec',
-      );
-    }
-    const record = flags as Record<string, unknown>;
-    const maxChildren = record.maxChildren ?? Number.POSITIVE_INFINITY;
+  protected configure(
+    flags: Record<string, unknown>,
+    where: string,
+  ): { maxRestarts: number; maxSeconds: number } {
+    const maxChildren = flags.maxChildren ?? Number.POSITIVE_INFINITY;
     if (
       typeof maxChildren !== 'number' ||
       !(maxChildren >= 0) ||
@@ -208,159 +180,109 @@ class DynamicCore implements ServerCallbacks {
         'maxChildren',
       );
     }
-    const { maxRestarts, maxSeconds } = checkIntensity(record, where);
+    const intensity = checkIntensity(flags, where);
     this.#maxChildren = maxChildren;
-    this.#intensity = new RestartIntensity(maxRestarts, maxSeconds);
-    return CURRENT;
+    return intensity;
   }
 
-  /** What Sys and crash reports show: a fresh view of the state, unless Sys replaced it. */
-  [formatState](state: unknown): unknown {
-    if (state !== CURRENT) return state;
-    const restarting = this.#restarting === undefined ? 0 : 1; // Its old pid still holds an entry.
-    return { maxChildren: this.#maxChildren, children: this.#children.size - restarting };
+  /** Its running children are counted, not listed: a dynamic supervisor may have many. */
+  protected view(): unknown {
+    return { maxChildren: this.#maxChildren, children: this.#running() };
   }
 
-  async handleCall(req: unknown, _from: From, _state: unknown): Promise<unknown> {
-    return reply(await this.#manage(req as Request), CURRENT);
+  #running(): number {
+    let running = 0;
+    for (const record of this.#children.values()) if (typeof record.pid === 'object') running++;
+    return running;
   }
 
-  async #manage(req: Request): Promise<Answer<unknown>> {
+  /** The pid its entry is under: its own, or while it is restarted, the one it exited as. */
+  #keyOf(record: ChildRecord): Pid {
+    return typeof record.pid === 'object' ? record.pid : record.exitPid!;
+  }
+
+  protected childOf(pid: Pid): ChildRecord | undefined {
+    const record = this.#children.get(pid);
+    return record !== undefined && record.pid === pid ? record : undefined;
+  }
+
+  protected holds(record: ChildRecord): boolean {
+    return this.#children.get(this.#keyOf(record)) === record;
+  }
+
+  /** As Elixir's `delete_child`: a dynamic child that does not run is not kept. */
+  protected forget(record: ChildRecord): void {
+    this.#children.delete(this.#keyOf(record));
+  }
+
+  protected place(record: ChildRecord, pid: Pid | undefined): void {
+    const oldPid = this.#keyOf(record);
+    record.pid = pid;
+    // The new entry first: the map is never emptied on the way.
+    if (pid !== undefined) this.#children.set(pid, record);
+    this.#children.delete(oldPid);
+  }
+
+  protected describeChild(_record: ChildRecord): string {
+    return 'a child';
+  }
+
+  protected async manage(req: Request): Promise<Answer<unknown>> {
     switch (req.op) {
       case 'start_child': {
         if (this.#children.size >= this.#maxChildren)
-          return {
-            error: new MaxChildrenError(this.#self.name ?? this.#self.pid, this.#maxChildren),
-          };
-        const outcome = await startChildProcess(this.#self, req.spec);
-        if (!outcome.ok) return { error: childStartError(this.#who, req.spec.id, outcome) };
-        if (outcome.pid !== undefined) this.#children.set(outcome.pid, req.spec);
+          return { error: new MaxChildrenError(this.dest, this.#maxChildren) };
+        const outcome = await startChildProcess(this.self, req.spec);
+        if (!outcome.ok) return { error: childStartError(this.who, req.spec.id, outcome) };
+        if (outcome.pid !== undefined)
+          this.#children.set(outcome.pid, newRecord(req.spec, outcome.pid));
         return { ok: outcome.pid };
       }
       case 'terminate_child': {
-        const pid = req.pid as Pid;
-        const spec = this.#children.get(pid);
-        if (spec === undefined) {
+        // A child waiting to be restarted is found under the pid it exited as, as in Elixir.
+        const record = this.#children.get(req.pid as Pid);
+        if (record === undefined) {
           return {
             error: new SupervisorError(
-              `DynamicSupervisor.terminateChild on ${this.#who}: ${describeValue(req.pid, 100)} is not one of its children (not_found)`,
+              `DynamicSupervisor.terminateChild on ${this.who}: ${describeValue(req.pid, 100)} is not one of its children (not_found)`,
               'not_found',
             ),
           };
         }
-        this.#children.delete(pid);
-        await shutdownChild(this.#self, pid, spec.shutdown);
+        this.#children.delete(req.pid as Pid);
+        await this.stopChild(record);
         return { ok: undefined };
       }
       case 'which_children':
         return {
-          ok: [...this.#children].map(
-            ([pid, spec]): ChildInfo => ({ id: undefined, pid, type: spec.type }),
+          ok: Array.from(
+            this.#children.values(),
+            (r): ChildInfo => ({ id: undefined, pid: r.pid, type: r.spec.type }),
           ),
         };
       case 'count_children': {
         const count: ChildCount = {
           specs: this.#children.size,
-          active: this.#children.size,
+          active: 0,
           supervisors: 0,
           workers: 0,
         };
-        for (const spec of this.#children.values()) {
-          if (spec.type === 'supervisor') count.supervisors++;
+        for (const r of this.#children.values()) {
+          if (typeof r.pid === 'object') count.active++;
+          if (r.spec.type === 'supervisor') count.supervisors++;
           else count.workers++;
         }
         return { ok: count };
       }
       default:
-        return {
-          error: new TypeError(`${this.#who} got an unknown request ${describeValue(req, 100)}`),
-        };
+        return this.unknownRequest(req);
     }
   }
 
-  handleCast(request: unknown, state: unknown): unknown {
-    this.#self.runtime.logger.warn(
-      `${this.#who} received an unexpected cast: ${describeValue(request, 200)}`,
-    );
-    return state;
-  }
-
-  /** Sync but for a restart, which resolves once the child's start settles. */
-  handleInfo(message: unknown, state: unknown): unknown {
-    // isInstance: a hostile message (a Proxy that throws) is only unexpected, not a crash.
-    if (!isInstance(message, Exit)) {
-      this.#self.runtime.logger.warn(
-        `${this.#who} received an unexpected message: ${describeValue(message, 200)}`,
-      );
-      return state;
-    }
-    const spec = this.#children.get(message.from);
-    if (spec === undefined) return state;
-    if (
-      spec.restart === 'temporary' ||
-      (spec.restart === 'transient' && isNormalExit(message.reason))
-    ) {
-      this.#children.delete(message.from);
-      return CURRENT;
-    }
-    this.#restarting = spec;
-    this.#exitReason = message.reason;
-    this.#exitPid = message.from;
-    return this.#restart();
-  }
-
-  /** Starts `#restarting` again, until it starts or the restart intensity runs out. */
-  #restart(): unknown {
-    if (!this.#intensity.add()) {
-      this.#children.delete(this.#exitPid!);
-      this.#restarting = undefined;
-      this.#self.runtime.logger.error(
-        `${this.#who} reached its maximum restart intensity (more than ${this.#intensity.maxRestarts} restarts in ${this.#intensity.maxSeconds} s) and shuts down`,
-      );
-      return stop('shutdown', CURRENT);
-    }
-    return startChild(this.#self, this.#restarting!).then(this.#started, this.#notStarted);
-  }
-
-  // Bound once: a restart allocates no closures for its continuation.
-  readonly #started = (pid: Pid): unknown => this.#restarted(pid);
-
-  readonly #notStarted = (error: unknown): unknown => {
-    const failure = startFailure(error);
-    if (failure === undefined) return this.#restarted(undefined); // Its init returned ignore().
-    this.#self.runtime.logger.error(
-      `${this.#who} could not restart a child: ${describeReasonBriefly(failure.reason)}; trying again`,
-    );
-    return this.#restart();
-  };
-
-  #restarted(pid: Pid | undefined): unknown {
-    const spec = this.#restarting!;
-    const reason = this.#exitReason;
-    const oldPid = this.#exitPid!;
-    this.#restarting = undefined;
-    this.#exitReason = undefined;
-    this.#exitPid = undefined;
-    // The new entry first: the map is never emptied on the way.
-    if (pid !== undefined) this.#children.set(pid, spec);
-    this.#children.delete(oldPid);
-    const runtime = this.#self.runtime;
-    if (!runtime.quiet)
-      runtime.logger.info(
-        `${this.#who} restarted a child (reason: ${describeReasonBriefly(reason)}) ${oldPid} -> ${pid ?? 'ignored'}`,
-      );
-    runtime.emitSafely('restart', this.#self.pid, spec.id, reason, oldPid, pid);
-    return CURRENT;
-  }
-
-  handleContinue(_arg: unknown, state: unknown): unknown {
-    return state;
-  }
-
-  async terminate(_reason: ExitReason, _state: unknown): Promise<void> {
-    if (this.#self === undefined) return;
-    const children = [...this.#children];
+  /** All at once, each bounded by its shutdown time, as Elixir's DynamicSupervisor. */
+  protected async stopChildren(): Promise<void> {
+    const children = [...this.#children.values()];
     this.#children.clear();
-    await Promise.all(children.map(([pid, spec]) => shutdownChild(this.#self, pid, spec.shutdown)));
+    await Promise.all(children.map((record) => this.stopChild(record)));
   }
 }
