@@ -1,13 +1,3 @@
-export type {
-  ChildInput,
-  ChildSpec,
-  ChildType,
-  RestartType,
-  ShutdownSpec,
-  StartFunction,
-  StartTuple,
-} from './behaviours/child-spec.js';
-export { DynamicSupervisor, type DynamicSupervisorSpec } from './behaviours/dynamic-supervisor.js';
 export { type Caller, From } from './behaviours/gen.js';
 export {
   type Awaitable,
@@ -44,13 +34,25 @@ export {
   stop,
 } from './behaviours/results.js';
 export type { SysStatus } from './behaviours/server-engine.js';
+export type {
+  ChildInput,
+  ChildSpec,
+  ChildType,
+  RestartType,
+  ShutdownSpec,
+  StartFunction,
+  StartTuple,
+} from './behaviours/supervision/child-spec.js';
 export {
-  type ChildCount,
-  type ChildInfo,
+  DynamicSupervisor,
+  type DynamicSupervisorSpec,
+} from './behaviours/supervision/dynamic-supervisor.js';
+export {
   type Strategy,
   Supervisor,
   type SupervisorSpec,
-} from './behaviours/supervisor.js';
+} from './behaviours/supervision/supervisor.js';
+export type { ChildCount, ChildInfo } from './behaviours/supervision/supervisor-core.js';
 export { Sys } from './behaviours/sys.js';
 export { Pid, Ref } from './core/pid.js';
 export type { ReceiveOptions } from './core/raw-process.js';

@@ -5,6 +5,7 @@ import {
   type Exit,
   type InitArg,
   localProcess,
+  loggerOf,
   lookup,
   nameOf,
   Pid,
@@ -19,7 +20,6 @@ import {
 import { describeProcess, describeValue } from '../describe.js';
 import { OtpError, StartError } from '../errors.js';
 import type { Dest, ExitReason } from '../types.js';
-import type { ChildSpec, StartTuple } from './child-spec.js';
 import {
   assertTimeout,
   type Caller,
@@ -46,6 +46,7 @@ import {
   type ServerCallbacks,
   ServerEngine,
 } from './server-engine.js';
+import type { ChildSpec, StartTuple } from './supervision/child-spec.js';
 
 /** A value or a promise of it: every callback may be async. */
 export type Awaitable<T> = T | PromiseLike<T>;
@@ -307,7 +308,7 @@ export class GenServer<State = unknown, Call = unknown, Cast = unknown, Info = u
    * ```
    */
   handleInfo(message: Info | SystemInfo, state: State): Awaitable<CastResult<State>> {
-    this.runtime.logger.warn(
+    loggerOf(this.runtime).logger.warn(
       `${describeServer(this)} received an unexpected message in handleInfo: ${describeValue(message, 500)}`,
     );
     // noreply(): a bare `undefined` state would be taken for a forgotten return.

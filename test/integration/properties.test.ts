@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { RestartIntensity } from '../../src/behaviours/supervision.js';
+import { RestartIntensity } from '../../src/behaviours/supervision/intensity.js';
 import {
   type ChildSpec,
   Down,

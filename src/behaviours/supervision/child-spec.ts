@@ -65,4 +65,4 @@ export type ChildInput =
   | (abstract new () => { init(arg: never): unknown })
   | readonly [abstract new () => { init(arg: never): unknown }, unknown];
 
-import type { Pid, Self, StartOptions } from '../core/kernel.js';
+import type { Pid, Self, StartOptions } from '../../core/kernel.js';

@@ -1,21 +1,26 @@
-import { Exit, isInstance, isNormalExit, nameOf, type Pid, type Self } from '../core/kernel.js';
-import { describeProcess, describeReasonBriefly, describeValue } from '../describe.js';
-import { InvalidChildSpecError, SupervisorError } from '../errors.js';
-import type { Dest, ExitReason } from '../types.js';
-import type { ChildInput, ChildSpec, ChildType, NormalizedChildSpec } from './child-spec.js';
+import type { Pid } from '../../core/kernel.js';
+import { describeValue } from '../../describe.js';
+import { InvalidChildSpecError, SupervisorError } from '../../errors.js';
+import type { Dest } from '../../types.js';
+import type { Caller } from '../gen.js';
+import { type Awaitable, GenServer } from '../gen-server.js';
+import type { IgnoreResult } from '../results.js';
+import { engineCallbacks, type ServerCallbacks } from '../server-engine.js';
+import type { ChildInput, ChildSpec } from './child-spec.js';
 import { checkIntensity, normalizeChild } from './child-spec-check.js';
-import { type Caller, type From, request } from './gen.js';
-import { type Awaitable, GenServer } from './gen-server.js';
-import { IgnoreResult, reply, StopResult, stop } from './results.js';
-import { engineCallbacks, formatState, type ServerCallbacks } from './server-engine.js';
+import { childStartError, startChildProcess } from './child-start.js';
 import {
-  childStartError,
-  RestartIntensity,
-  shutdownChild,
-  startChild,
-  startChildProcess,
-  startFailure,
-} from './supervision.js';
+  type Answer,
+  type ChildCount,
+  type ChildInfo,
+  type ChildRecord,
+  type CommonRequest,
+  CURRENT,
+  manage,
+  manageStartChild,
+  newRecord,
+  SupervisorCore,
+} from './supervisor-core.js';
 
 /** How a supervisor restarts its children when one dies. */
 export type Strategy = 'one_for_one' | 'one_for_all' | 'rest_for_one';
@@ -39,90 +44,13 @@ export interface SupervisorSpec {
   maxSeconds?: number;
 }
 
-/**
- * One entry of `whichChildren`: `pid` is `undefined` for a child not running and
- * `'restarting'` while a failed restart waits to be tried again.
- */
-export interface ChildInfo {
-  /** The child's id (`undefined` under a DynamicSupervisor). */
-  id: unknown;
-  /** Its pid, `undefined` when not running, or `'restarting'`. */
-  pid: Pid | undefined | 'restarting';
-  /** `'worker'` or `'supervisor'`. */
-  type: ChildType;
-}
-
-/** What `countChildren` gives. */
-export interface ChildCount {
-  /** Child specs the supervisor holds. */
-  specs: number;
-  /** Children running. */
-  active: number;
-  /** Children of type `'supervisor'`. */
-  supervisors: number;
-  /** Children of type `'worker'`. */
-  workers: number;
-}
-
 const STRATEGIES = new Set(['one_for_one', 'one_for_all', 'rest_for_one']);
 
-interface ChildRecord {
-  spec: NormalizedChildSpec;
-  pid: Pid | undefined | 'restarting';
-  /**
-   * From its group's restart until it starts again, what its restart event reports:
-   * the exit behind it and its pid then (`'noproc'` and none for a child of the
-   * group that was not running). Kept here, the cause survives failed attempts.
-   */
-  exitReason: ExitReason;
-  exitPid: Pid | undefined;
-}
-
-function newRecord(spec: NormalizedChildSpec): ChildRecord {
-  return { spec, pid: undefined, exitReason: 'noproc', exitPid: undefined };
-}
-
 type Request =
-  | { op: 'which_children' }
-  | { op: 'count_children' }
-  | { op: 'start_child'; spec: NormalizedChildSpec }
+  | CommonRequest
   | { op: 'terminate_child'; id: unknown }
   | { op: 'restart_child'; id: unknown }
   | { op: 'delete_child'; id: unknown };
-
-/** The answer of a management request: the client rejects with `error`. @internal */
-export type Answer<T> = { ok: T } | { error: Error };
-
-/** A failed restart waiting to be tried again, as OTP's `{try_again_restart, Id}`. */
-class TryAgain {
-  constructor(readonly record: ChildRecord) {}
-}
-
-/**
- * The supervisor's state as the engine keeps it: its real state lives in
- * SupervisorCore, and Sys and crash reports get a view of it built when they ask
- * (`formatState`), not after every message.
- */
-const CURRENT: unique symbol = Symbol('the supervisor state');
-
-const CALL = Number.POSITIVE_INFINITY;
-
-/** Sends a management request and unwraps its answer. @internal */
-export async function manage<T>(
-  caller: Caller,
-  sup: Dest,
-  req: unknown,
-  operation: string,
-): Promise<T> {
-  const answer = await request<Answer<T>>(caller, sup, req, CALL, operation, false);
-  if (typeof answer !== 'object' || answer === null || !('ok' in answer || 'error' in answer)) {
-    throw new TypeError(
-      `${operation}: ${describeValue(sup, 100)} answered ${describeValue(answer, 100)}; is it a supervisor?`,
-    );
-  }
-  if ('error' in answer) throw answer.error;
-  return answer.ok;
-}
 
 /**
  * A process that starts, watches and restarts other processes, exactly as OTP's
@@ -206,7 +134,7 @@ export class Supervisor extends GenServer<SupervisorSpec, never, never, never> {
 
   /** @internal */
   [engineCallbacks](): ServerCallbacks {
-    return new SupervisorCore(this);
+    return new StaticCore(this);
   }
 
   /**
@@ -244,13 +172,7 @@ export class Supervisor extends GenServer<SupervisorSpec, never, never, never> {
    * ```
    */
   static startChild(caller: Caller, sup: Dest, spec: ChildInput): Promise<Pid | undefined> {
-    let normalized: NormalizedChildSpec;
-    try {
-      normalized = normalizeChild(spec, 'Supervisor.startChild');
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return manage(caller, sup, { op: 'start_child', spec: normalized }, 'Supervisor.startChild');
+    return manageStartChild(caller, sup, spec, 'Supervisor.startChild');
   }
 
   /**
@@ -291,58 +213,23 @@ export class Supervisor extends GenServer<SupervisorSpec, never, never, never> {
   }
 }
 
-/** The supervisor's engine-facing callbacks: its real work, hidden from subclasses. */
-class SupervisorCore implements ServerCallbacks {
-  readonly #owner: Supervisor;
-  #self!: Self;
+/**
+ * The supervisor's engine-facing callbacks, hidden from subclasses: its children in
+ * start order and its strategy, on the core both supervisors share.
+ */
+class StaticCore extends SupervisorCore {
   #children: ChildRecord[] = [];
   #strategy: Strategy = 'one_for_one';
-  #intensity = new RestartIntensity(3, 5);
-  /** The child being started again: the supervisor waits for it, so there is one at a time. */
-  #starting: ChildRecord | undefined = undefined;
+  protected readonly flagsShape = '{ children, strategy?, maxRestarts?, maxSeconds? }';
 
   constructor(owner: Supervisor) {
-    this.#owner = owner;
+    super(owner, 'Supervisor');
   }
 
-  get #who(): string {
-    const self = this.#self;
-    return `Supervisor ${describeProcess(nameOf(self), self.pid)}`;
-  }
-
-  async init(arg: unknown): Promise<unknown> {
-    this.#self = this.#owner.self;
-    this.#self.trapExit(true);
-    const spec: unknown = await this.#owner.init(arg as SupervisorSpec);
-    if (spec instanceof IgnoreResult || spec instanceof StopResult) return spec;
-    this.#configure(spec);
-    const started: ChildRecord[] = [];
-    for (const record of [...this.#children]) {
-      const outcome = await startChildProcess(this.#self, record.spec);
-      if (!outcome.ok) {
-        for (const done of started.reverse()) await this.#stopChild(done);
-        throw childStartError(this.#who, record.spec.id, outcome);
-      }
-      // As OTP, a temporary child that ignores its start is forgotten: it would never run.
-      if (outcome.pid === undefined && record.spec.restart === 'temporary') {
-        this.#remove(record);
-        continue;
-      }
-      record.pid = outcome.pid;
-      started.push(record);
-    }
-    return CURRENT;
-  }
-
-  #configure(spec: unknown): void {
-    const where = `${this.#who} init`;
-    if (typeof spec !== 'object' || spec === null) {
-      throw new InvalidChildSpecError(
-        `${where}: expected { children, strategy?, maxRestarts?, maxSeconds? }, got ${describeValue(spec, 200)}`,
-        'spec',
-      );
-    }
-    const flags = spec as Record<string, unknown>;
+  protected configure(
+    flags: Record<string, unknown>,
+    where: string,
+  ): { maxRestarts: number; maxSeconds: number } {
     const strategy = flags.strategy ?? 'one_for_one';
     if (typeof strategy !== 'string' || !STRATEGIES.has(strategy)) {
       throw new InvalidChildSpecError(
@@ -350,7 +237,7 @@ class SupervisorCore implements ServerCallbacks {
         'strategy',
       );
     }
-    const { maxRestarts, maxSeconds } = checkIntensity(flags, where);
+    const intensity = checkIntensity(flags, where);
     if (!Array.isArray(flags.children)) {
       throw new InvalidChildSpecError(
         `${where}: expected \`children\` to be an array, got ${describeValue(flags.children, 100)}`,
@@ -371,16 +258,33 @@ class SupervisorCore implements ServerCallbacks {
       return newRecord(normalized);
     });
     this.#strategy = strategy as Strategy;
-    this.#intensity = new RestartIntensity(maxRestarts, maxSeconds);
+    return intensity;
   }
 
-  /** What Sys and crash reports show: a fresh view of the state, unless Sys replaced it. */
-  [formatState](state: unknown): unknown {
-    if (state !== CURRENT) return state;
+  /** Starts the children in order; if one fails, stops those started in reverse order. */
+  protected override async startChildren(): Promise<void> {
+    const started: ChildRecord[] = [];
+    for (const record of [...this.#children]) {
+      const outcome = await startChildProcess(this.self, record.spec);
+      if (!outcome.ok) {
+        for (const done of started.reverse()) await this.stopChild(done);
+        throw childStartError(this.who, record.spec.id, outcome);
+      }
+      // As OTP, a temporary child that ignores its start is forgotten: it would never run.
+      if (outcome.pid === undefined && record.spec.restart === 'temporary') {
+        this.#remove(record);
+        continue;
+      }
+      record.pid = outcome.pid;
+      started.push(record);
+    }
+  }
+
+  protected view(): unknown {
     return {
       strategy: this.#strategy,
-      maxRestarts: this.#intensity.maxRestarts,
-      maxSeconds: this.#intensity.maxSeconds,
+      maxRestarts: this.intensity.maxRestarts,
+      maxSeconds: this.intensity.maxSeconds,
       children: this.#children.map((r) => ({
         id: r.spec.id,
         pid: r.pid,
@@ -395,18 +299,31 @@ class SupervisorCore implements ServerCallbacks {
    * and a map by pid would reallocate its table (in the old generation, where a
    * long-lived map lives) each time its one child died and came back.
    */
-  #childOf(pid: Pid): ChildRecord | undefined {
+  protected childOf(pid: Pid): ChildRecord | undefined {
     const children = this.#children;
     for (let i = 0; i < children.length; i++) if (children[i]!.pid === pid) return children[i];
     return undefined;
   }
 
-  async handleCall(req: unknown, _from: From, _state: unknown): Promise<unknown> {
-    const answer = await this.#manage(req as Request);
-    return reply(answer, CURRENT);
+  protected holds(record: ChildRecord): boolean {
+    return this.#children.includes(record);
   }
 
-  async #manage(req: Request): Promise<Answer<unknown>> {
+  /** As OTP's `del_child`: a temporary child is dropped, any other kept, not running. */
+  protected forget(record: ChildRecord): void {
+    record.pid = undefined;
+    if (record.spec.restart === 'temporary') this.#remove(record);
+  }
+
+  protected place(record: ChildRecord, pid: Pid | undefined): void {
+    record.pid = pid;
+  }
+
+  protected describeChild(record: ChildRecord): string {
+    return `child ${describeValue(record.spec.id, 100)}`;
+  }
+
+  protected async manage(req: Request): Promise<Answer<unknown>> {
     switch (req.op) {
       case 'which_children':
         return {
@@ -442,19 +359,17 @@ class SupervisorCore implements ServerCallbacks {
               }
             : { error: this.#error('Supervisor.startChild', req.spec.id, 'already_present') };
         }
-        const outcome = await startChildProcess(this.#self, req.spec);
-        if (!outcome.ok) return { error: childStartError(this.#who, req.spec.id, outcome) };
+        const outcome = await startChildProcess(this.self, req.spec);
+        if (!outcome.ok) return { error: childStartError(this.who, req.spec.id, outcome) };
         if (outcome.pid === undefined && req.spec.restart === 'temporary') return { ok: undefined };
-        const record = newRecord(req.spec);
-        this.#children.push(record);
-        record.pid = outcome.pid;
+        this.#children.push(newRecord(req.spec, outcome.pid));
         return { ok: outcome.pid };
       }
       case 'terminate_child': {
         const record = this.#find(req.id);
         if (record === undefined)
           return { error: this.#error('Supervisor.terminateChild', req.id, 'not_found') };
-        await this.#stopChild(record);
+        await this.stopChild(record);
         if (record.spec.restart === 'temporary') this.#remove(record);
         return { ok: undefined };
       }
@@ -466,8 +381,8 @@ class SupervisorCore implements ServerCallbacks {
           return { error: this.#error('Supervisor.restartChild', req.id, 'restarting') };
         if (record.pid !== undefined)
           return { error: this.#error('Supervisor.restartChild', req.id, 'running') };
-        const outcome = await startChildProcess(this.#self, record.spec);
-        if (!outcome.ok) return { error: childStartError(this.#who, req.id, outcome) };
+        const outcome = await startChildProcess(this.self, record.spec);
+        if (!outcome.ok) return { error: childStartError(this.who, req.id, outcome) };
         record.pid = outcome.pid;
         return { ok: outcome.pid };
       }
@@ -483,9 +398,7 @@ class SupervisorCore implements ServerCallbacks {
         return { ok: undefined };
       }
       default:
-        return {
-          error: new TypeError(`${this.#who} got an unknown request ${describeValue(req, 100)}`),
-        };
+        return this.unknownRequest(req);
     }
   }
 
@@ -512,81 +425,48 @@ class SupervisorCore implements ServerCallbacks {
       not_found: 'no child has this id',
     }[reason];
     return new SupervisorError(
-      `${operation} on ${this.#who} for ${describeValue(id, 100)}: ${text} (${reason})`,
+      `${operation} on ${this.who} for ${describeValue(id, 100)}: ${text} (${reason})`,
       reason,
       pid,
     );
   }
 
-  handleCast(request: unknown, state: unknown): unknown {
-    this.#self.runtime.logger.warn(
-      `${this.#who} received an unexpected cast: ${describeValue(request, 200)}`,
-    );
-    return state;
+  /** one_for_one restarts the child alone; the other strategies restart its group. */
+  protected override restart(record: ChildRecord): unknown {
+    if (this.#strategy === 'one_for_one') return this.startAgain(record);
+    return this.#restartGroup(record);
   }
 
   /**
-   * Sync but for a restart, which resolves once the child's start settles: the
-   * common case, one child of a one_for_one supervisor, is one promise of the
-   * child's start and one `.then`.
+   * Applies a one_for_all or rest_for_one strategy after `record` died: stops the
+   * rest of its group in reverse start order, then starts the whole group in start
+   * order. As OTP's `restart_multiple_children`, that includes a child of the group
+   * that was not running (terminated, or ignored its start); its event has no old pid.
    */
-  handleInfo(message: unknown, state: unknown): unknown {
-    // isInstance: a hostile message (a Proxy that throws) is only unexpected, not a crash.
-    if (!isInstance(message, Exit)) {
-      if (isInstance(message, TryAgain)) return this.#tryAgain(message.record, state);
-      this.#self.runtime.logger.warn(
-        `${this.#who} received an unexpected message: ${describeValue(message, 200)}`,
-      );
-      return state;
-    }
-    const record = this.#childOf(message.from);
-    if (record === undefined) return state; // An exit from a child already stopped, or from a stranger.
-    const oldPid = message.from;
-    record.pid = undefined;
-    const { restart } = record.spec;
-    if (restart === 'temporary') {
-      this.#remove(record);
-      return CURRENT;
-    }
-    if (restart === 'transient' && isNormalExit(message.reason)) return CURRENT;
-    if (!this.#intensity.add()) return this.#giveUp();
-    if (this.#strategy !== 'one_for_one') return this.#restart(record, message.reason, oldPid);
-    record.exitReason = message.reason;
-    record.exitPid = oldPid;
-    return this.#startAgain(record);
-  }
-
-  /** Too many restarts: stop every child (terminate does it) and exit with 'shutdown'. */
-  #giveUp(): StopResult<unknown> {
-    this.#self.runtime.logger.error(
-      `${this.#who} reached its maximum restart intensity (more than ${this.#intensity.maxRestarts} restarts in ${this.#intensity.maxSeconds} s) and shuts down`,
-    );
-    return stop('shutdown', CURRENT);
-  }
-
-  /**
-   * Applies a one_for_all or rest_for_one strategy after `record` died with
-   * `reason`: stops the rest of its group in reverse start order, then starts the
-   * whole group in start order. As OTP's `restart_multiple_children`, that includes
-   * a child of the group that was not running (terminated, or ignored its start);
-   * its event has no old pid.
-   */
-  async #restart(record: ChildRecord, reason: ExitReason, oldPid: Pid): Promise<unknown> {
+  async #restartGroup(record: ChildRecord): Promise<unknown> {
     const group = this.#group(record);
-    record.exitReason = reason;
-    record.exitPid = oldPid;
     for (const other of [...group].reverse()) {
       if (other === record) continue;
       other.exitPid = typeof other.pid === 'object' ? other.pid : undefined;
-      other.exitReason = await this.#stopChild(other);
+      other.exitReason = await this.stopChild(other);
     }
     for (const member of group) {
       if (member.spec.restart === 'temporary' && member !== record) {
         this.#remove(member); // A temporary child stopped with its group is not restarted.
         continue;
       }
-      await this.#startAgain(member);
+      await this.startAgain(member);
       if (member.pid === 'restarting') break; // The rest waits for the retry.
+    }
+    return CURRENT;
+  }
+
+  /** Tries `record` again, then starts the rest of its group that waited for it. */
+  protected override async retry(record: ChildRecord): Promise<unknown> {
+    for (const member of this.#group(record)) {
+      if (member !== record && member.pid !== undefined) continue;
+      await this.startAgain(member);
+      if (member.pid === 'restarting') break;
     }
     return CURRENT;
   }
@@ -603,75 +483,8 @@ class SupervisorCore implements ServerCallbacks {
     }
   }
 
-  /**
-   * Starts a child again, reporting the exit its record holds; on failure marks it
-   * restarting and tries again later through the mailbox, as OTP does. Resolves
-   * once the start has settled, either way.
-   */
-  #startAgain(record: ChildRecord): Promise<unknown> {
-    this.#starting = record;
-    return startChild(this.#self, record.spec).then(this.#started, this.#notStarted);
-  }
-
-  // Bound once: a restart allocates no closures for its continuation.
-  readonly #started = (pid: Pid): unknown => this.#restarted(pid);
-
-  readonly #notStarted = (error: unknown): unknown => {
-    const failure = startFailure(error);
-    if (failure === undefined) return this.#restarted(undefined); // Its init returned ignore().
-    const record = this.#starting!;
-    this.#starting = undefined;
-    this.#self.runtime.logger.error(
-      `${this.#who} could not restart child ${describeValue(record.spec.id, 100)}: ${describeReasonBriefly(failure.reason)}; trying again`,
-    );
-    record.pid = 'restarting';
-    this.#self.send(this.#self.pid, new TryAgain(record));
-    return CURRENT;
-  };
-
-  #restarted(pid: Pid | undefined): unknown {
-    const record = this.#starting!;
-    this.#starting = undefined;
-    const { exitReason: reason, exitPid: oldPid } = record;
-    record.exitReason = 'noproc';
-    record.exitPid = undefined;
-    record.pid = pid;
-    const runtime = this.#self.runtime;
-    if (!runtime.quiet)
-      runtime.logger.info(
-        `${this.#who} restarted child ${describeValue(record.spec.id, 100)} (reason: ${describeReasonBriefly(reason)}) ${oldPid ?? 'none'} -> ${pid ?? 'ignored'}`,
-      );
-    runtime.emitSafely('restart', this.#self.pid, record.spec.id, reason, oldPid, pid);
-    return CURRENT;
-  }
-
-  async #tryAgain(record: ChildRecord, state: unknown): Promise<unknown> {
-    if (record.pid !== 'restarting' || !this.#children.includes(record)) return state;
-    if (!this.#intensity.add()) return this.#giveUp();
-    for (const member of this.#group(record)) {
-      if (member !== record && member.pid !== undefined) continue;
-      await this.#startAgain(member);
-      if (member.pid === 'restarting') break;
-    }
-    return CURRENT;
-  }
-
-  async #stopChild(record: ChildRecord): Promise<ExitReason> {
-    const pid = record.pid;
-    if (typeof pid !== 'object') {
-      if (pid === 'restarting') record.pid = undefined;
-      return 'noproc';
-    }
-    record.pid = undefined;
-    return shutdownChild(this.#self, pid, record.spec.shutdown);
-  }
-
-  handleContinue(_arg: unknown, state: unknown): unknown {
-    return state;
-  }
-
-  async terminate(_reason: ExitReason, _state: unknown): Promise<void> {
-    if (this.#self === undefined) return;
-    for (const record of [...this.#children].reverse()) await this.#stopChild(record);
+  /** In reverse start order, each waited for, as OTP. */
+  protected async stopChildren(): Promise<void> {
+    for (const record of [...this.#children].reverse()) await this.stopChild(record);
   }
 }

@@ -17,8 +17,8 @@ import {
   Supervisor,
   SupervisorError,
   Sys,
-} from '../../src/index.js';
-import { deferred, makeRuntime, probe } from '../helpers.js';
+} from '../../../src/index.js';
+import { type Deferred, deferred, makeRuntime, probe } from '../../helpers.js';
 
 interface WorkerArg {
   id: string;
@@ -97,6 +97,52 @@ async function startChild(rt: Runtime, sup: Pid, spec: ChildSpec): Promise<Pid> 
   return pid;
 }
 
+/**
+ * A child whose init throws while `state.broken` is set, counting its failed starts;
+ * `nextFailure()` resolves at its next failed start, from inside the child's init.
+ */
+function fragileChild(id: string): {
+  spec: ChildSpec;
+  state: { broken: boolean; failures: number };
+  nextFailure(): Promise<void>;
+} {
+  const state = { broken: false, failures: 0 };
+  let waiting: Deferred<void> | undefined;
+  class Fragile extends Worker {
+    override init(arg: WorkerArg | undefined) {
+      if (state.broken) {
+        state.failures++;
+        waiting?.resolve();
+        waiting = undefined;
+        throw new Error(`${id} is broken`);
+      }
+      return super.init(arg);
+    }
+  }
+  return {
+    spec: { id, start: [Fragile, { id }] },
+    state,
+    nextFailure() {
+      waiting = deferred();
+      return waiting.promise;
+    },
+  };
+}
+
+/** Starts a fragile child under `sup`, breaks it, kills it, and resolves after its first failed restart. */
+async function breakAndKill(
+  rt: Runtime,
+  sup: Pid,
+  fragile: ReturnType<typeof fragileChild>,
+): Promise<Pid> {
+  const old = await startChild(rt, sup, fragile.spec);
+  fragile.state.broken = true;
+  const failed = fragile.nextFailure();
+  rt.exit(old, 'kill');
+  await failed;
+  return old;
+}
+
 afterEach(() => {
   vi.useRealTimers();
 });
@@ -146,6 +192,16 @@ describe('rt.start(DynamicSupervisor, ...)', () => {
     expect(error).toBeInstanceOf(InvalidChildSpecError);
     expect(error).toMatchObject({ field });
     expect((error as Error).message).toMatch(/^DynamicSupervisor <[\d.]+> init: expected/);
+  });
+
+  it('quotes flags that are not an object up to 200 characters, as Supervisor does', async () => {
+    const rt = makeRuntime();
+    const flags = 'x'.repeat(150);
+    for (const Behaviour of [DynamicSupervisor, Supervisor]) {
+      const error = await rt.start(Behaviour, flags as never).catch((e: unknown) => e);
+      expect(error).toMatchObject({ name: 'InvalidChildSpecError', field: 'spec' });
+      expect((error as Error).message).toMatch(new RegExp(`, got "${flags}"$`));
+    }
   });
 
   it('accepts maxChildren Infinity and 0', async () => {
@@ -264,6 +320,24 @@ describe('DynamicSupervisor.startChild', () => {
     await expect(startChild(rt, sup, worker('c'))).resolves.toBeInstanceOf(Pid);
   });
 
+  it('counts a child waiting to be restarted against maxChildren, as Elixir does', async () => {
+    const rt = makeRuntime();
+    const sup = await rt.start(DynamicSupervisor, {
+      maxChildren: 1,
+      maxRestarts: 1_000_000,
+      maxSeconds: 3600,
+    });
+    const fragile = fragileChild('f');
+    await breakAndKill(rt, sup, fragile);
+    await expect(DynamicSupervisor.startChild(rt, sup, worker('b'))).rejects.toBeInstanceOf(
+      MaxChildrenError,
+    );
+    const restarted = nextRestart(rt);
+    fragile.state.broken = false;
+    await restarted;
+    expect(await DynamicSupervisor.countChildren(rt, sup)).toMatchObject({ specs: 1, active: 1 });
+  });
+
   it('rejects with NoProcError for a supervisor that is not there', async () => {
     const rt = makeRuntime();
     await expect(DynamicSupervisor.startChild(rt, 'nobody', worker('a'))).rejects.toBeInstanceOf(
@@ -328,6 +402,24 @@ describe('DynamicSupervisor.terminateChild', () => {
       reason: 'not_found',
     });
   });
+  it('stops retrying a child waiting to be restarted, found under the pid it exited as', async () => {
+    const rt = makeRuntime();
+    const restarts = countRestarts(rt);
+    const sup = await rt.start(DynamicSupervisor, { maxRestarts: 1_000_000, maxSeconds: 3600 });
+    const fragile = fragileChild('f');
+    const old = await breakAndKill(rt, sup, fragile);
+    await DynamicSupervisor.terminateChild(rt, sup, old);
+    const failures = fragile.state.failures;
+    // A retry already in the mailbox is dropped when its turn comes, before this call.
+    expect(await DynamicSupervisor.whichChildren(rt, sup)).toEqual([]);
+    expect(fragile.state.failures).toBe(failures);
+    expect(restarts.count).toBe(0);
+    await expect(DynamicSupervisor.terminateChild(rt, sup, old)).rejects.toMatchObject({
+      name: 'SupervisorError',
+      reason: 'not_found',
+    });
+    expect(rt.isAlive(sup)).toBe(true);
+  });
 });
 
 describe('DynamicSupervisor.whichChildren', () => {
@@ -343,6 +435,29 @@ describe('DynamicSupervisor.whichChildren', () => {
       { id: undefined, pid: pids[2], type: 'worker' },
       { id: undefined, pid: pids[3], type: 'worker' },
       { id: undefined, pid: pids[4], type: 'supervisor' },
+    ]);
+  });
+  it("shows a child whose restart failed as 'restarting', answering between attempts until it starts again", async () => {
+    const rt = makeRuntime();
+    const sup = await rt.start(DynamicSupervisor, { maxRestarts: 1_000_000, maxSeconds: 3600 });
+    const fragile = fragileChild('f');
+    const old = await breakAndKill(rt, sup, fragile);
+    // Each failed attempt is retried through the supervisor's mailbox, so calls get in between.
+    const restarting = [{ id: undefined, pid: 'restarting', type: 'worker' }];
+    expect(await DynamicSupervisor.whichChildren(rt, sup)).toEqual(restarting);
+    const failures = fragile.state.failures;
+    await fragile.nextFailure();
+    expect(fragile.state.failures).toBeGreaterThan(failures);
+    expect(await DynamicSupervisor.whichChildren(rt, sup)).toEqual(restarting);
+    expect(rt.log.text('error')).toMatch(
+      /could not restart a child: Error: f is broken; trying again/,
+    );
+    const restarted = nextRestart(rt);
+    fragile.state.broken = false;
+    const [s, id, reason, oldPid, newPid] = await restarted;
+    expect([s, id, reason, oldPid]).toEqual([sup, 'f', 'killed', old]);
+    expect(await DynamicSupervisor.whichChildren(rt, sup)).toEqual([
+      { id: undefined, pid: newPid, type: 'worker' },
     ]);
   });
 });
@@ -361,6 +476,27 @@ describe('DynamicSupervisor.countChildren', () => {
       supervisors: 1,
       workers: 1,
     });
+  });
+  it('counts a child waiting to be restarted as a spec, not as active', async () => {
+    const rt = makeRuntime();
+    const sup = await rt.start(DynamicSupervisor, { maxRestarts: 1_000_000, maxSeconds: 3600 });
+    await startChild(rt, sup, worker('a'));
+    const fragile = fragileChild('f');
+    await breakAndKill(rt, sup, fragile);
+    expect(await DynamicSupervisor.countChildren(rt, sup)).toEqual({
+      specs: 2,
+      active: 1,
+      supervisors: 0,
+      workers: 2,
+    });
+    expect(await Sys.getState(rt, sup)).toEqual({
+      maxChildren: Number.POSITIVE_INFINITY,
+      children: 1,
+    });
+    const restarted = nextRestart(rt);
+    fragile.state.broken = false;
+    await restarted;
+    expect(await DynamicSupervisor.countChildren(rt, sup)).toMatchObject({ specs: 2, active: 2 });
   });
 });
 
@@ -471,6 +607,35 @@ describe('DynamicSupervisor restarts', () => {
     ).toHaveLength(3);
   });
 
+  it("counts each retry of a failed restart against the intensity, and gives up with 'shutdown' once it is exceeded", async () => {
+    vi.useFakeTimers({ toFake: ['performance'] });
+    const rt = makeRuntime();
+    const sup = await rt.start(DynamicSupervisor, { maxRestarts: 3 }, { name: 'dyn' });
+    const restarted = nextRestart(rt);
+    rt.exit(await startChild(rt, sup, worker('a')), 'kill');
+    const [, , , , a] = await restarted;
+    // One restart done leaves room for two attempts: the one the exit starts, and one retry.
+    const fragile = fragileChild('f');
+    const exited = rt.awaitExit(sup);
+    const aExited = rt.awaitExit(a!);
+    await breakAndKill(rt, sup, fragile);
+    // Between two attempts the supervisor still answers.
+    expect(await DynamicSupervisor.whichChildren(rt, sup)).toContainEqual({
+      id: undefined,
+      pid: 'restarting',
+      type: 'worker',
+    });
+    expect(await exited).toBe('shutdown');
+    expect(await aExited).toBe('shutdown');
+    expect(fragile.state.failures).toBe(2);
+    expect(
+      rt.log.text('error').match(/could not restart a child: Error: f is broken; trying again/g),
+    ).toHaveLength(2);
+    expect(rt.log.text('error')).toMatch(
+      /DynamicSupervisor "dyn" \(<[\d.]+>\) reached its maximum restart intensity \(more than 3 restarts in 5 s\) and shuts down/,
+    );
+  });
+
   it('tries a failed restart again at once, and reports the exit behind it when it works', async () => {
     const rt = makeRuntime();
     let failures = 0;
@@ -565,6 +730,16 @@ describe('stopping a DynamicSupervisor', () => {
     expect(performance.now() - t0).toBeGreaterThanOrEqual(45);
     for (let i = 0; i < 3; i++)
       expect(await p.expectMessage()).toMatchObject({ event: 'stopping' });
+  });
+
+  it('stops, with its other children, while a child waits to be restarted', async () => {
+    const rt = makeRuntime();
+    const sup = await rt.start(DynamicSupervisor, { maxRestarts: 1_000_000, maxSeconds: 3600 });
+    const other = await startChild(rt, sup, worker('a'));
+    await breakAndKill(rt, sup, fragileChild('f'));
+    const exits = [rt.awaitExit(sup), rt.awaitExit(other)];
+    await GenServer.stop(rt, sup);
+    expect(await Promise.all(exits)).toEqual(['normal', 'shutdown']);
   });
 
   it('stops its children on rt.shutdown', async () => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { RestartIntensity } from '../../src/behaviours/supervision.js';
+import { RestartIntensity } from '../../../src/behaviours/supervision/intensity.js';
 import {
   type ChildSpec,
   type ExitReason,
@@ -16,8 +16,8 @@ import {
   SupervisorError,
   type SupervisorSpec,
   Sys,
-} from '../../src/index.js';
-import { deferred, makeRuntime, type Probe, probe } from '../helpers.js';
+} from '../../../src/index.js';
+import { deferred, makeRuntime, type Probe, probe } from '../../helpers.js';
 
 // ── A worker that reports its life to a probe ────────────────────────────────
 
@@ -1226,6 +1226,39 @@ describe('restart intensity', () => {
       await Supervisor.restartChild(rt, sup, 'T');
     }
     expect(rt.isAlive(sup)).toBe(true);
+  });
+
+  it("counts each retry of a failed restart, answering between attempts, and gives up with 'shutdown' once it is exceeded", async () => {
+    vi.useFakeTimers({ toFake: ['performance'] });
+    const rt = makeRuntime();
+    let broken = false;
+    let failures = 0;
+    const failed = deferred();
+    const failIf = (): boolean => {
+      if (!broken) return false;
+      failures++;
+      failed.resolve();
+      return true;
+    };
+    const sup = await rt.start(
+      Supervisor,
+      { children: [worker('A', { failIf }), worker('B')], maxRestarts: 2 },
+      { name: 'sup' },
+    );
+    const exited = rt.awaitExit(sup);
+    const bExited = rt.awaitExit(rt.whereis('B')!);
+    broken = true;
+    rt.exit(rt.whereis('A')!, 'kill');
+    await failed.promise;
+    // Two restarts allowed: the one the exit starts, and one retry; the next gives up.
+    expect((await Supervisor.whichChildren(rt, sup))[0]?.pid).toBe('restarting');
+    expect(await exited).toBe('shutdown');
+    expect(await bExited).toBe('shutdown');
+    expect(failures).toBe(2);
+    expect(rt.log.text('error').match(/could not restart child "A"/g)).toHaveLength(2);
+    expect(rt.log.text('error')).toMatch(
+      /Supervisor "sup" \(<[\d.]+>\) reached its maximum restart intensity \(more than 2 restarts in 5 s\) and shuts down/,
+    );
   });
 });
 

@@ -1,7 +1,7 @@
-import { describeValue } from '../describe.js';
-import { InvalidChildSpecError } from '../errors.js';
+import { describeValue } from '../../describe.js';
+import { InvalidChildSpecError } from '../../errors.js';
+import { GenServer } from '../gen-server.js';
 import type { NormalizedChildSpec } from './child-spec.js';
-import { GenServer } from './gen-server.js';
 
 const RESTARTS = new Set(['permanent', 'transient', 'temporary']);
 const TYPES = new Set(['worker', 'supervisor']);

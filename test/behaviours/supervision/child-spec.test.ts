@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { checkIntensity, normalizeChild } from '../../src/behaviours/child-spec-check.js';
+import {
+  checkIntensity,
+  normalizeChild,
+} from '../../../src/behaviours/supervision/child-spec-check.js';
 import {
   type ChildSpec,
   DynamicSupervisor,
@@ -7,7 +10,7 @@ import {
   InvalidChildSpecError,
   type Pid,
   Supervisor,
-} from '../../src/index.js';
+} from '../../../src/index.js';
 
 class Worker extends GenServer {}
 
