@@ -46,6 +46,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const BENCHMARKS = [
   'spawn',
+  'exit',
   'ring',
   'call',
   'cast',

@@ -12,6 +12,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 const BENCHMARKS = [
   'spawn',
+  'exit',
   'ring',
   'call',
   'cast',
@@ -23,7 +24,7 @@ const BENCHMARKS = [
 ] as const;
 
 /** Benchmarks with an Erlang program in bench/beam/. */
-const ON_BEAM = ['spawn', 'ring', 'call', 'cast', 'fan-in', 'restart', 'registry'];
+const ON_BEAM = ['spawn', 'exit', 'ring', 'call', 'cast', 'fan-in', 'restart', 'registry'];
 
 interface TargetResult {
   kind: 'baseline' | 'limit' | 'beam' | 'otp';
