@@ -2,8 +2,9 @@
  * spawn: `small` (100,000) and `large` (1,000,000) idle raw processes waiting in
  * `receive`, then as many idle GenServers: µs per spawn (until every one is
  * idle), bytes per process (heap delta after a full collection), µs per stop
- * (`rt.shutdown`), and how the time grows from `small` to `large`. Then the cost of
- * a call with 1 and with `idle` idle processes alive. The limit's idle process, raw
+ * (`rt.shutdown`), and how the time grows from `small` to `large`; the same idle
+ * process written as an async function, at the small size only. Before that, the
+ * cost of a call with 1 and with `idle` idle processes alive. The limit's idle process, raw
  * or server, is an actor waiting for its first message. The BEAM: processes waiting
  * in receive and idle gen_servers, bytes from erlang:memory(processes).
  */
@@ -282,6 +283,8 @@ main(async () => {
     limit?: (n: number) => Promise<SpawnSample>;
     bytes?: number;
     spawnUs?: number;
+    /** Only the small size (no large runs, no growth). */
+    smallOnly?: boolean;
   }[] = [
     {
       kind: 'raw processes',
@@ -296,6 +299,8 @@ main(async () => {
       kind: 'raw processes, async body',
       otp: (n) => otpRaw(n, idleAsyncBody),
       baseline: (n) => baselineRaw(n, idleAsyncBaselineBody),
+      // For context only, and a third of the suite's time at both sizes.
+      smallOnly: true,
     },
     {
       kind: 'GenServers',
@@ -311,25 +316,28 @@ main(async () => {
     bytes: Number.NaN,
     stop: Number.NaN,
   });
-  for (const { kind, beam, otp, baseline, limit = nan, bytes, spawnUs } of kinds) {
+  for (const { kind, beam, otp, baseline, limit = nan, bytes, spawnUs, smallOnly } of kinds) {
     const small = await compare(REPS, 'lower', {
       otp: (scale) => otp(Math.max(1, Math.round(SMALL * scale))),
       baseline: (scale) => baseline(Math.max(1, Math.round(SMALL * scale))),
       limit: (scale) => limit(Math.max(1, Math.round(SMALL * scale))),
     });
-    // The small size warmed the JIT up: no warm-up round at the large size.
-    const large = await compare(
-      LARGE_REPS,
-      'lower',
-      { otp: () => otp(LARGE), baseline: () => baseline(LARGE), limit: () => limit(LARGE) },
-      { rounds: 0, scale: 0 },
-    );
     const hasLimit = limit !== nan;
     const orNull = (value: number | undefined) => (hasLimit ? value! : null);
-    for (const [n, which, o, b, l] of [
+    const sizes: [number, string, Sample, Sample, Sample][] = [
       [SMALL, 'small', small.otp, small.baseline, small.limit],
-      [LARGE, 'large', large.otp, large.baseline, large.limit],
-    ] as const) {
+    ];
+    if (smallOnly !== true) {
+      // The small size warmed the JIT up: no warm-up round at the large size.
+      const large = await compare(
+        LARGE_REPS,
+        'lower',
+        { otp: () => otp(LARGE), baseline: () => baseline(LARGE), limit: () => limit(LARGE) },
+        { rounds: 0, scale: 0 },
+      );
+      sizes.push([LARGE, 'large', large.otp, large.baseline, large.limit]);
+    }
+    for (const [n, which, o, b, l] of sizes) {
       const size = n.toLocaleString('en-US');
       const key = (what: string) =>
         beam === undefined ? {} : { beam: `${beam}_${what}_${which}` };
@@ -365,13 +373,15 @@ main(async () => {
         },
       );
     }
+    const large = sizes[1];
+    if (large === undefined) continue;
     figures.push({
       metric: `${kind}: spawn time, ${(LARGE / SMALL).toLocaleString('en-US')}× the processes`,
       unit: '×',
       better: 'lower',
-      otp: (large.otp.value * LARGE) / (small.otp.value * SMALL),
-      baseline: (large.baseline.value * LARGE) / (small.baseline.value * SMALL),
-      limit: orNull((large.limit.value * LARGE) / (small.limit.value * SMALL)),
+      otp: (large[2].value * LARGE) / (small.otp.value * SMALL),
+      baseline: (large[3].value * LARGE) / (small.baseline.value * SMALL),
+      limit: orNull((large[4].value * LARGE) / (small.limit.value * SMALL)),
       ...(beam === undefined ? {} : { beam: `${beam}_growth` }),
       // Issue 7's target, kept as a guard against a spawn that grows worse than linearly.
       target: { kind: 'otp', op: '<=', value: 12, advisory: true },
