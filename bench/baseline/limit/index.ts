@@ -9,12 +9,14 @@
  *   function of the actor, the message and the caller's resolver) and its state in a
  *   field: no closure per actor. An idle actor is that object and a slot in the
  *   process table.
- * - **The mailbox is a growable ring buffer** of (message, resolver) pairs, made on
- *   the first message. A cast stores the message itself: nothing is allocated per
- *   message beyond the message.
- * - **A call is a promise whose resolver travels in the message**, beside it in the
- *   mailbox; the handler calls it with the reply. One shared executor makes the
- *   promise (no closure per call).
+ * - **The mailbox is a growable ring buffer** of slots, made on the first message. A
+ *   cast takes one slot, the message itself: nothing is allocated per message beyond
+ *   the message. (A (message, resolver) pair for every message, and a call wrapped in
+ *   an object, were measured too, and were slower: see bench/RESULTS.md.)
+ * - **A call is a promise whose resolver travels in the message**: three slots, a
+ *   private marker, the request and the resolver, which the handler gets beside the
+ *   request and calls with the reply. One shared executor makes the promise (no
+ *   closure per call).
  * - **One run queue** (a ring buffer of actors) drained with a budget per activation:
  *   an actor handles at most `budget` (200) messages, then goes to the back of the
  *   queue. A send never runs the receiver synchronously: the queue is drained in a

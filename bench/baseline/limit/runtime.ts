@@ -28,23 +28,29 @@ export class ExitSignal {
   ) {}
 }
 
-/** Room for this many messages in a mailbox's first buffer (two slots each). */
-const FIRST_MAILBOX = 4;
+/** Room for this many messages in a mailbox's first buffer (a power of two). */
+const FIRST_MAILBOX = 8;
 /** Looks at the clock once per this many activations and drains scheduled (a power of two). */
 const CLOCK_EVERY = 64;
 /** How long the run queue may hold the thread before it yields to the event loop. */
 const SLICE_MS = 4;
 
 /**
+ * Marks a call in a mailbox: the slot after it holds the request, the next the
+ * resolver of the caller's promise. A cast is the message alone in its slot. No
+ * user message can be this symbol, which is not exported.
+ */
+const CALL = Symbol('call');
+
+/**
  * One actor: its identity, its handler and state, and its mailbox, a ring buffer of
- * (message, resolver) pairs made on the first message.
+ * slots made on the first message: a message takes one slot, a call three.
  */
 export class Actor {
   status: typeof IDLE | typeof QUEUED | typeof DEAD = IDLE;
-  /** The mailbox: message at an even slot, its resolver (or undefined) at the next. */
+  /** The mailbox: `used` slots from `head`, wrapping round; its length a power of two. */
   buf: unknown[] | undefined = undefined;
   head = 0;
-  /** Slots in use: twice the number of messages. */
   used = 0;
   /** Where the actor sits in its runtime's process table. */
   slot = -1;
@@ -103,17 +109,29 @@ export class LimitRuntime {
     return actor;
   }
 
-  /** Puts a message (and a call's resolver) in `to`'s mailbox; the actor runs later. */
-  send(to: Actor, message: unknown, reply?: Resolver): void {
+  /** Puts a message in `to`'s mailbox; the actor runs later. */
+  send(to: Actor, message: unknown): void {
     if (to.status === DEAD) return;
     let buf = to.buf;
-    if (buf === undefined) buf = to.buf = new Array(2 * FIRST_MAILBOX);
+    if (buf === undefined) buf = to.buf = new Array(FIRST_MAILBOX);
     else if (to.used === buf.length) buf = grow(to);
-    // head and used are even and the length a power of two: the pair never wraps.
-    const i = (to.head + to.used) & (buf.length - 1);
-    buf[i] = message;
-    buf[i + 1] = reply;
-    to.used += 2;
+    buf[(to.head + to.used) & (buf.length - 1)] = message;
+    to.used++;
+    if (to.status === IDLE) this.#enqueue(to);
+  }
+
+  /** Puts a call in `to`'s mailbox: the marker, the request and the caller's resolver. */
+  sendCall(to: Actor, request: unknown, reply: Resolver): void {
+    if (to.status === DEAD) return;
+    let buf = to.buf;
+    if (buf === undefined) buf = to.buf = new Array(FIRST_MAILBOX);
+    else if (to.used + 3 > buf.length) buf = grow(to);
+    const mask = buf.length - 1;
+    const tail = to.head + to.used;
+    buf[tail & mask] = CALL;
+    buf[(tail + 1) & mask] = request;
+    buf[(tail + 2) & mask] = reply;
+    to.used += 3;
     if (to.status === IDLE) this.#enqueue(to);
   }
 
@@ -223,14 +241,23 @@ export class LimitRuntime {
   #activate(actor: Actor): void {
     for (let n = this.budget; n > 0 && actor.used > 0 && actor.status !== DEAD; n--) {
       const buf = actor.buf!;
-      const i = actor.head;
-      const message = buf[i];
-      const reply = buf[i + 1] as Resolver | undefined;
-      buf[i] = undefined;
-      buf[i + 1] = undefined;
-      actor.head = (i + 2) & (buf.length - 1);
-      actor.used -= 2;
-      actor.handler(actor, message, reply);
+      const mask = buf.length - 1;
+      const head = actor.head;
+      const message = buf[head];
+      buf[head] = undefined;
+      if (message !== CALL) {
+        actor.head = (head + 1) & mask;
+        actor.used--;
+        actor.handler(actor, message, undefined);
+        continue;
+      }
+      const request = buf[(head + 1) & mask];
+      const reply = buf[(head + 2) & mask] as Resolver;
+      buf[(head + 1) & mask] = undefined;
+      buf[(head + 2) & mask] = undefined;
+      actor.head = (head + 3) & mask;
+      actor.used -= 3;
+      actor.handler(actor, request, reply);
     }
     if (actor.status === DEAD) return;
     if (actor.used > 0) {
@@ -247,7 +274,7 @@ export class LimitRuntime {
 
 /** A message without a reply. */
 export function cast(to: Actor, message: unknown): void {
-  to.runtime.send(to, message, undefined);
+  to.runtime.send(to, message);
 }
 
 /**
@@ -263,7 +290,7 @@ const capture = (resolve: Resolver): void => {
 /** A request whose reply resolves the returned promise: the resolver travels in the message. */
 export function call<R = unknown>(to: Actor, request: unknown): Promise<R> {
   const promise = new Promise<unknown>(capture);
-  to.runtime.send(to, request, pending);
+  to.runtime.sendCall(to, request, pending!);
   pending = undefined;
   return promise as Promise<R>;
 }
