@@ -1,31 +1,52 @@
 #!/usr/bin/env node
 /**
- * `npm run bench`: runs every benchmark of issue 7, each in its own Node.js process
- * (with --expose-gc, the TypeScript loader of lib/register.mjs, and room for a
- * million processes), collects the JSON line each prints, shows a table of otp-ts
- * against the baseline with the ratio and the target, and writes the figures with
- * the machine they ran on to bench/results.json.
+ * `npm run bench`: runs every benchmark, each in its own Node.js process (with
+ * --expose-gc, the TypeScript loader of lib/register.mjs, and room for a million
+ * processes), collects the JSON line each prints, and shows a table of otp-ts against
+ * the contract baseline (bench/baseline/), the limit baseline (bench/baseline/limit/)
+ * and, with --beam, the same workloads as Erlang programs (bench/beam/) on one
+ * scheduler. It checks issue 14's targets, exits with 1 when one is missed (or a
+ * benchmark fails), writes the figures with the machine they ran on to
+ * bench/results.json, and appends a standard run to the log at the end of
+ * bench/RESULTS.md, passing or not.
  *
  *   node bench/run.mjs                   every benchmark at full size
+ *   node bench/run.mjs --beam            and the BEAM's figures (needs `erl` on the PATH;
+ *                                        without it, says so and leaves the BEAM column out)
  *   node bench/run.mjs --smoke           every benchmark at tiny sizes, in a few seconds
+ *                                        (targets shown, not judged: the figures mean nothing)
  *   node bench/run.mjs --only=ring,call  some of them
  *   node bench/run.mjs --out=file.json   write the results there (by default, only a standard
- *                                        run, all benchmarks at full size, writes bench/results.json)
+ *                                        run, all benchmarks at full size, writes bench/results.json
+ *                                        and is logged in bench/RESULTS.md)
  *   node bench/run.mjs --cpu-prof=dir    also write CPU profiles, in dir/<benchmark>/ (read them
  *                                        with bench/lib/hotspots.mjs)
  *   node bench/run.mjs --json            print the results as JSON instead of the table
  *
  * Any other `--name=value` goes to every benchmark (a size: `--hops=100000`);
- * `BENCH_NAME=value` in the environment does the same.
+ * `BENCH_NAME=value` in the environment does the same. The BEAM programs get the
+ * parameters each JavaScript benchmark reports, so that both do the same work.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import {
+  accessSync,
+  appendFileSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const BENCHMARKS = [
   'spawn',
+  'exit',
   'ring',
   'call',
   'cast',
@@ -45,8 +66,9 @@ const flag = (name) => {
   if (hit === undefined) return undefined;
   return hit.includes('=') ? hit.slice(hit.indexOf('=') + 1) : true;
 };
-const OWN = ['smoke', 'only', 'out', 'cpu-prof', 'json'];
+const OWN = ['smoke', 'only', 'out', 'cpu-prof', 'json', 'beam'];
 const smoke = flag('smoke') === true;
+const withBeam = flag('beam') === true;
 const only = typeof flag('only') === 'string' ? flag('only').split(',') : undefined;
 const unknown = only?.filter((name) => !BENCHMARKS.includes(name)) ?? [];
 if (unknown.length > 0) {
@@ -60,7 +82,8 @@ const asJson = flag('json') === true;
 const passThrough = args.filter(
   (a) => a.startsWith('--') && !OWN.includes(a.slice(2).split('=')[0]),
 );
-// bench/results.json holds standard runs only: every benchmark, full size, nothing left out.
+// bench/results.json and the log in RESULTS.md hold standard runs only: every
+// benchmark, full size, nothing left out (with or without the BEAM).
 const standard =
   !smoke &&
   only === undefined &&
@@ -68,29 +91,87 @@ const standard =
   profileDir === undefined &&
   !Object.keys(process.env).some((k) => k.startsWith('BENCH_'));
 const out = flag('out') ?? (standard ? path.join(here, 'results.json') : undefined);
+const resultsMd = path.join(here, 'RESULTS.md');
 
-/** Runs one benchmark in a child process; resolves with its parsed result or an error. */
-function runOne(name) {
-  const nodeArgs = [
-    '--expose-gc',
-    '--max-old-space-size=8192',
-    '--import',
-    pathToFileURL(path.join(here, 'lib', 'register.mjs')).href,
-  ];
-  if (typeof profileDir === 'string') {
-    // One folder per benchmark: the loader's thread writes a profile of its own.
-    const dir = path.resolve(profileDir, name);
-    mkdirSync(dir, { recursive: true });
-    nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=100');
+const LEGEND = `How to read the table (bench/RESULTS.md has more):
+  otp-ts    the library, through its public API
+  baseline  bench/baseline/: a hand-written runtime that keeps otp-ts's contract (a wrapper
+            object per message, a budget of 200 messages per turn, a yield to the event loop
+            every 4 ms, a process table, links); the ratio to it measures the library's own work
+  limit     bench/baseline/limit/: the least a JavaScript actor runtime can do (one object and
+            a shared handler per actor, a ring-buffer mailbox, one run queue, a call's resolver
+            in the message, nothing allocated per message but the message); the ceiling
+  BEAM      the same workload as an Erlang program of bench/beam/, on Erlang/OTP with one
+            scheduler (erl +S 1:1), with --beam
+  ÷ X       otp-ts ÷ X, whatever the unit: for /s figures higher is better (below 1×, otp-ts is
+            slower); for µs, bytes and × lower is better (above 1×, otp-ts is slower)
+  figures   each the median of at least 3 runs (cases alternating in one process, a full GC
+            before each), after warm-up runs
+  target    issue 14's, on the ratio or value it names; BEAM targets are judged only with --beam.
+            In parentheses: an older target, checked and shown, never failing the run
+  result    pass or FAIL; any FAIL (or a benchmark that fails to run) makes the exit code 1
+`;
+
+/** The path of an executable on the PATH, or undefined. */
+function which(command) {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (dir === '') continue;
+    const file = path.join(dir, command);
+    try {
+      accessSync(file, constants.X_OK);
+      return file;
+    } catch {
+      // Not here.
+    }
   }
-  const file = path.join(here, `${name}.ts`);
-  const childArgs = [...nodeArgs, file, ...(smoke ? ['--smoke'] : []), ...passThrough];
+  return undefined;
+}
+
+/** Erlang file names: bench/beam/bench_fan_in.erl for fan-in. */
+const beamModule = (name) => `bench_${name.replaceAll('-', '_')}`;
+
+/**
+ * Compiles bench/beam/*.erl into a temporary directory. Returns what the BEAM runs
+ * need, or a reason why there is no BEAM column.
+ */
+function setUpBeam() {
+  const erl = which('erl');
+  if (erl === undefined) {
+    return { available: false, reason: 'erl is not on the PATH' };
+  }
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'otp-ts-beam-'));
+  const sources = readdirSync(path.join(here, 'beam'))
+    .filter((f) => f.endsWith('.erl'))
+    .map((f) => path.join(here, 'beam', f));
+  const list = sources.map((f) => JSON.stringify(f)).join(',');
+  const compiled = spawnSync(
+    erl,
+    [
+      '-noshell',
+      '-eval',
+      `Ok = [compile:file(F, [{outdir, ${JSON.stringify(dir)}}, report]) || F <- [${list}]], ` +
+        `io:format("~s~n", [erlang:system_info(otp_release)]), ` +
+        `halt(case lists:all(fun(R) -> element(1, R) =:= ok end, Ok) of true -> 0; false -> 1 end).`,
+    ],
+    { encoding: 'utf8' },
+  );
+  if (compiled.status !== 0) {
+    rmSync(dir, { recursive: true, force: true });
+    const why = `${compiled.stdout ?? ''}${compiled.stderr ?? ''}`.trim();
+    return {
+      available: false,
+      reason: `the Erlang programs did not compile: ${why}`,
+      failed: true,
+    };
+  }
+  return { available: true, erl, dir, otpRelease: compiled.stdout.trim().split('\n').pop() };
+}
+
+/** Spawns `command`; resolves with its stdout's last JSON line parsed, or an error. */
+function runChild(name, command, childArgs, limitMs) {
   const started = performance.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, childArgs, {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(command, childArgs, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk) => {
@@ -100,8 +181,7 @@ function runOne(name) {
       stderr += chunk;
       if (!asJson) process.stderr.write(chunk);
     });
-    const limit = smoke ? 60_000 : 30 * 60_000;
-    const timer = setTimeout(() => child.kill('SIGKILL'), limit);
+    const timer = setTimeout(() => child.kill('SIGKILL'), limitMs);
     child.on('close', (code, sig) => {
       clearTimeout(timer);
       const wallMs = Math.round(performance.now() - started);
@@ -124,38 +204,103 @@ function runOne(name) {
   });
 }
 
-function targetText(target, unit) {
-  if (target === undefined) return '';
-  const op = target.op === '>=' ? '≥' : '≤';
-  return target.kind === 'ratio' ? `ratio ${op} ${target.value}` : `${op} ${target.value} ${unit}`;
+/** Runs one benchmark in a child process. */
+function runOne(name) {
+  const nodeArgs = [
+    '--expose-gc',
+    '--max-old-space-size=8192',
+    '--import',
+    pathToFileURL(path.join(here, 'lib', 'register.mjs')).href,
+  ];
+  if (typeof profileDir === 'string') {
+    // One folder per benchmark: the loader's thread writes a profile of its own.
+    const dir = path.resolve(profileDir, name);
+    mkdirSync(dir, { recursive: true });
+    nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=100');
+  }
+  const file = path.join(here, `${name}.ts`);
+  const childArgs = [...nodeArgs, file, ...(smoke ? ['--smoke'] : []), ...passThrough];
+  return runChild(name, process.execPath, childArgs, smoke ? 60_000 : 30 * 60_000);
 }
 
-function evaluate(figure) {
-  const finite = (v) => typeof v === 'number' && Number.isFinite(v);
-  const ratio =
-    finite(figure.otp) && finite(figure.baseline) && figure.baseline !== 0
-      ? figure.otp / figure.baseline
+/** Runs a benchmark's Erlang program with the parameters its JavaScript side reported. */
+function runBeam(beam, name, params) {
+  const kv = Object.entries(params ?? {}).map(([k, v]) => `${k}=${v}`);
+  if (smoke) kv.push('smoke=1');
+  const childArgs = [
+    '+S',
+    '1:1',
+    '+P',
+    '2000000',
+    '-noshell',
+    '-pa',
+    beam.dir,
+    '-run',
+    'bench_beam',
+    'main',
+    beamModule(name),
+    ...kv,
+  ];
+  return runChild(name, beam.erl, childArgs, smoke ? 60_000 : 15 * 60_000);
+}
+
+const OP = { '>=': '≥', '<=': '≤' };
+const COLUMN = { baseline: '÷base', limit: '÷limit', beam: '÷BEAM' };
+
+function targetText(target, unit) {
+  const text =
+    target.kind === 'otp'
+      ? `${OP[target.op]} ${target.value} ${unit}`
+      : `${COLUMN[target.kind]} ${OP[target.op]} ${target.value}`;
+  return target.advisory ? `(${text})` : text;
+}
+
+const finite = (v) => typeof v === 'number' && Number.isFinite(v);
+const ratioOf = (otp, other) => (finite(otp) && finite(other) && other !== 0 ? otp / other : null);
+
+/** A figure with its ratios and each target checked; `beamValues` is the BEAM program's output. */
+function evaluate(figure, beamValues) {
+  const beam =
+    figure.beam !== undefined && beamValues !== undefined && finite(beamValues[figure.beam])
+      ? beamValues[figure.beam]
       : null;
-  let pass = null;
-  const target = figure.target;
-  if (target !== undefined) {
-    const value = target.kind === 'ratio' ? ratio : figure.otp;
-    pass = finite(value)
-      ? target.op === '>='
-        ? value >= target.value
-        : value <= target.value
-      : false;
-  }
+  const limit = figure.limit ?? null;
+  const ratios = {
+    baseline: ratioOf(figure.otp, figure.baseline),
+    limit: ratioOf(figure.otp, limit),
+    beam: ratioOf(figure.otp, beam),
+  };
+  const specs = figure.target === undefined ? [] : [figure.target].flat();
+  const targets = specs.map((spec) => {
+    const checked = spec.kind === 'otp' ? figure.otp : ratios[spec.kind];
+    // A BEAM target without a BEAM figure is not judged; any other missing figure fails.
+    const judged = spec.kind !== 'beam' || beamValues !== undefined;
+    const pass = !judged
+      ? null
+      : finite(checked)
+        ? spec.op === '>='
+          ? checked >= spec.value
+          : checked <= spec.value
+        : false;
+    return { ...spec, text: targetText(spec, figure.unit), checked, pass };
+  });
+  const judged = targets.filter((t) => !t.advisory && t.pass !== null);
+  const advisory = targets.filter((t) => t.advisory && t.pass !== null);
   return {
     metric: figure.metric,
     unit: figure.unit,
     better: figure.better,
     otp: figure.otp,
     baseline: figure.baseline,
-    ratio,
-    target: targetText(target, figure.unit),
-    targetSpec: target ?? null,
-    pass,
+    limit,
+    beam,
+    ratio: ratios.baseline,
+    limitRatio: ratios.limit,
+    beamRatio: ratios.beam,
+    target: targets.map((t) => t.text).join('; '),
+    targets,
+    pass: judged.length === 0 ? null : judged.every((t) => t.pass),
+    advisoryPass: advisory.length === 0 ? null : advisory.every((t) => t.pass),
     ...(figure.note === undefined ? {} : { note: figure.note }),
   };
 }
@@ -173,6 +318,8 @@ function fmt(value, unit) {
   else text = sig(value);
   return unit ? `${text} ${unit}` : text;
 }
+
+const fmtRatio = (r) => (r === null ? '–' : `${r.toFixed(r < 0.1 ? 3 : 2)}×`);
 
 function machine() {
   const cpus = os.cpus();
@@ -199,23 +346,47 @@ function source() {
   }
 }
 
-function table(benchmarks) {
-  const rows = [['benchmark', 'metric', 'otp-ts', 'baseline', 'ratio', 'target', 'result']];
+function resultText(f) {
+  const parts = [];
+  if (f.pass !== null) parts.push(f.pass ? 'pass' : 'FAIL');
+  if (f.advisoryPass !== null) parts.push(f.advisoryPass ? '(pass)' : '(miss)');
+  return parts.join(' ');
+}
+
+function table(benchmarks, beamColumn) {
+  const header = ['benchmark', 'metric', 'otp-ts', 'baseline', '÷base', 'limit', '÷limit'];
+  if (beamColumn) header.push('BEAM', '÷BEAM');
+  header.push('target', 'result');
+  const rows = [header];
   for (const b of benchmarks) {
     if (!b.ok) {
-      rows.push([b.name, 'ERROR', '', '', '', '', 'error']);
+      const row = header.map(() => '');
+      row[0] = b.name;
+      row[1] = 'ERROR';
+      row[row.length - 1] = 'error';
+      rows.push(row);
       continue;
     }
     for (const f of b.figures) {
-      rows.push([
+      const row = [
         b.name,
         f.metric,
         fmt(f.otp, f.unit),
         fmt(f.baseline, f.unit),
-        f.ratio === null ? '–' : `${f.ratio.toFixed(f.ratio < 0.1 ? 3 : 2)}×`,
-        f.target,
-        f.pass === null ? '' : f.pass ? 'pass' : 'FAIL',
-      ]);
+        fmtRatio(f.ratio),
+        fmt(f.limit, f.unit),
+        fmtRatio(f.limitRatio),
+      ];
+      if (beamColumn) row.push(fmt(f.beam, f.unit), fmtRatio(f.beamRatio));
+      row.push(f.target, resultText(f));
+      rows.push(row);
+    }
+    if (b.beamError !== undefined) {
+      const row = header.map(() => '');
+      row[0] = b.name;
+      row[1] = 'BEAM ERROR';
+      row[row.length - 1] = 'error';
+      rows.push(row);
     }
   }
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
@@ -227,54 +398,128 @@ function table(benchmarks) {
   ].join('\n');
 }
 
+/** Appends a standard run to the log at the end of bench/RESULTS.md. */
+function logRun(results, text) {
+  const heading = '## Run log';
+  const existing = existsSync(resultsMd) ? readFileSync(resultsMd, 'utf8') : '';
+  let entry = '';
+  if (!existing.includes(`\n${heading}\n`)) {
+    entry +=
+      `\n${heading}\n\nEvery standard \`npm run bench\` (all benchmarks, full size, with or without ` +
+      '`--beam`) appends its table here, passing or not, written by `bench/run.mjs`.\n';
+  }
+  const s = results.summary;
+  const src = results.source;
+  entry +=
+    `\n### ${results.date.slice(0, 16).replace('T', ' ')} UTC, \`${src.commit}\`` +
+    `${src.srcModified ? ' (src/ modified)' : ''}: ${s.passed} of ${s.targets} targets met` +
+    `${s.errors > 0 ? `, ${s.errors} error(s)` : ''}\n\n${text}\n`;
+  appendFileSync(resultsMd, entry);
+}
+
 const selected = only ?? BENCHMARKS;
 const startedAt = new Date();
 const loadStart = os.loadavg();
+if (!asJson) console.log(LEGEND);
+let beam;
+if (withBeam) {
+  beam = setUpBeam();
+  if (!beam.available) {
+    process.stderr.write(`bench: --beam: ${beam.reason}; the BEAM column is left out.\n`);
+  } else if (!asJson) {
+    process.stderr.write(`bench: --beam: Erlang/OTP ${beam.otpRelease}, ${beam.erl}\n`);
+  }
+}
+const beamOn = beam?.available === true;
 const benchmarks = [];
 for (const name of selected) {
   if (!asJson) process.stderr.write(`bench: ${name}${smoke ? ' (smoke)' : ''}...\n`);
   const run = await runOne(name);
-  if (run.ok) {
-    benchmarks.push({
-      name,
-      ok: true,
-      wallMs: run.wallMs,
-      durationMs: run.result.durationMs,
-      params: run.result.params,
-      figures: run.result.figures.map(evaluate),
-    });
-  } else {
+  if (!run.ok) {
     benchmarks.push({ name, ok: false, wallMs: run.wallMs, error: run.error });
     if (!asJson) process.stderr.write(`bench: ${name} failed: ${run.error}\n`);
+    continue;
   }
+  let beamRun;
+  const hasProgram = existsSync(path.join(here, 'beam', `${beamModule(name)}.erl`));
+  if (beamOn && hasProgram) {
+    if (!asJson) process.stderr.write(`bench: ${name} on the BEAM...\n`);
+    beamRun = await runBeam(beam, name, run.result.params);
+    if (!beamRun.ok && !asJson) {
+      process.stderr.write(`bench: ${name} on the BEAM failed: ${beamRun.error}\n`);
+    }
+  }
+  const beamValues = beamRun?.ok ? beamRun.result : undefined;
+  benchmarks.push({
+    name,
+    ok: true,
+    wallMs: run.wallMs,
+    durationMs: run.result.durationMs,
+    params: run.result.params,
+    ...(beamRun === undefined ? {} : { beamWallMs: beamRun.wallMs }),
+    ...(beamRun !== undefined && !beamRun.ok ? { beamError: beamRun.error } : {}),
+    figures: run.result.figures.map((f) => evaluate(f, beamValues)),
+  });
 }
+if (beamOn) rmSync(beam.dir, { recursive: true, force: true });
+
 const figures = benchmarks.flatMap((b) => (b.ok ? b.figures : []));
+const targets = figures.flatMap((f) => f.targets.filter((t) => !t.advisory && t.pass !== null));
+const advisory = figures.flatMap((f) => f.targets.filter((t) => t.advisory && t.pass !== null));
 const results = {
   date: startedAt.toISOString(),
   mode: smoke ? 'smoke' : 'full',
   machine: { ...machine(), loadAverage: { start: loadStart, end: os.loadavg() } },
   source: source(),
+  beam: withBeam
+    ? beamOn
+      ? { available: true, otpRelease: beam.otpRelease, flags: '+S 1:1 +P 2000000' }
+      : { available: false, reason: beam.reason }
+    : null,
   summary: {
     benchmarks: benchmarks.length,
-    errors: benchmarks.filter((b) => !b.ok).length,
-    targets: figures.filter((f) => f.pass !== null).length,
-    passed: figures.filter((f) => f.pass === true).length,
-    failed: figures.filter((f) => f.pass === false).length,
+    // Erlang programs that do not compile are an error of the suite, as a benchmark that fails.
+    errors:
+      benchmarks.filter((b) => !b.ok || b.beamError !== undefined).length +
+      (beam?.failed === true ? 1 : 0),
+    targets: targets.length,
+    passed: targets.filter((t) => t.pass).length,
+    failed: targets.filter((t) => !t.pass).length,
+    advisory: advisory.length,
+    advisoryMissed: advisory.filter((t) => !t.pass).length,
+    notJudged: figures.flatMap((f) => f.targets.filter((t) => t.pass === null)).length,
   },
   benchmarks,
 };
 if (out !== undefined) writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+
+const m = results.machine;
+const s = results.summary;
+const beamLine = !withBeam
+  ? 'BEAM: not run (add --beam)'
+  : beamOn
+    ? `BEAM: Erlang/OTP ${beam.otpRelease}, erl +S 1:1 +P 2000000`
+    : `BEAM: left out, ${beam.reason}`;
+const header =
+  `otp-ts benchmarks (${results.mode}), ${results.date}, commit ${results.source.commit}` +
+  `${results.source.srcModified ? ' (src/ modified)' : ''}\n` +
+  `${m.cpu}, ${m.cores} cores, ${m.memoryGB} GB, Node.js ${m.node}, load average ` +
+  `${loadStart.map((l) => l.toFixed(1)).join(' ')}; ${beamLine}`;
+const summary =
+  `${s.passed} of ${s.targets} targets met` +
+  `${s.advisory > 0 ? `; older targets: ${s.advisory - s.advisoryMissed} of ${s.advisory} met` : ''}` +
+  `${s.notJudged > 0 ? `; ${s.notJudged} BEAM target(s) not judged` : ''}` +
+  `${s.errors > 0 ? `; ${s.errors} benchmark(s) failed to run` : ''}` +
+  `${smoke ? ' (smoke sizes: the figures mean nothing, and no target fails the run)' : ''}`;
+const text = `${header}\n\n${table(benchmarks, beamOn)}\n\n${summary}`;
 if (asJson) {
   process.stdout.write(`${JSON.stringify(results)}\n`);
 } else {
-  const m = results.machine;
-  console.log(
-    `\notp-ts benchmarks (${results.mode}), ${results.date}\n${m.cpu}, ${m.cores} cores, ${m.memoryGB} GB, Node.js ${m.node}, load average ${loadStart.map((l) => l.toFixed(1)).join(' ')}\n`,
-  );
-  console.log(table(benchmarks));
-  const s = results.summary;
-  console.log(
-    `\n${s.passed} of ${s.targets} targets met${s.errors > 0 ? `; ${s.errors} benchmark(s) failed to run` : ''}${smoke ? ' (smoke sizes: the figures mean nothing)' : ''}${out === undefined ? '' : `; written to ${path.relative(process.cwd(), out)}`}`,
-  );
+  console.log(`\n${text}`);
+  if (out !== undefined) console.log(`written to ${path.relative(process.cwd(), out)}`);
 }
-process.exitCode = results.summary.errors > 0 ? 1 : 0;
+if (standard) {
+  logRun(results, text);
+  if (!asJson) console.log(`logged at the end of ${path.relative(process.cwd(), resultsMd)}`);
+}
+process.exitCode = s.errors > 0 || (!smoke && s.failed > 0) ? 1 : 0;

@@ -87,7 +87,7 @@ main(async () => {
       better: 'lower',
       otp: r.otp.growth!,
       baseline: r.baseline.growth!,
-      target: { kind: 'otp', op: '<=', value: 20 },
+      target: { kind: 'otp', op: '<=', value: 20, advisory: true },
       note: 'linear is 10×, quadratic 100×',
     },
   ]);

@@ -1,9 +1,10 @@
 /**
- * The server most benchmarks talk to, on both sides: a counter with synchronous
- * callbacks. `'inc'` as a call increments and replies with the count; `'get'`
- * replies with it; a cast increments.
+ * The server most benchmarks talk to, on every side (otp-ts, baseline, limit): a
+ * counter with synchronous callbacks. `'inc'` as a call increments and replies with
+ * the count; `'get'` replies with it; a cast increments.
  */
 import { type From, GenServer, type ReplyResult, reply } from '../../src/index.js';
+import type { Handler } from '../baseline/limit/index.js';
 import { Server } from '../baseline/server.js';
 
 export type CounterCall = 'inc' | 'get';
@@ -37,3 +38,13 @@ export class BaselineCounter extends Server<number> {
     this.state++;
   }
 }
+
+/** The limit's counter: one handler shared by every counter, the count in the actor's state. */
+export const limitCounter: Handler = (actor, request, reply) => {
+  if (reply === undefined) {
+    actor.state = (actor.state as number) + 1;
+    return;
+  }
+  if (request === 'inc') actor.state = (actor.state as number) + 1;
+  reply(actor.state);
+};
