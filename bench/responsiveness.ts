@@ -4,15 +4,17 @@
  * `perf_hooks.monitorEventLoopDelay` samples the event loop: its p99 delay must
  * stay under 20 ms, because the scheduler yields to timers and I/O. otp-ts as
  * GenServers and as raw processes; the baseline as synchronous actors, which yield
- * the same way.
+ * the same way; and an idle loop, for the machine's own noise. Each figure is the
+ * median of `reps` runs, the cases taking turns.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { GenServer, type Pid, Runtime, type SystemInfo } from '../src/index.js';
 import { Actor, System } from './baseline/system.js';
-import { collect, main, now, param, report, type Sample, signal, sleep } from './lib/harness.js';
+import { compare, main, now, param, report, type Sample, signal, sleep } from './lib/harness.js';
 
 const PROCESSES = param('processes', 1_000, 50);
-const SECONDS = param('seconds', 5, 0.2);
+const SECONDS = param('seconds', 2, 0.2);
+const REPS = param('reps', 3, 1);
 /** monitorEventLoopDelay's sampling interval, in ms. */
 const RESOLUTION = param('resolution', 10, 5);
 
@@ -122,14 +124,20 @@ async function baseline(): Promise<Sample> {
 }
 
 main(async () => {
-  // The delay of an idle event loop: what the machine itself adds (others' load, the VM).
-  const idle = await observe({ running: true, handled: 0 }, () => {}, Math.min(SECONDS, 2));
-  collect();
-  const gen = await otpGenServers();
-  collect();
-  const raw = await otpRaw();
-  collect();
-  const base = await baseline();
+  // The cases take turns, a full collection before each (no warm-up: a run is seconds long).
+  const r = await compare(
+    REPS,
+    'lower',
+    {
+      // The delay of an idle event loop: what the machine itself adds (others' load, the VM).
+      idle: () => observe({ running: true, handled: 0 }, () => {}, Math.min(SECONDS, 1)),
+      gen: () => otpGenServers(),
+      raw: () => otpRaw(),
+      base: () => baseline(),
+    },
+    { rounds: 0, scale: 0 },
+  );
+  const { idle, gen, raw, base } = r;
   report('responsiveness', [
     {
       metric: 'p99 event-loop delay, GenServers',

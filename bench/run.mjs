@@ -399,7 +399,7 @@ function table(benchmarks, beamColumn) {
 }
 
 /** Appends a standard run to the log at the end of bench/RESULTS.md. */
-function logRun(results, text) {
+function logRun(results, machineLine, tableText, summaryText) {
   const heading = '## Run log';
   const existing = existsSync(resultsMd) ? readFileSync(resultsMd, 'utf8') : '';
   let entry = '';
@@ -413,7 +413,7 @@ function logRun(results, text) {
   entry +=
     `\n### ${results.date.slice(0, 16).replace('T', ' ')} UTC, \`${src.commit}\`` +
     `${src.srcModified ? ' (src/ modified)' : ''}: ${s.passed} of ${s.targets} targets met` +
-    `${s.errors > 0 ? `, ${s.errors} error(s)` : ''}\n\n${text}\n`;
+    `${s.errors > 0 ? `, ${s.errors} error(s)` : ''}\n\n${machineLine}\n\n${tableText}\n\n${summaryText}\n`;
   appendFileSync(resultsMd, entry);
 }
 
@@ -500,18 +500,20 @@ const beamLine = !withBeam
   : beamOn
     ? `BEAM: Erlang/OTP ${beam.otpRelease}, erl +S 1:1 +P 2000000`
     : `BEAM: left out, ${beam.reason}`;
-const header =
-  `otp-ts benchmarks (${results.mode}), ${results.date}, commit ${results.source.commit}` +
-  `${results.source.srcModified ? ' (src/ modified)' : ''}\n` +
+const machineLine =
   `${m.cpu}, ${m.cores} cores, ${m.memoryGB} GB, Node.js ${m.node}, load average ` +
   `${loadStart.map((l) => l.toFixed(1)).join(' ')}; ${beamLine}`;
+const header =
+  `otp-ts benchmarks (${results.mode}), ${results.date}, commit ${results.source.commit}` +
+  `${results.source.srcModified ? ' (src/ modified)' : ''}\n${machineLine}`;
 const summary =
   `${s.passed} of ${s.targets} targets met` +
   `${s.advisory > 0 ? `; older targets: ${s.advisory - s.advisoryMissed} of ${s.advisory} met` : ''}` +
   `${s.notJudged > 0 ? `; ${s.notJudged} BEAM target(s) not judged` : ''}` +
   `${s.errors > 0 ? `; ${s.errors} benchmark(s) failed to run` : ''}` +
   `${smoke ? ' (smoke sizes: the figures mean nothing, and no target fails the run)' : ''}`;
-const text = `${header}\n\n${table(benchmarks, beamOn)}\n\n${summary}`;
+const tableText = table(benchmarks, beamOn);
+const text = `${header}\n\n${tableText}\n\n${summary}`;
 if (asJson) {
   process.stdout.write(`${JSON.stringify(results)}\n`);
 } else {
@@ -519,7 +521,7 @@ if (asJson) {
   if (out !== undefined) console.log(`written to ${path.relative(process.cwd(), out)}`);
 }
 if (standard) {
-  logRun(results, text);
+  logRun(results, machineLine, tableText, summary);
   if (!asJson) console.log(`logged at the end of ${path.relative(process.cwd(), resultsMd)}`);
 }
 process.exitCode = s.errors > 0 || (!smoke && s.failed > 0) ? 1 : 0;

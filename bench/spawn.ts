@@ -19,6 +19,7 @@ import {
   type Figure,
   heapAfterGc,
   main,
+  median,
   now,
   param,
   report,
@@ -178,7 +179,8 @@ async function limitActors(n: number, handler: Handler): Promise<SpawnSample> {
 /**
  * Mean µs per call, `CALLS` sequential calls, to a server alone in its runtime and
  * to one sharing its runtime with `IDLE` idle processes; both runtimes live in the
- * same heap and are measured in turn, so only the number of processes differs.
+ * same heap and are measured in turn, so only the number of processes differs. Each
+ * is the median of `rounds` rounds.
  */
 async function callCost(
   setup: (idle: number) => Promise<{ call: () => Promise<unknown>; stop: () => Promise<void> }>,
@@ -186,8 +188,8 @@ async function callCost(
 ): Promise<Sample> {
   const alone = await setup(0);
   const crowded = await setup(IDLE);
-  let one = Number.POSITIVE_INFINITY;
-  let many = Number.POSITIVE_INFINITY;
+  const one: number[] = [];
+  const many: number[] = [];
   const time = async (callOnce: () => Promise<unknown>): Promise<number> => {
     const t0 = now();
     for (let i = 0; i < CALLS; i++) await callOnce();
@@ -199,13 +201,15 @@ async function callCost(
     // Alternate which goes first, so that neither always follows the other.
     for (const crowd of r % 2 === 0 ? [false, true] : [true, false]) {
       collect();
-      if (crowd) many = Math.min(many, await time(crowded.call));
-      else one = Math.min(one, await time(alone.call));
+      if (crowd) many.push(await time(crowded.call));
+      else one.push(await time(alone.call));
     }
   }
   await alone.stop();
   await crowded.stop();
-  return { value: many / one, one, many };
+  const oneUs = median(one);
+  const manyUs = median(many);
+  return { value: manyUs / oneUs, one: oneUs, many: manyUs };
 }
 
 async function otpServerAmong(idle: number) {
