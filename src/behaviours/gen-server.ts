@@ -13,7 +13,6 @@ import {
   Runtime,
   type Self,
   type StartOptions,
-  selfOf,
   startBehaviour,
   type Timeout,
 } from '../core/kernel.js';
@@ -115,7 +114,7 @@ export interface ServerRef<Call, Cast> {
 const DEFAULT_CALL_TIMEOUT = 5_000;
 const DEFAULT_START_TIMEOUT = 5_000;
 
-let attachSelf: (server: GenServer, self: Self) => void;
+let attachEngine: (server: GenServer, engine: ServerEngine) => void;
 
 /**
  * A process that owns a state and serves requests: the heart of otp-ts, and of
@@ -178,11 +177,12 @@ let attachSelf: (server: GenServer, self: Self) => void;
  * and processes only for state, concurrency or fault isolation.
  */
 export class GenServer<State = unknown, Call = unknown, Cast = unknown, Info = unknown> {
-  #self: Self | undefined;
+  /** The engine running this server; it makes the server's `Self` when first asked. */
+  #engine: ServerEngine | undefined;
 
   static {
-    attachSelf = (server, self) => {
-      server.#self = self;
+    attachEngine = (server, engine) => {
+      server.#engine = engine;
     };
   }
 
@@ -227,9 +227,9 @@ export class GenServer<State = unknown, Call = unknown, Cast = unknown, Info = u
    * @throws OtpError before the server has started.
    */
   get self(): Self {
-    if (this.#self === undefined)
+    if (this.#engine === undefined)
       throw new OtpError(`${this.constructor.name} is not running: it has no self before rt.start`);
-    return this.#self;
+    return this.#engine.self;
   }
 
   /** The server's pid. */
@@ -591,9 +591,9 @@ export function startServer(
     parent,
     timeout,
     operation,
-    attach: (proc) => {
-      attachSelf(server, selfOf(runtime, proc));
-      engine.attach(proc, runtime);
+    attach: (proc, parentPid) => {
+      engine.attach(proc, runtime, parentPid);
+      attachEngine(server, engine);
     },
   });
 }

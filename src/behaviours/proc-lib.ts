@@ -4,6 +4,7 @@ import {
   cancelTimer,
   detachWatcher,
   exitProcess,
+  type HandlerProcess,
   isInstance,
   type ListedWatcher,
   type MessageHandler,
@@ -15,7 +16,6 @@ import {
   type Runtime,
   rootPid,
   type Self,
-  setParent,
   spawnHandler,
   type TimerEntry,
   unlinkOnBehalf,
@@ -51,8 +51,11 @@ export interface StartSpec {
   /** ms `init` may take. */
   timeout: number;
   operation: string;
-  /** Called with the new process before its first message, to wire up the behaviour. */
-  attach(proc: Process): void;
+  /**
+   * Called with the new process before its first message, to wire up the behaviour,
+   * and its parent: the starter, or the runtime's root pid after `rt.start`.
+   */
+  attach(proc: Process, parent: Pid): void;
 }
 
 /**
@@ -63,7 +66,7 @@ export interface StartSpec {
  */
 export function startBehaviourProcess(runtime: Runtime, spec: StartSpec): Promise<Pid> {
   const parent = spec.parent;
-  let proc: Process;
+  let proc: HandlerProcess;
   try {
     proc = spawnHandler(
       runtime,
@@ -79,8 +82,7 @@ export function startBehaviourProcess(runtime: Runtime, spec: StartSpec): Promis
   }
   // Started unlinked, the runtime itself is the parent: its shutdown signal stops the
   // server through terminate, as the parent's exit does.
-  if (parent === undefined) setParent(proc, rootPid(runtime));
-  spec.attach(proc);
+  spec.attach(proc, parent === undefined ? rootPid(runtime) : parent.pid);
   if (!proc.alive) {
     // Linked at spawn to a parent that had already exited (code that outlived its
     // process): the link ended it with 'noproc', as linking to a dead process does.
@@ -93,7 +95,7 @@ export function startBehaviourProcess(runtime: Runtime, spec: StartSpec): Promis
     );
   }
   return new Promise<Pid>((resolve, reject) => {
-    proc.deliver(new StartRequest(spec, proc, runtime, resolve, reject));
+    proc.begin(new StartRequest(spec, proc, runtime, resolve, reject));
   });
 }
 

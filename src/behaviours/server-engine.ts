@@ -11,7 +11,8 @@ import {
   type Process,
   prototypeOf,
   type Runtime,
-  setBehaviour,
+  type Self,
+  selfOf,
   Timeout,
   type TimerEntry,
 } from '../core/kernel.js';
@@ -138,16 +139,32 @@ export class ServerEngine implements MessageHandler {
   #resolved: ((result: unknown) => Step) | undefined = undefined;
   #rejected: ((error: unknown) => Step) | undefined = undefined;
 
+  /** The process that started it: its parent's exit ends it through terminate. */
+  #parent: Pid | undefined = undefined;
+  /** The server's own handle, made the first time something asks for it. */
+  #self: Self | undefined = undefined;
+
   constructor(server: ServerCallbacks, module: string, behaviour: string) {
     this.#server = server;
     this.#module = module;
     this.#behaviour = behaviour;
   }
 
-  attach(proc: Process, runtime: Runtime): void {
+  attach(proc: Process, runtime: Runtime, parent: Pid): void {
     this.#proc = proc;
     this.#runtime = runtime;
-    setBehaviour(proc, this.#behaviour);
+    this.#parent = parent;
+  }
+
+  /** The behaviour it runs, for `info` and reports. */
+  get behaviour(): string {
+    return this.#behaviour;
+  }
+
+  /** The server's `Self`, made on first use: many servers never ask for it. */
+  get self(): Self {
+    this.#self ??= selfOf(this.#runtime, this.#proc);
+    return this.#self;
   }
 
   /** What the server's crash report adds: its last message and its state. */
@@ -196,7 +213,7 @@ export class ServerEngine implements MessageHandler {
     if (
       proc.trapping &&
       prototypeOf(message) === Exit.prototype &&
-      (message as Exit).from === proc.parent
+      (message as Exit).from === this.#parent
     ) {
       // An exit from the parent ends the server through terminate, as in gen_server,
       // even while suspended (as sys's suspend loop also takes the parent's EXIT).
@@ -519,7 +536,7 @@ export class ServerEngine implements MessageHandler {
           behaviour: this.#behaviour,
           module: this.#module,
           status: this.suspended ? 'suspended' : 'running',
-          parent: proc.parent,
+          parent: this.#parent,
           state: this.#shownState(),
           messageQueueLen: proc.messageQueueLen + (this.#deferred?.length ?? 0),
         };

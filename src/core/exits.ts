@@ -32,7 +32,7 @@ export function finalizeExit(
 ): void {
   const { pid, name } = proc;
   const extras = proc.extras;
-  const behaviour = extras?.behaviour;
+  const behaviour = proc.behaviour;
   const crashed = selfInflicted && !isNormalExit(reason);
   let context: CrashContext | undefined;
   if (crashed) {

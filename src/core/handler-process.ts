@@ -8,6 +8,9 @@ import {
   ProcessState,
 } from './process.js';
 
+/** No first message pending. */
+const NO_FIRST: unique symbol = Symbol('no first message');
+
 /**
  * A handler-driven process: every behaviour. Its handler (the behaviour's engine)
  * takes each message in turn; a handler that returns a promise blocks the process,
@@ -16,10 +19,31 @@ import {
  */
 export class HandlerProcess extends Process {
   readonly handler: MessageHandler;
+  /**
+   * The message the process handles before any other (a behaviour's start request),
+   * kept here rather than in a mailbox: most servers would otherwise keep an empty
+   * mailbox made for that one message.
+   */
+  #first: unknown = NO_FIRST;
 
   constructor(pid: Pid, host: Host, handler: MessageHandler) {
     super(pid, host, ProcessState.Waiting);
     this.handler = handler;
+  }
+
+  override get behaviour(): string | undefined {
+    return this.handler.behaviour;
+  }
+
+  override get messageQueueLen(): number {
+    return super.messageQueueLen + (this.#first === NO_FIRST ? 0 : 1);
+  }
+
+  /** Gives the process its first message and schedules it: done once, right after spawn. */
+  begin(message: unknown): void {
+    if (!this.alive) return;
+    this.#first = message;
+    if (!this.queued) this.host.scheduler.enqueue(this);
   }
 
   deliver(message: unknown): void {
@@ -34,34 +58,48 @@ export class HandlerProcess extends Process {
 
   run(budget: number): void {
     if (this.state !== ProcessState.Waiting) return;
+    if (this.#first !== NO_FIRST) {
+      const first = this.#first;
+      this.#first = NO_FIRST;
+      if (!this.#handle(first)) return;
+    }
     const mailbox = this.mailbox;
     if (mailbox === undefined) return;
-    const handler = this.handler;
     for (let n = 0; n < budget && mailbox.size > 0; n++) {
-      const message = mailbox.shift();
-      this.handled++;
-      this.state = ProcessState.Running;
-      const step = handler.handle(message);
-      // The handler may have ended the process (a stop, a crash, a kill from inside).
-      if (this.state !== ProcessState.Running) return;
-      if (step !== undefined) {
-        this.state = ProcessState.Blocked;
-        step.then(
-          () => this.#unblock(),
-          (error: unknown) => {
-            if (this.alive) this.host.terminate(this, error, true);
-          },
-        );
-        return;
-      }
-      this.state = ProcessState.Waiting;
+      if (!this.#handle(mailbox.shift())) return;
     }
     if (mailbox.size > 0) this.host.scheduler.enqueue(this);
+  }
+
+  /** Handles one message; false when the process can take no other now (blocked or ended). */
+  #handle(message: unknown): boolean {
+    this.handled++;
+    this.state = ProcessState.Running;
+    const step = this.handler.handle(message);
+    // The handler may have ended the process (a stop, a crash, a kill from inside).
+    if (this.state !== ProcessState.Running) return false;
+    if (step !== undefined) {
+      this.state = ProcessState.Blocked;
+      step.then(
+        () => this.#unblock(),
+        (error: unknown) => {
+          if (this.alive) this.host.terminate(this, error, true);
+        },
+      );
+      return false;
+    }
+    this.state = ProcessState.Waiting;
+    return true;
   }
 
   override crashContext(): CrashContext | undefined {
     const handler = this.handler;
     return handler.reportContext === undefined ? undefined : handler.reportContext();
+  }
+
+  override release(): void {
+    this.#first = NO_FIRST;
+    super.release();
   }
 
   #unblock(): void {

@@ -21,6 +21,7 @@ import { processOfSelf as processOfHandle, type SpawnOptions } from './self.js';
 import type { ExitWatcher } from './signals.js';
 import type { TimerEntry, Timers } from './timers.js';
 
+export type { HandlerProcess } from './handler-process.js';
 export { assertDest, assertName, isViaName, type ViaTable } from './names.js';
 export { LOCAL_NODE, Pid, Ref } from './pid.js';
 export { type CrashContext, type MessageHandler, Process, ProcessState } from './process.js';
@@ -103,11 +104,6 @@ export function watchExit(runtime: Runtime, proc: Process, watcher: ExitWatcher)
   const ref = runtime.makeRef();
   (proc.more().monitoredBy ??= new Map()).set(ref, watcher);
   return ref;
-}
-
-/** Sets what `info` and reports name the behaviour running in `proc`. */
-export function setBehaviour(proc: Process, behaviour: string): void {
-  proc.more().behaviour = behaviour;
 }
 
 /** Makes `proc` its parent's child, as proc_lib records the starter. */

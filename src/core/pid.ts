@@ -36,8 +36,6 @@ export class Pid {
   readonly node: string;
   /** The process number, unique within its node. */
   readonly id: number;
-  /** Erlang's serial: always 0 here, kept so the text and the wire form match Erlang's. */
-  readonly serial: number;
   /** The node's incarnation: a pid of an earlier incarnation names a dead process. */
   readonly creation: number;
   /**
@@ -51,7 +49,6 @@ export class Pid {
   constructor(node: string, id: number, creation: number) {
     this.node = node;
     this.id = id;
-    this.serial = 0;
     this.creation = creation;
   }
 
@@ -63,7 +60,8 @@ export class Pid {
    * ```
    */
   toString(): string {
-    return `<0.${this.id}.${this.serial}>`;
+    // Erlang's third number, the serial, is always 0 here: ids do not wrap.
+    return `<0.${this.id}.0>`;
   }
 
   /**

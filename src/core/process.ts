@@ -50,6 +50,8 @@ export interface Host {
  * @internal
  */
 export interface MessageHandler {
+  /** The behaviour it runs (`'GenServer'`, `'Supervisor'`...), for `info` and reports. */
+  readonly behaviour?: string;
   /** Handles one message; a promise blocks the process until it settles. */
   handle(message: unknown): undefined | PromiseLike<unknown>;
   /** What a crash report adds about the process, when it ends abnormally by itself. */
@@ -84,8 +86,6 @@ export class Extras {
   monitoredBy: Map<Ref, Process | ExitWatcher> | undefined = undefined;
   /** The process that started it linked (its parent, as in proc_lib). */
   parent: Pid | undefined = undefined;
-  /** The behaviour running in the process, for `info` and reports. */
-  behaviour: string | undefined = undefined;
   /** When the process is a Registry: its table, for `{ via, key }` names. */
   viaTable: ViaTable | undefined = undefined;
 }
@@ -160,6 +160,11 @@ export abstract class Process implements Runnable {
 
   /** Runs the process for one turn of at most `budget` messages. */
   abstract run(budget: number): void;
+
+  /** The behaviour running in the process, for `info` and reports. */
+  get behaviour(): string | undefined {
+    return undefined;
+  }
 
   /** What a crash report adds about the process; may throw, as it runs user code. */
   crashContext(): CrashContext | undefined {

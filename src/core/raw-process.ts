@@ -50,6 +50,14 @@ export class RawProcess<S> extends Process {
   #self: S | undefined;
   /** The resolver of the pending receive: set exactly while the state is `Waiting`. */
   #resolve: ((message: unknown) => void) | undefined = undefined;
+  /** The promise of the pending receive, while the state is `Waiting`. */
+  #received: Promise<unknown> | undefined = undefined;
+  /**
+   * The body returned the promise of its pending receive as its own result (`(self)
+   * => self.receive()`, the shape of most idle processes): the process ends when that
+   * receive is answered, so its result needs no watch while it waits.
+   */
+  #endsWithReceive = false;
   /** The pending receive's timeout, if it has one. */
   #timer: TimerEntry | undefined = undefined;
 
@@ -104,6 +112,7 @@ export class RawProcess<S> extends Process {
     const promise = new Promise<unknown>((resolve) => {
       this.#resolve = resolve;
     });
+    this.#received = promise;
     this.state = ProcessState.Waiting;
     if (timeout !== Number.POSITIVE_INFINITY) {
       const timers = this.host.timers;
@@ -178,6 +187,7 @@ export class RawProcess<S> extends Process {
     this.#body = undefined;
     this.#self = undefined;
     this.#resolve = undefined;
+    this.#received = undefined;
     this.#cancelTimer();
     super.release();
   }
@@ -189,6 +199,20 @@ export class RawProcess<S> extends Process {
     this.state = ProcessState.Running;
     this.#cancelTimer();
     resolve(message);
+    this.#answered();
+  }
+
+  /**
+   * The pending receive was answered. When it was the body's own result, the body has
+   * now returned: the process ends once the promise's reactions queued before this one
+   * (the body's own, if it chained any) have run, as it would had it been watched.
+   */
+  #answered(): void {
+    const promise = this.#received!;
+    this.#received = undefined;
+    if (!this.#endsWithReceive) return;
+    this.#endsWithReceive = false;
+    promise.then(() => this.#bodyReturned());
   }
 
   #cancelTimer(): void {
@@ -206,6 +230,7 @@ export class RawProcess<S> extends Process {
     this.#resolve = undefined;
     this.state = ProcessState.Running;
     resolve(Timeout);
+    this.#answered();
   }
 
   #start(): void {
@@ -219,6 +244,10 @@ export class RawProcess<S> extends Process {
       result = body(self);
     } catch (error) {
       this.#bodyThrew(error);
+      return;
+    }
+    if (result === this.#received && result !== undefined) {
+      this.#endsWithReceive = true;
       return;
     }
     if (!isThenable(result)) {

@@ -407,7 +407,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       monitoredBy,
       trapExit: proc.trapping,
       messagesHandled: proc.handled,
-      behaviour: extras?.behaviour,
+      behaviour: proc.behaviour,
     };
   }
 
