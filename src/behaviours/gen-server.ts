@@ -3,6 +3,7 @@ import {
   assertName,
   type Down,
   type Exit,
+  HandlerProcess,
   type InitArg,
   localProcess,
   loggerOf,
@@ -404,7 +405,9 @@ export class GenServer<State = unknown, Call = unknown, Cast = unknown, Info = u
         return; // A via name whose registry is gone is just a missing destination.
       }
     }
-    target?.deliver(new CastMessage(request));
+    if (target === undefined) return;
+    if (target instanceof HandlerProcess && target.takesTagged) target.deliverTagged(request);
+    else target.deliver(new CastMessage(request));
   }
 
   /**

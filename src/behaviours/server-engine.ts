@@ -201,12 +201,7 @@ export class ServerEngine implements MessageHandler {
     // A Sys request is the one message that does not end the idle wait, as in gen_server.
     if (tag === SYSTEM_TAG) return this.#system(message as SystemRequest);
     if (this.#idleTimer !== undefined && message !== this.#idle) this.#cancelIdle();
-    if (tag === CAST_TAG) {
-      if (this.suspended) return this.#defer(message);
-      const request = (message as CastMessage).request;
-      this.lastMessage = request;
-      return this.#cast(request);
-    }
+    if (tag === CAST_TAG) return this.handleTagged((message as CastMessage).request);
     if (tag === START_TAG) return this.#init(message as StartRequest);
     const proc = this.#proc;
     // Exit is the core's class: told by its prototype, and only by a server that traps exits.
@@ -230,6 +225,17 @@ export class ServerEngine implements MessageHandler {
     }
     this.lastMessage = message;
     return this.#info(message);
+  }
+
+  /**
+   * Handles a cast, delivered as a tagged message (no wrapper object); a cast that
+   * comes while the server is suspended waits, wrapped, with the other deferred messages.
+   */
+  handleTagged(request: unknown): Step {
+    if (this.#idleTimer !== undefined) this.#cancelIdle();
+    if (this.suspended) return this.#defer(new CastMessage(request));
+    this.lastMessage = request;
+    return this.#cast(request);
   }
 
   /** The name the server goes by in messages: its class and name or pid. */

@@ -21,7 +21,7 @@ import { processOfSelf as processOfHandle, type SpawnOptions } from './self.js';
 import type { ExitWatcher } from './signals.js';
 import type { TimerEntry, Timers } from './timers.js';
 
-export type { HandlerProcess } from './handler-process.js';
+export { HandlerProcess } from './handler-process.js';
 export { assertDest, assertName, isViaName, type ViaTable } from './names.js';
 export { LOCAL_NODE, Pid, Ref } from './pid.js';
 export { type CrashContext, type MessageHandler, Process, ProcessState } from './process.js';

@@ -54,6 +54,12 @@ export interface MessageHandler {
   readonly behaviour?: string;
   /** Handles one message; a promise blocks the process until it settles. */
   handle(message: unknown): undefined | PromiseLike<unknown>;
+  /**
+   * Handles one tagged message (a behaviour's most frequent request: a GenServer's
+   * cast), delivered with `deliverTagged` at no allocation. Optional: a handler
+   * without it gets no tagged message.
+   */
+  handleTagged?(payload: unknown): undefined | PromiseLike<unknown>;
   /** What a crash report adds about the process, when it ends abnormally by itself. */
   reportContext?(): CrashContext;
 }
