@@ -22,8 +22,9 @@ export interface TimedCall {
 /**
  * The calls of one runtime made since its call timeouts last read the clock. Their
  * timeouts count from `stamp`, read by the first macrotask after them: a call costs
- * no clock read (about 45 ns, a fifth of a whole call), and a timeout can only start
- * late, by at most the rest of the event-loop turn the call was made in, never early.
+ * no clock read (a fifth of a whole call when measured; see bench/RESULTS.md), and a
+ * timeout can only start late, by at most the rest of the event-loop turn the call was
+ * made in, never early.
  * @internal
  */
 export class Epoch {

@@ -2,8 +2,9 @@
  * How the server engine tells its own messages and callback results from user
  * values: each of those classes carries a tag on its prototype, under a private
  * symbol. One property read, cached by V8 per shape for hits and misses alike,
- * classifies a value in a few ns; `Object.getPrototypeOf` costs about 15 ns and a
- * private-brand check that misses about 9 ns (Node 20), once per message and per result.
+ * classifies a value; `Object.getPrototypeOf` or a private-brand check that misses
+ * each cost several times that, once per message and per result (figures in
+ * bench/RESULTS.md).
  *
  * The tags are private symbols too, so no user value carries one by accident (only a
  * Proxy forwarding to one of our objects could, as its `getPrototypeOf` trap could

@@ -1,6 +1,7 @@
 import type { ExitReason, Name } from '../types.js';
 import type { Mailbox } from './mailbox.js';
 import { bindRecord, type Pid, type Ref, recordOf } from './pid.js';
+import type { ProcessInfo } from './runtime-types.js';
 import type { Runnable, Scheduler } from './scheduler.js';
 import type { ExitWatcher, ListedWatcher } from './signals.js';
 import type { Timers } from './timers.js';
@@ -197,4 +198,24 @@ export abstract class Process implements Runnable {
  */
 export function processOf(pid: Pid): Process | undefined {
   return recordOf(pid) as Process | undefined;
+}
+
+/** What `rt.info` tells of a live process. @internal */
+export function processInfo(proc: Process): ProcessInfo {
+  const extras = proc.extras;
+  const monitoredBy: Pid[] = [];
+  for (const watcher of extras?.monitoredBy?.values() ?? [])
+    if (watcher instanceof Process) monitoredBy.push(watcher.pid);
+  return {
+    pid: proc.pid,
+    name: proc.name,
+    status: proc.status,
+    messageQueueLen: proc.messageQueueLen,
+    links: [...(extras?.links ?? [])].map((p) => p.pid),
+    monitors: [...(extras?.monitors?.values() ?? [])].map((p) => p.pid),
+    monitoredBy,
+    trapExit: proc.trapping,
+    messagesHandled: proc.handled,
+    behaviour: proc.behaviour,
+  };
 }

@@ -9,7 +9,13 @@ import { HandlerProcess } from './handler-process.js';
 import { exitSignal, link } from './links.js';
 import { assertDest, assertName, NameTable } from './names.js';
 import { LOCAL_NODE, Pid, Ref } from './pid.js';
-import { type MessageHandler, Process, ProcessState, processOf } from './process.js';
+import {
+  type MessageHandler,
+  type Process,
+  ProcessState,
+  processInfo,
+  processOf,
+} from './process.js';
 import { ProcessTable } from './process-table.js';
 import { RawProcess } from './raw-process.js';
 import { checkRuntimeOptions } from './runtime-options.js';
@@ -24,8 +30,9 @@ import {
 } from './runtime-types.js';
 import { Scheduler } from './scheduler.js';
 import { assertPid, SelfHandle, type SpawnOptions } from './self.js';
+import { SendTimers } from './send-timers.js';
 import { attachWatcher, type ListedWatcher } from './signals.js';
-import { type TimerEntry, Timers } from './timers.js';
+import { Timers } from './timers.js';
 
 export type {
   BehaviourClass,
@@ -77,7 +84,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   #nextPid = 1;
   #nextRef = 1;
   /** The pending `sendAfter` timers, by their refs. */
-  readonly #sendTimers = new Map<Ref, TimerEntry>();
+  readonly #sendTimers = new SendTimers(this.timers);
   /** Exits caused while one is being finalized, as process, reason, selfInflicted... */
   #dying: unknown[] = [];
   /** Makes the handle of a new process: one function per runtime, not a closure per spawn. */
@@ -393,22 +400,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   info(pid: Pid): ProcessInfo | undefined {
     const proc = pid instanceof Pid ? this.processOf(pid) : undefined;
     if (proc === undefined) return undefined;
-    const extras = proc.extras;
-    const monitoredBy: Pid[] = [];
-    for (const watcher of extras?.monitoredBy?.values() ?? [])
-      if (watcher instanceof Process) monitoredBy.push(watcher.pid);
-    return {
-      pid,
-      name: proc.name,
-      status: proc.status,
-      messageQueueLen: proc.messageQueueLen,
-      links: [...(extras?.links ?? [])].map((p) => p.pid),
-      monitors: [...(extras?.monitors?.values() ?? [])].map((p) => p.pid),
-      monitoredBy,
-      trapExit: proc.trapping,
-      messagesHandled: proc.handled,
-      behaviour: proc.behaviour,
-    };
+    return processInfo(proc);
   }
 
   /**
@@ -456,19 +448,10 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
         `sendAfter: expected \`ms\` to be a finite number >= 0, got ${describeValue(ms, 100)}`,
       );
     }
-    const ref = this.makeRef();
-    const entry: TimerEntry = {
-      deadline: this.timers.now() + ms,
-      cancelled: false,
-      fire: () => {
-        this.#sendTimers.delete(ref);
-        const proc = dest instanceof Pid ? this.processOf(dest) : safeResolve(this.names, dest);
-        proc?.deliver(message);
-      },
-    };
-    this.#sendTimers.set(ref, entry);
-    this.timers.add(entry);
-    return ref;
+    return this.#sendTimers.add(this.makeRef(), ms, () => {
+      const proc = dest instanceof Pid ? this.processOf(dest) : safeResolve(this.names, dest);
+      proc?.deliver(message);
+    });
   }
 
   /**
@@ -484,11 +467,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       throw new TypeError(
         `cancelTimer: expected \`ref\` to be a ref from sendAfter, got ${describeValue(ref, 100)}`,
       );
-    const entry = this.#sendTimers.get(ref);
-    if (entry === undefined || entry.cancelled) return false;
-    this.#sendTimers.delete(ref);
-    this.timers.cancel(entry);
-    return Math.max(0, Math.round(entry.deadline - this.timers.now()));
+    return this.#sendTimers.cancel(ref);
   }
 
   /**
