@@ -12,12 +12,6 @@ import {
 const NO_FIRST: unique symbol = Symbol('no first message');
 
 /**
- * Marks a tagged message in the mailbox: the slot after it is the payload. Private to
- * this file, so no user message can be taken for it.
- */
-const TAGGED: unique symbol = Symbol('tagged message');
-
-/**
  * A handler-driven process: every behaviour. Its handler (the behaviour's engine)
  * takes each message in turn; a handler that returns a promise blocks the process,
  * which takes no other message until it settles.
@@ -25,18 +19,19 @@ const TAGGED: unique symbol = Symbol('tagged message');
  */
 export class HandlerProcess extends Process {
   readonly handler: MessageHandler;
+  /** Whether the handler takes tagged messages (`deliverTagged`). */
+  readonly takesTagged: boolean;
   /**
    * The message the process handles before any other (a behaviour's start request),
    * kept here rather than in a mailbox: most servers would otherwise keep an empty
    * mailbox made for that one message.
    */
   #first: unknown = NO_FIRST;
-  /** Tagged messages in the mailbox: each takes two slots, its mark and its payload. */
-  #tagged = 0;
 
   constructor(pid: Pid, host: Host, handler: MessageHandler) {
     super(pid, host, ProcessState.Waiting);
     this.handler = handler;
+    this.takesTagged = handler.handleTagged !== undefined;
   }
 
   override get behaviour(): string | undefined {
@@ -44,29 +39,22 @@ export class HandlerProcess extends Process {
   }
 
   override get messageQueueLen(): number {
-    return super.messageQueueLen - this.#tagged + (this.#first === NO_FIRST ? 0 : 1);
-  }
-
-  /** Whether the handler takes tagged messages (`deliverTagged`). */
-  get takesTagged(): boolean {
-    return this.handler.handleTagged !== undefined;
+    return super.messageQueueLen + (this.#first === NO_FIRST ? 0 : 1);
   }
 
   /**
-   * Delivers a tagged message: two mailbox slots, a private mark and the payload,
-   * rather than an object wrapping the payload, so that a GenServer's cast costs no
-   * allocation beyond the request. Only for a handler that {@link takesTagged}.
+   * Delivers a tagged message: the payload in one mailbox slot, marked as tagged in the
+   * mailbox's array of kinds, rather than an object wrapping it, so that a GenServer's
+   * cast costs no allocation beyond the request. Only for a handler that {@link takesTagged}.
    */
   deliverTagged(payload: unknown): void {
     const state = this.state;
     if (state >= ProcessState.Exiting) return;
     let mailbox = this.mailbox;
     if (mailbox === undefined) mailbox = this.mailbox = new Mailbox();
-    mailbox.push(TAGGED);
-    mailbox.push(payload);
-    this.#tagged++;
+    mailbox.pushTagged(payload);
     if (state === ProcessState.Waiting && !this.queued) this.host.scheduler.enqueue(this);
-    if (mailbox.size - this.#tagged === this.host.mailboxWarning) this.host.mailboxOverflow(this);
+    if (mailbox.size === this.host.mailboxWarning) this.host.mailboxOverflow(this);
   }
 
   /** Gives the process its first message and schedules it: done once, right after spawn. */
@@ -83,7 +71,7 @@ export class HandlerProcess extends Process {
     if (mailbox === undefined) mailbox = this.mailbox = new Mailbox();
     mailbox.push(message);
     if (state === ProcessState.Waiting && !this.queued) this.host.scheduler.enqueue(this);
-    if (mailbox.size - this.#tagged === this.host.mailboxWarning) this.host.mailboxOverflow(this);
+    if (mailbox.size === this.host.mailboxWarning) this.host.mailboxOverflow(this);
   }
 
   run(budget: number): void {
@@ -96,11 +84,9 @@ export class HandlerProcess extends Process {
     const mailbox = this.mailbox;
     if (mailbox === undefined) return;
     for (let n = 0; n < budget && mailbox.size > 0; n++) {
-      const message = mailbox.shift();
-      if (message === TAGGED) {
-        this.#tagged--;
+      if (mailbox.headIsTagged()) {
         if (!this.#handleTagged(mailbox.shift())) return;
-      } else if (!this.#handle(message)) return;
+      } else if (!this.#handle(mailbox.shift())) return;
     }
     if (mailbox.size > 0) this.host.scheduler.enqueue(this);
   }
@@ -144,7 +130,6 @@ export class HandlerProcess extends Process {
 
   override release(): void {
     this.#first = NO_FIRST;
-    this.#tagged = 0;
     super.release();
   }
 

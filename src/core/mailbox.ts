@@ -6,15 +6,25 @@ const INITIAL_CAPACITY = 2;
 /** A buffer grown past this by a burst is let go once the burst drains. */
 const SHRINK_ABOVE = 4096;
 
+/** The kinds of slots, in a mailbox that has had a tagged message. */
+const PLAIN = 0;
+const TAGGED = 1;
+
 /**
  * A process's message queue: a growable ring buffer, allocated on the first message,
  * with O(1) push and shift. A selective receive takes a message from the middle by
  * leaving a hole, so nothing shifts; holes are skipped as the head passes them and
  * squeezed out when they make up most of the buffer.
+ *
+ * A handler process's mailbox may also hold tagged messages (a GenServer's casts): a
+ * parallel array of one byte per slot, made on the first one, says which slots hold
+ * one, so a tagged message costs one slot and no wrapper object.
  * @internal
  */
 export class Mailbox {
   #buf: unknown[] | undefined = undefined;
+  /** TAGGED or PLAIN per slot of `#buf`, once a tagged message has come. */
+  #kinds: Uint8Array | undefined = undefined;
   #head = 0;
   /** Slots in use, holes included. */
   #slots = 0;
@@ -50,9 +60,33 @@ export class Mailbox {
     } else if (this.#slots === buf.length) {
       buf = this.grow(buf);
     }
-    buf[(this.#head + this.#slots) & (buf.length - 1)] = message;
+    const index = (this.#head + this.#slots) & (buf.length - 1);
+    buf[index] = message;
+    if (this.#kinds !== undefined) this.#kinds[index] = PLAIN;
     this.#slots++;
     this.#size++;
+  }
+
+  /** Puts a tagged message: one slot, marked in the parallel array of kinds. */
+  pushTagged(payload: unknown): void {
+    let buf = this.#buf;
+    if (buf === undefined) {
+      buf = this.#buf = new Array(INITIAL_CAPACITY);
+    } else if (this.#slots === buf.length) {
+      buf = this.grow(buf);
+    }
+    const kinds = (this.#kinds ??= new Uint8Array(buf.length));
+    const index = (this.#head + this.#slots) & (buf.length - 1);
+    buf[index] = payload;
+    kinds[index] = TAGGED;
+    this.#slots++;
+    this.#size++;
+  }
+
+  /** Whether the oldest slot holds a tagged message (handler mailboxes have no holes). */
+  headIsTagged(): boolean {
+    const kinds = this.#kinds;
+    return kinds !== undefined && kinds[this.#head] === TAGGED;
   }
 
   /** Takes the oldest message. Only call when `size > 0`. */
@@ -102,17 +136,34 @@ export class Mailbox {
   }
 
   /**
-   * Removes every message `match` accepts, in one pass; returns how many. Removing
-   * renumbers the slots, so a pending receive looks again from the start.
+   * Removes every plain message `match` accepts, in one pass; returns how many (a
+   * tagged message is never one of them: it is a request, not the message itself).
+   * Removing renumbers the slots, so a pending receive looks again from the start.
    */
   removeAll(match: (message: unknown) => boolean): number {
-    const kept = this.toArray();
+    const buf = this.#buf;
+    if (buf === undefined) return 0;
+    const kinds = this.#kinds;
+    const kept: unknown[] = [];
+    const keptKinds: number[] = [];
     const scanned = this.scanned;
-    this.clear();
     let removed = 0;
-    for (const message of kept) {
-      if (match(message)) removed++;
-      else this.push(message);
+    for (let i = 0; i < this.#slots; i++) {
+      const index = (this.#head + i) & (buf.length - 1);
+      const message = buf[index];
+      if (message === HOLE) continue;
+      const kind = kinds === undefined ? PLAIN : kinds[index]!;
+      if (kind === PLAIN && match(message)) {
+        removed++;
+      } else {
+        kept.push(message);
+        keptKinds.push(kind);
+      }
+    }
+    this.clear();
+    for (let i = 0; i < kept.length; i++) {
+      if (keptKinds[i] === TAGGED) this.pushTagged(kept[i]);
+      else this.push(kept[i]);
     }
     if (removed === 0) this.scanned = scanned;
     return removed;
@@ -132,6 +183,7 @@ export class Mailbox {
 
   clear(): void {
     this.#buf = undefined;
+    this.#kinds = undefined;
     this.scanned = 0;
     this.#head = 0;
     this.#slots = 0;
@@ -142,6 +194,12 @@ export class Mailbox {
     const next = new Array(buf.length * 2);
     const mask = buf.length - 1;
     for (let i = 0; i < this.#slots; i++) next[i] = buf[(this.#head + i) & mask];
+    const kinds = this.#kinds;
+    if (kinds !== undefined) {
+      const nextKinds = new Uint8Array(next.length);
+      for (let i = 0; i < this.#slots; i++) nextKinds[i] = kinds[(this.#head + i) & mask]!;
+      this.#kinds = nextKinds;
+    }
     this.#head = 0;
     this.#buf = next;
     return next;

@@ -275,3 +275,55 @@ describe('Self.receive on a long mailbox', () => {
     expect(await rt.awaitExit(pid)).toBe('normal');
   });
 });
+
+describe('Mailbox tagged messages', () => {
+  /** The messages in order, each with whether it is tagged, emptying the mailbox. */
+  function drain(box: Mailbox): [unknown, boolean][] {
+    const out: [unknown, boolean][] = [];
+    while (box.size > 0) {
+      const tagged = box.headIsTagged();
+      out.push([box.shift(), tagged]);
+    }
+    return out;
+  }
+
+  it('keeps tagged and plain messages in order, one slot each, across growth', () => {
+    const box = new Mailbox();
+    const expected: [unknown, boolean][] = [];
+    for (let i = 0; i < 100; i++) {
+      if (i % 3 === 0) box.pushTagged(i);
+      else box.push(i);
+      expected.push([i, i % 3 === 0]);
+      // Take some as we go, so the ring wraps around before it grows.
+      if (i % 7 === 6) {
+        const [message, tagged] = expected.shift()!;
+        expect(box.headIsTagged()).toBe(tagged);
+        expect(box.shift()).toBe(message);
+      }
+    }
+    expect(box.size).toBe(expected.length);
+    expect(drain(box)).toEqual(expected);
+  });
+
+  it('reuses a slot that held a tagged message as a plain one', () => {
+    const box = new Mailbox();
+    box.pushTagged('cast');
+    box.shift();
+    box.push('plain');
+    expect(drain(box)).toEqual([['plain', false]]);
+  });
+
+  it('never removes a tagged message in removeAll, whatever its payload', () => {
+    const box = new Mailbox();
+    box.push('drop');
+    box.pushTagged('drop');
+    box.push('keep');
+    box.pushTagged('keep');
+    expect(box.removeAll((m) => m === 'drop')).toBe(1);
+    expect(drain(box)).toEqual([
+      ['drop', true],
+      ['keep', false],
+      ['keep', true],
+    ]);
+  });
+});
