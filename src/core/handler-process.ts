@@ -48,13 +48,10 @@ export class HandlerProcess extends Process {
    * cast costs no allocation beyond the request. Only for a handler that {@link takesTagged}.
    */
   deliverTagged(payload: unknown): void {
-    const state = this.state;
-    if (state >= ProcessState.Exiting) return;
-    let mailbox = this.mailbox;
-    if (mailbox === undefined) mailbox = this.mailbox = new Mailbox();
+    if (this.state >= ProcessState.Exiting) return;
+    const mailbox = (this.mailbox ??= new Mailbox());
     mailbox.pushTagged(payload);
-    if (state === ProcessState.Waiting && !this.queued) this.host.scheduler.enqueue(this);
-    if (mailbox.size === this.host.mailboxWarning) this.host.mailboxOverflow(this);
+    this.#queued(mailbox);
   }
 
   /** Gives the process its first message and schedules it: done once, right after spawn. */
@@ -65,12 +62,15 @@ export class HandlerProcess extends Process {
   }
 
   deliver(message: unknown): void {
-    const state = this.state;
-    if (state >= ProcessState.Exiting) return;
-    let mailbox = this.mailbox;
-    if (mailbox === undefined) mailbox = this.mailbox = new Mailbox();
+    if (this.state >= ProcessState.Exiting) return;
+    const mailbox = (this.mailbox ??= new Mailbox());
     mailbox.push(message);
-    if (state === ProcessState.Waiting && !this.queued) this.host.scheduler.enqueue(this);
+    this.#queued(mailbox);
+  }
+
+  /** A message was queued: wake the process if it waits, warn of a long mailbox. */
+  #queued(mailbox: Mailbox): void {
+    if (this.state === ProcessState.Waiting && !this.queued) this.host.scheduler.enqueue(this);
     if (mailbox.size === this.host.mailboxWarning) this.host.mailboxOverflow(this);
   }
 

@@ -54,12 +54,7 @@ export class Mailbox {
   }
 
   push(message: unknown): void {
-    let buf = this.#buf;
-    if (buf === undefined) {
-      buf = this.#buf = new Array(INITIAL_CAPACITY);
-    } else if (this.#slots === buf.length) {
-      buf = this.grow(buf);
-    }
+    const buf = this.#room();
     const index = (this.#head + this.#slots) & (buf.length - 1);
     buf[index] = message;
     if (this.#kinds !== undefined) this.#kinds[index] = PLAIN;
@@ -69,18 +64,20 @@ export class Mailbox {
 
   /** Puts a tagged message: one slot, marked in the parallel array of kinds. */
   pushTagged(payload: unknown): void {
-    let buf = this.#buf;
-    if (buf === undefined) {
-      buf = this.#buf = new Array(INITIAL_CAPACITY);
-    } else if (this.#slots === buf.length) {
-      buf = this.grow(buf);
-    }
+    const buf = this.#room();
     const kinds = (this.#kinds ??= new Uint8Array(buf.length));
     const index = (this.#head + this.#slots) & (buf.length - 1);
     buf[index] = payload;
     kinds[index] = TAGGED;
     this.#slots++;
     this.#size++;
+  }
+
+  /** The buffer, made or grown so that one more slot fits. */
+  #room(): unknown[] {
+    const buf = this.#buf;
+    if (buf === undefined) return (this.#buf = new Array(INITIAL_CAPACITY));
+    return this.#slots === buf.length ? this.grow(buf) : buf;
   }
 
   /** Whether the oldest slot holds a tagged message (handler mailboxes have no holes). */
