@@ -3,6 +3,7 @@ import { type CrashReport, formatCrashReport, type Logger } from '../logger.js';
 import type { ExitReason } from '../types.js';
 import { exitSignal } from './links.js';
 import type { NameTable } from './names.js';
+import type { Pid } from './pid.js';
 import { type CrashContext, Process } from './process.js';
 import type { ProcessTable } from './process-table.js';
 import { Down, isNormalExit } from './signals.js';
@@ -15,6 +16,18 @@ export interface ExitHost {
   /** Emits `'crash'` or `'exit'` without ever throwing. */
   emitExit(pid: Process['pid'], reason: ExitReason): void;
   emitCrash(report: CrashReport): void;
+}
+
+/**
+ * Aborts `self.signal` with the exit reason. Its listeners are user code (a `fetch`,
+ * a stream, the user's own); one that throws is reported, and the exit goes on.
+ */
+function abortSafely(host: ExitHost, abort: AbortController, pid: Pid, reason: ExitReason): void {
+  try {
+    abort.abort(reason);
+  } catch (error) {
+    host.logger.error(`otp-ts: a listener of the signal of ${pid} threw:`, error);
+  }
 }
 
 /**
@@ -91,6 +104,8 @@ export function finalizeExit(
       host.logger.error(`otp-ts: an exit watcher of ${pid} failed:`, error);
     }
   }
+  const abort = extras?.abort;
+  if (abort !== undefined) abortSafely(host, abort, pid, reason);
   if (crashed) {
     const report: CrashReport = { pid, name, reason, behaviour, ...context };
     try {

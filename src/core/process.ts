@@ -95,6 +95,8 @@ export class Extras {
   parent: Pid | undefined = undefined;
   /** When the process is a Registry: its table, for `{ via, key }` names. */
   viaTable: ViaTable | undefined = undefined;
+  /** Behind `self.signal`, made when first asked for; aborted when the process ends. */
+  abort: AbortController | undefined = undefined;
 }
 
 /**
@@ -155,6 +157,18 @@ export abstract class Process implements Runnable {
   get status(): 'running' | 'runnable' | 'waiting' {
     if (this.queued) return 'runnable';
     return this.state === ProcessState.Waiting ? 'waiting' : 'running';
+  }
+
+  /**
+   * A signal that aborts, with the exit reason, when the process ends (its controller
+   * is made here, on first use). For a process that has ended already, an aborted
+   * signal whose reason is `'noproc'`.
+   */
+  signal(): AbortSignal {
+    if (!this.alive) return AbortSignal.abort('noproc');
+    const extras = this.more();
+    extras.abort ??= new AbortController();
+    return extras.abort.signal;
   }
 
   /** Makes `pid` reach this record; done once the process is in the runtime's tables. */

@@ -47,6 +47,8 @@ export class SelfHandle<R> {
   /** The same runtime, typed by what the handle needs of it. */
   readonly #host: SelfHost;
   readonly #process: Process;
+  /** The process's abort signal, once asked for. */
+  #signal: AbortSignal | undefined = undefined;
 
   /** @internal */
   constructor(runtime: R, host: SelfHost, process: Process) {
@@ -59,6 +61,24 @@ export class SelfHandle<R> {
   /** The runtime the process lives in. */
   get runtime(): R {
     return this.#runtime;
+  }
+
+  /**
+   * An `AbortSignal` that aborts, with the exit reason as its `reason`, when the
+   * process ends for any reason (its body returns or throws, it is killed, a link
+   * takes it down), so that I/O it started stops with it. Asked for first after the
+   * process has ended, it is aborted already, with reason `'noproc'`.
+   * @example
+   * ```ts
+   * rt.spawn(async (self) => {
+   *   const response = await fetch(url, { signal: self.signal });
+   *   self.send(owner, await response.text());
+   * });
+   * ```
+   */
+  get signal(): AbortSignal {
+    this.#signal ??= this.#process.signal();
+    return this.#signal;
   }
 
   /**
