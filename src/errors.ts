@@ -115,8 +115,12 @@ export class AlreadyRegisteredError extends OtpError {
   readonly pid: Pid;
   /** The name or Registry key that is taken. */
   readonly key: unknown;
-  constructor(what: string, key: unknown, pid: Pid) {
-    super(`${what}: ${describeValue(key)} is already registered to ${pid}`);
+  /**
+   * @param message - the whole message, when the key is free but the process cannot
+   * take it (it already has a name).
+   */
+  constructor(what: string, key: unknown, pid: Pid, message?: string) {
+    super(message ?? `${what}: ${describeValue(key)} is already registered to ${pid}`);
     this.pid = pid;
     this.key = key;
   }

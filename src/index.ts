@@ -67,6 +67,7 @@ export {
   type SpawnOptions,
   type StartOptions,
 } from './core/runtime.js';
+export type { ProcessSignal } from './core/self.js';
 export { Down, Exit, isNormalExit, Timeout } from './core/signals.js';
 export {
   AlreadyRegisteredError,

@@ -1,4 +1,5 @@
 import {
+  assertPid,
   attachWatcher,
   detachWatcher,
   isViaName,
@@ -287,7 +288,7 @@ function tableOf(caller: unknown, registry: unknown, operation: string): Registr
 /** The table of the registry at `registry`, reached from `context`. */
 function tableIn(context: Runtime | Self, registry: unknown, operation: string): RegistryTable {
   const runtime = context instanceof Runtime ? context : context.runtime;
-  const target = lookup(runtime, registry as Dest, operation);
+  const target = lookup(runtime, registry as Dest, operation, 'registry');
   if (target === undefined) throw new NoProcError(operation, registry);
   const table = target.extras?.viaTable;
   if (!(table instanceof RegistryTable)) {
@@ -412,6 +413,7 @@ export class Registry extends GenServer<RegistrySpec, never, never, never> {
    */
   static keys(caller: Caller, registry: Dest, pid: Pid): unknown[] {
     const table = tableOf(caller, registry, 'Registry.keys');
+    assertPid(pid, 'Registry.keys');
     return table.keysOf(pid);
   }
 

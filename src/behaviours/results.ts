@@ -1,3 +1,4 @@
+import { describeValue } from '../describe.js';
 import type { ExitReason } from '../types.js';
 import { IGNORE_TAG, NOREPLY_TAG, OK_TAG, REPLY_TAG, STOP_TAG, tagClass, tagOf } from './tags.js';
 
@@ -158,7 +159,27 @@ export class IgnoreResult {
  * ```
  */
 export function ok<S>(state: S, opts?: ResultOptions): OkResult<S> {
+  if (opts !== undefined) checkOptions(opts, 'ok');
   return new OkResult(state, opts);
+}
+
+/**
+ * Checks a result's options where the result is built, so a bad one throws in the
+ * callback that made it (and ends the server with an error naming the helper).
+ */
+function checkOptions(opts: unknown, helper: string): void {
+  if (typeof opts !== 'object' || opts === null) {
+    throw new TypeError(
+      `${helper}: expected options { continue?, timeout? }, got ${describeValue(opts, 100)}`,
+    );
+  }
+  const timeout = (opts as ResultOptions).timeout;
+  if (timeout === undefined) return;
+  if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) {
+    throw new (typeof timeout === 'number' ? RangeError : TypeError)(
+      `${helper}: expected option \`timeout\` to be a number of ms >= 0 or Infinity, got ${describeValue(timeout, 100)}`,
+    );
+  }
 }
 
 /**
@@ -171,6 +192,7 @@ export function ok<S>(state: S, opts?: ResultOptions): OkResult<S> {
  * @see {@link replyTo} for a reply checked against the request's declared type.
  */
 export function reply<R, S>(value: R, state: S, opts?: ResultOptions): ReplyResult<R, S> {
+  if (opts !== undefined) checkOptions(opts, 'reply');
   return new ReplyResult(value, state, opts);
 }
 
@@ -189,6 +211,7 @@ export function replyTo<Q, S>(
   state: S,
   opts?: ResultOptions,
 ): ReplyResult<ReplyOf<Q>, S> {
+  if (opts !== undefined) checkOptions(opts, 'replyTo');
   return new ReplyResult(value, state, opts);
 }
 
@@ -201,6 +224,7 @@ export function replyTo<Q, S>(
  * ```
  */
 export function noreply<S>(state: S, opts?: ResultOptions): NoReplyResult<S> {
+  if (opts !== undefined) checkOptions(opts, 'noreply');
   return new NoReplyResult(state, opts);
 }
 

@@ -79,8 +79,13 @@ export function localProcess(runtime: Runtime, pid: Pid): Process | undefined {
  * The live process behind `dest` (a pid or a name), if any.
  * @throws TypeError when `dest` is neither, or names a via registry that is not one.
  */
-export function lookup(runtime: Runtime, dest: Dest, operation: string): Process | undefined {
-  return runtime.resolveProcess(dest, operation);
+export function lookup(
+  runtime: Runtime,
+  dest: Dest,
+  operation: string,
+  argument = 'dest',
+): Process | undefined {
+  return runtime.resolveProcess(dest, operation, argument);
 }
 
 /** Ends `proc` with `reason`; `selfInflicted` exits get a crash report when abnormal. */

@@ -77,9 +77,10 @@ export class NameTable {
   register(name: Name, proc: Process, operation: string): void {
     if (proc.name !== undefined) {
       throw new AlreadyRegisteredError(
-        `${operation}: ${proc.pid} already has the name ${describeDest(proc.name)}, so`,
+        operation,
         name,
         proc.pid,
+        `${operation}: cannot register ${describeDest(name)} for ${proc.pid}: it already has the name ${describeDest(proc.name)}, and a process holds one name at most`,
       );
     }
     if (typeof name === 'string') {

@@ -375,7 +375,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    * ```
    */
   isAlive(pid: Pid): boolean {
-    return pid instanceof Pid && this.processOf(pid) !== undefined;
+    assertPid(pid, 'isAlive');
+    return this.processOf(pid) !== undefined;
   }
 
   /**
@@ -398,9 +399,9 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    * ```
    */
   info(pid: Pid): ProcessInfo | undefined {
-    const proc = pid instanceof Pid ? this.processOf(pid) : undefined;
-    if (proc === undefined) return undefined;
-    return processInfo(proc);
+    assertPid(pid, 'info');
+    const proc = this.processOf(pid);
+    return proc === undefined ? undefined : processInfo(proc);
   }
 
   /**
@@ -526,9 +527,9 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   }
 
   /** The live process behind `dest`, if any. @internal */
-  resolveProcess(dest: Dest, operation: string): Process | undefined {
+  resolveProcess(dest: Dest, operation: string, argument = 'dest'): Process | undefined {
     if (dest instanceof Pid) return this.processOf(dest);
-    assertDest(dest, operation);
+    assertDest(dest, operation, argument);
     return this.names.resolve(dest);
   }
 

@@ -1,10 +1,36 @@
 import { describeValue } from '../describe.js';
 import type { Dest, ExitReason } from '../types.js';
 import { demonitor, exitSignal, link, monitor, unlink } from './links.js';
-import { Pid, type Ref } from './pid.js';
+import { Pid, Ref } from './pid.js';
 import { type Process, processOf } from './process.js';
 import { ProcessExited, RawProcess, type ReceiveOptions } from './raw-process.js';
 import { Down } from './signals.js';
+
+/**
+ * The type of `self.signal`: the environment's `AbortSignal` (Node.js's, or the DOM's),
+ * named so that the package's declarations need neither's types. A program compiled
+ * without them sees only `aborted` and `reason`.
+ *
+ * @example
+ * ```ts
+ * const signal: ProcessSignal = self.signal;
+ * await fetch(url, { signal });
+ * ```
+ */
+export type ProcessSignal = typeof globalThis extends {
+  /** The environment's `AbortSignal` class, when its types are loaded. */
+  AbortSignal: {
+    /** The type of its instances. */
+    prototype: infer S;
+  };
+}
+  ? S
+  : {
+      /** Whether the process has ended. */
+      readonly aborted: boolean;
+      /** Its exit reason, once it has. */
+      readonly reason: unknown;
+    };
 
 /** Options of `rt.spawn` and `self.spawn`. */
 export interface SpawnOptions {
@@ -48,7 +74,7 @@ export class SelfHandle<R> {
   readonly #host: SelfHost;
   readonly #process: Process;
   /** The process's abort signal, once asked for. */
-  #signal: AbortSignal | undefined = undefined;
+  #signal: ProcessSignal | undefined = undefined;
 
   /** @internal */
   constructor(runtime: R, host: SelfHost, process: Process) {
@@ -76,7 +102,7 @@ export class SelfHandle<R> {
    * });
    * ```
    */
-  get signal(): AbortSignal {
+  get signal(): ProcessSignal {
     this.#signal ??= this.#process.signal();
     return this.#signal;
   }
@@ -252,6 +278,11 @@ export class SelfHandle<R> {
    * ```
    */
   demonitor(ref: Ref, opts?: { flush?: boolean }): boolean {
+    if (!(ref instanceof Ref)) {
+      throw new TypeError(
+        `demonitor: expected \`ref\` to be a ref from monitor, got ${describeValue(ref, 100)}`,
+      );
+    }
     return demonitor(this.#process, ref, opts?.flush === true);
   }
 

@@ -44,6 +44,10 @@ describe('Runtime.register', () => {
     const pid = rt.spawn(idle);
     rt.register('first', pid);
     expect(() => rt.register('second', pid)).toThrow(AlreadyRegisteredError);
+    // The message says why the free name cannot be taken, not that it is taken.
+    expect(() => rt.register('second', pid)).toThrow(
+      `register: cannot register "second" for ${pid}: it already has the name "first", and a process holds one name at most`,
+    );
     expect(rt.registered()).toEqual(['first']);
   });
 

@@ -228,9 +228,11 @@ describe('Runtime.isAlive', () => {
     expect(rt.isAlive(pid)).toBe(false);
   });
 
-  it('is false for something that is not a pid', () => {
+  it('throws a TypeError naming the argument for something that is not a pid', () => {
     const rt = makeRuntime();
-    expect(rt.isAlive('pid' as unknown as Pid)).toBe(false);
+    expect(() => rt.isAlive('pid' as unknown as Pid)).toThrow(
+      new TypeError('isAlive: expected `pid` to be a pid, got "pid"'),
+    );
   });
 });
 

@@ -386,7 +386,8 @@ const cases: Case[] = [
   {
     what: 'rt.isAlive of something that is not a pid',
     call: ({ rt }) => rt.isAlive(bad('echo')),
-    check: (value) => expect(value).toBe(false),
+    error: TypeError,
+    message: /^isAlive: expected `pid` to be a pid, got "echo"$/,
   },
   {
     what: 'rt.info of a dead pid',
@@ -396,7 +397,8 @@ const cases: Case[] = [
   {
     what: 'rt.info of something that is not a pid',
     call: ({ rt }) => rt.info(bad({})),
-    check: (value) => expect(value).toBeUndefined(),
+    error: TypeError,
+    message: /^info: expected `pid` to be a pid, got \{\}$/,
   },
   {
     what: 'rt.awaitExit of a dead pid',
@@ -487,7 +489,8 @@ const cases: Case[] = [
   {
     what: 'self.demonitor of something that is not a monitor ref',
     call: ({ inProcess }) => inProcess((self) => self.demonitor(bad('ref'), { flush: true })),
-    check: (value) => expect(value).toBe(false),
+    error: TypeError,
+    message: /^demonitor: expected `ref` to be a ref from monitor, got "ref"$/,
   },
   {
     what: 'self.demonitor with flush, with hostile messages in the mailbox',
@@ -873,19 +876,23 @@ const cases: Case[] = [
     }),
   ),
   {
-    what: 'handleCall returning reply() with a timeout of -1',
+    what: 'handleCall building reply() with a timeout of -1',
     call: async ({ rt }) => {
       const pid = await rt.start(Returns, undefined);
       const exit = rt.awaitExit(pid);
-      // The reply goes out before the options are applied; then the server stops.
-      return [await GenServer.call(rt, pid, () => reply(1, 1, { timeout: -1 })), await exit];
+      // The helper checks its options where it is built: handleCall throws, the server ends.
+      const answer = await GenServer.call(rt, pid, () => reply(1, 1, { timeout: -1 })).catch(
+        (error: unknown) => error,
+      );
+      return [answer, await exit];
     },
     check: (value) => {
-      const [answer, reason] = value as [number, Error];
-      expect(answer).toBe(1);
+      const [answer, reason] = value as [CallError, Error];
+      expect(answer).toBeInstanceOf(CallError);
+      expect(answer.reason).toBe(reason);
       expect(reason).toBeInstanceOf(RangeError);
-      expect(reason.message).toMatch(
-        /: expected the result option `timeout` to be a number of ms >= 0, got -1$/,
+      expect(reason.message).toBe(
+        'reply: expected option `timeout` to be a number of ms >= 0 or Infinity, got -1',
       );
     },
   },
@@ -917,7 +924,7 @@ const cases: Case[] = [
         'a NaN timeout',
         () => noreply(1, { timeout: Number.NaN }),
         RangeError,
-        /expected the result option `timeout` to be a number of ms >= 0, got NaN/,
+        /^noreply: expected option `timeout` to be a number of ms >= 0 or Infinity, got NaN$/,
       ],
       [
         'handleInfo',
@@ -1183,7 +1190,9 @@ const cases: Case[] = [
       what: `Registry.${fn} on something that is not a destination`,
       call: ({ rt }) => asAny<(...args: unknown[]) => unknown>(Registry[fn])(rt, 42, 'k', () => {}),
       error: TypeError,
-      message: new RegExp(`^Registry\\.${fn}: expected \`dest\` to be a pid or a name, got 42$`),
+      message: new RegExp(
+        `^Registry\\.${fn}: expected \`registry\` to be a pid or a name, got 42$`,
+      ),
     },
   ]),
   {
@@ -1242,13 +1251,15 @@ const cases: Case[] = [
     },
   },
   {
-    what: 'Registry.lookup of an unknown key, and keys of a dead pid or a non-pid',
-    call: ({ rt, dead }) => [
-      Registry.lookup(rt, 'reg', 'unknown'),
-      Registry.keys(rt, 'reg', dead),
-      Registry.keys(rt, 'reg', bad('x')),
-    ],
-    check: (value) => expect(value).toEqual([[], [], []]),
+    what: 'Registry.lookup of an unknown key, and keys of a dead pid',
+    call: ({ rt, dead }) => [Registry.lookup(rt, 'reg', 'unknown'), Registry.keys(rt, 'reg', dead)],
+    check: (value) => expect(value).toEqual([[], []]),
+  },
+  {
+    what: 'Registry.keys of something that is not a pid',
+    call: ({ rt }) => Registry.keys(rt, 'reg', bad('x')),
+    error: TypeError,
+    message: /^Registry\.keys: expected `pid` to be a pid, got "x"$/,
   },
   {
     what: 'Registry.dispatch with a fn that is not a function',
