@@ -54,6 +54,7 @@ export {
 } from './behaviours/supervision/supervisor.js';
 export type { ChildCount, ChildInfo } from './behaviours/supervision/supervisor-core.js';
 export { Sys } from './behaviours/sys.js';
+export { registerMessageClass } from './core/copy.js';
 export { Pid, Ref } from './core/pid.js';
 export type { ReceiveOptions } from './core/raw-process.js';
 export {

@@ -1,6 +1,7 @@
 import {
   assertDest,
   assertName,
+  copiesMessages,
   type Down,
   type Exit,
   HandlerProcess,
@@ -8,6 +9,7 @@ import {
   localProcess,
   loggerOf,
   lookup,
+  messageFor,
   nameOf,
   Pid,
   type Process,
@@ -406,6 +408,7 @@ export class GenServer<State = unknown, Call = unknown, Cast = unknown, Info = u
       }
     }
     if (target === undefined) return;
+    if (copiesMessages(runtime)) request = messageFor(runtime, request, 'GenServer.cast');
     if (target instanceof HandlerProcess && target.takesTagged) target.deliverTagged(request);
     else target.deliver(new CastMessage(request));
   }

@@ -1,10 +1,12 @@
 import {
   attachWatcher,
+  copiesMessages,
   detachWatcher,
   type ListedWatcher,
   localProcess,
   lookup,
   makeRef,
+  messageFor,
   Pid,
   type Process,
   processOfSelf,
@@ -175,8 +177,19 @@ export class From<R = unknown> implements ListedWatcher, TimedCall {
   settle(value: R): void {
     const resolve = this.#resolve;
     if (resolve === undefined) return;
+    let answer: unknown = value;
+    if (copiesMessages(this.#runtime)) {
+      try {
+        answer = messageFor(this.#runtime, value, `the reply to ${this.#operation}`);
+      } catch (error) {
+        // A reply that cannot be copied fails the call (the caller learns why); the
+        // server, which only returned a value, goes on.
+        this.fail(error);
+        return;
+      }
+    }
     this.#finish();
-    resolve(value);
+    resolve(answer);
   }
 
   /** Fails the call. @internal */
@@ -273,6 +286,7 @@ export function request<R>(
       runtime = context;
     }
     if (typeof timeout !== 'number' || !(timeout >= 0)) assertTimeout(timeout, operation);
+    if (!system && copiesMessages(runtime)) message = messageFor(runtime, message, operation);
     target =
       dest instanceof Pid ? localProcess(runtime, dest) : lookup(runtime, dest as Dest, operation);
   } catch (error) {

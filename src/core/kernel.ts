@@ -11,6 +11,7 @@
  */
 import type { Logger } from '../logger.js';
 import type { Dest, ExitReason, Name } from '../types.js';
+import { copyMessage } from './copy.js';
 import type { HandlerProcess } from './handler-process.js';
 import { link, unlink } from './links.js';
 import type { Pid, Ref } from './pid.js';
@@ -168,6 +169,20 @@ export function emit<E extends keyof RuntimeEvents>(
 /** The name the process of `self` holds, if any. */
 export function nameOf(self: Self): Name | undefined {
   return processOfHandle(self).name;
+}
+
+/**
+ * `value` as a message of `runtime`: itself when messages are shared, a copy when
+ * they are copied.
+ * @throws TypeError naming what cannot be copied and where.
+ */
+export function messageFor(runtime: Runtime, value: unknown, operation: string): unknown {
+  return runtime.copying ? copyMessage(value, operation) : value;
+}
+
+/** Whether `runtime` copies messages (`messages: 'copy'`). */
+export function copiesMessages(runtime: Runtime): boolean {
+  return runtime.copying;
 }
 
 /** Whether `value` is a process's own handle (`Self`). */

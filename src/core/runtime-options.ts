@@ -8,6 +8,7 @@ const DEFAULT_BUDGET = 200;
 export interface CheckedOptions {
   name: string | undefined;
   logger: Logger | false | undefined;
+  messages: 'share' | 'copy';
   budget: number;
   mailboxWarning: number;
 }
@@ -44,7 +45,13 @@ export function checkRuntimeOptions(opts: RuntimeOptions): CheckedOptions {
       'new Runtime: expected `logger` to have error, warn, info and debug functions, or be false',
     );
   }
-  return { name, logger, budget, mailboxWarning };
+  const messages = opts.messages ?? 'share';
+  if (messages !== 'share' && messages !== 'copy') {
+    throw new TypeError(
+      `new Runtime: expected \`messages\` to be 'share' or 'copy', got ${describeValue(messages, 100)}`,
+    );
+  }
+  return { name, logger, budget, mailboxWarning, messages };
 }
 
 function isLogger(value: unknown): value is Logger {

@@ -15,6 +15,13 @@ export interface RuntimeOptions {
   name?: string;
   /** Where reports go; `false` silences them. @defaultValue a logger writing to stderr */
   logger?: Logger | false;
+  /**
+   * How messages travel: `'share'` passes each by reference (the receiver must treat
+   * it as immutable); `'copy'` gives the receiver a copy, as a BEAM process would see
+   * it: every message, call request, reply and `Sys.getState` result. See
+   * `registerMessageClass` for what a copy keeps. @defaultValue 'share'
+   */
+  messages?: 'share' | 'copy';
   /** How many messages a process handles per turn before the next process runs. @defaultValue 200 */
   budget?: number;
   /**

@@ -4,6 +4,7 @@ import { describeValue } from '../describe.js';
 import { NoProcError, OtpError } from '../errors.js';
 import { type CrashReport, type Logger, silentLogger, stderrLogger } from '../logger.js';
 import type { Dest, ExitReason, Name } from '../types.js';
+import { copyMessage } from './copy.js';
 import { finalizeExit } from './exits.js';
 import { HandlerProcess } from './handler-process.js';
 import { exitSignal, link } from './links.js';
@@ -65,6 +66,10 @@ const DEFAULT_SHUTDOWN_TIMEOUT = 5_000;
 export class Runtime extends EventEmitter<RuntimeEvents> {
   /** The runtime's name. */
   readonly name: string;
+  /** How messages travel between its processes: by reference, or copied (`new Runtime({ messages })`). */
+  readonly messages: 'share' | 'copy';
+  /** Whether messages are copied: read on every send. @internal */
+  readonly copying: boolean;
   /** The node's name: `'nonode@nohost'` for a runtime that is not distributed. */
   readonly node: string = LOCAL_NODE;
   /** The node's incarnation, carried by its pids and refs. */
@@ -99,7 +104,9 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    */
   constructor(opts: RuntimeOptions = {}) {
     super();
-    const { name, logger, budget, mailboxWarning } = checkRuntimeOptions(opts);
+    const { name, logger, budget, mailboxWarning, messages } = checkRuntimeOptions(opts);
+    this.messages = messages;
+    this.copying = messages === 'copy';
     this.name = name ?? `otp-${nanoid(8)}`;
     this.logger = logger === false ? silentLogger : (logger ?? stderrLogger);
     this.quiet = logger === false;
@@ -229,6 +236,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    * ```
    */
   send(dest: Dest, message: unknown): void {
+    if (this.copying) message = copyMessage(message, 'send');
     if (dest instanceof Pid) {
       this.route(dest, message);
       return;
@@ -449,6 +457,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
         `sendAfter: expected \`ms\` to be a finite number >= 0, got ${describeValue(ms, 100)}`,
       );
     }
+    if (this.copying) message = copyMessage(message, 'sendAfter');
     return this.#sendTimers.add(this.makeRef(), ms, () => {
       const proc = dest instanceof Pid ? this.processOf(dest) : safeResolve(this.names, dest);
       proc?.deliver(message);
