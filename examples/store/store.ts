@@ -1,4 +1,5 @@
 import { inspect } from 'node:util';
+import { registerMessageClass } from 'otp-ts';
 
 /**
  * The fields of a {@link Store}, as given to its constructor.
@@ -59,6 +60,10 @@ export class Store implements StoreFields {
     Object.freeze(this);
   }
 }
+
+// A Store travels in messages (the call 'store' replies one): registered, it keeps its
+// class through a copy, in a runtime with `messages: 'copy'` and between nodes.
+registerMessageClass(Store);
 
 function describe(value: unknown): string {
   return value === undefined ? 'nothing (the key is missing)' : inspect(value, { depth: 1 });

@@ -759,3 +759,27 @@ describe('npm start (examples/store/main.ts)', () => {
     expect(pids[0]).not.toBe(pids[1]);
   }, 120_000);
 });
+
+// ── With messages copied ─────────────────────────────────────────────────────
+
+describe("the store demo with messages: 'copy'", () => {
+  it("runs the tutorial: a Store comes back as a Store, a copy of the server's", async () => {
+    const rt = makeRuntime({ messages: 'copy' });
+    // The application starts Test1 and Test2 under its supervisors, with 2 employees each.
+    const app = await startApplication(rt, { signalSource: fakeSignals() });
+    Management.addEmployees(rt, test1(), 4);
+    const store = await Management.getStore(rt, test1());
+    expect(store).toBeInstanceOf(Store);
+    expect(store).toEqual(new Store({ name: 'Test1', employees: 6 }));
+    // A copy: changing it changes nothing in the server.
+    (store as { employees: number }).employees = 1_000;
+    expect((await Management.getStore(rt, test1())).employees).toBe(6);
+    const before = rt.whereis('Test1');
+    const restarted = await killAndAwaitRestart(rt, 'Test1');
+    expect(restarted[4]).not.toBe(before);
+    expect(await Management.getStore(rt, test1())).toEqual(
+      new Store({ name: 'Test1', employees: 2 }),
+    );
+    await app.stop();
+  });
+});
