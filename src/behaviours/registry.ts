@@ -4,6 +4,7 @@ import {
   detachWatcher,
   isViaName,
   type ListedWatcher,
+  linkOnBehalf,
   lookup,
   type Pid,
   type Process,
@@ -12,6 +13,7 @@ import {
   Runtime,
   type Self,
   setViaTable,
+  unlinkOnBehalf,
   type ViaTable,
   watchExit,
 } from '../core/kernel.js';
@@ -20,6 +22,7 @@ import { AlreadyRegisteredError, InvalidChildSpecError, NoProcError } from '../e
 import type { Dest, ExitReason } from '../types.js';
 import { type Caller, type From, resolveCaller } from './gen.js';
 import { type Awaitable, GenServer } from './gen-server.js';
+import { canonicalKey } from './registry-key.js';
 import { IgnoreResult, reply, StopResult } from './results.js';
 import { engineCallbacks, type ServerCallbacks } from './server-engine.js';
 
@@ -37,6 +40,8 @@ export type RegistryKeys = 'unique' | 'duplicate';
 export interface RegistrySpec {
   /** `'unique'`: one process per key (and via names); `'duplicate'`: many, for pub/sub. */
   keys: RegistryKeys;
+  /** Registry-wide metadata to start with, read with `Registry.meta`. */
+  meta?: Record<string, unknown>;
 }
 
 /** One registration: the process and the value it registered with. */
@@ -61,10 +66,24 @@ class RegistryTable implements ViaTable {
    */
   readonly #byPid = new Map<Pid, Owned>();
   #size = 0;
+  readonly #runtime: Runtime;
+  /** Registry-wide metadata (`meta`, `putMeta`), by canonical key. */
+  readonly meta = new Map<unknown, unknown>();
 
-  constructor(owner: Process, kind: RegistryKeys) {
+  constructor(owner: Process, kind: RegistryKeys, runtime: Runtime) {
     this.owner = owner;
     this.kind = kind;
+    this.#runtime = runtime;
+  }
+
+  /**
+   * A registering process is linked to the registry, as in Elixir: if the registry
+   * dies, its registrants get the exit signal, so a supervision tree restarts them and
+   * they register again, instead of living on unregistered. The registry traps exits,
+   * so a registrant's death only removes its entries.
+   */
+  #linked(proc: Process): void {
+    linkOnBehalf(this.#runtime, proc, this.owner.pid);
   }
 
   get size(): number {
@@ -75,19 +94,20 @@ class RegistryTable implements ViaTable {
     // Code that outlives its process (an async body after a kill) can still hold its
     // `self`: as `self.send` does, registering then does nothing. A watch on a dead
     // process would never fire, and the entry would stay forever.
+    const canon = canonicalKey(key, operation);
     if (!proc.alive) return;
     if (this.kind === 'unique') {
-      const holder = this.#unique.get(key);
+      const holder = this.#unique.get(canon);
       if (holder !== undefined)
         throw new AlreadyRegisteredError(
           `${operation} in ${this.describe()}`,
           key,
           holder.proc.pid,
         );
-      this.#unique.set(key, { proc, value });
+      this.#unique.set(canon, { proc, value });
     } else {
-      let byProc = this.#duplicate.get(key);
-      if (byProc === undefined) this.#duplicate.set(key, (byProc = new Map()));
+      let byProc = this.#duplicate.get(canon);
+      if (byProc === undefined) this.#duplicate.set(canon, (byProc = new Map()));
       const values = byProc.get(proc.pid);
       if (values === undefined) byProc.set(proc.pid, [value]);
       else values.push(value);
@@ -95,45 +115,51 @@ class RegistryTable implements ViaTable {
     this.#size++;
     const owned = this.#byPid.get(proc.pid);
     if (owned === undefined) {
-      const first = new Owned(proc, this, key);
+      const first = new Owned(proc, this, key, canon);
       attachWatcher(proc, first);
       this.#byPid.set(proc.pid, first);
+      this.#linked(proc);
     } else {
       owned.keys.push(key);
+      owned.canon.push(canon);
     }
   }
 
-  unregister(pid: Pid, key: unknown): void {
+  unregister(pid: Pid, key: unknown, operation: string): void {
+    const canon = canonicalKey(key, operation);
     if (this.kind === 'unique') {
-      const holder = this.#unique.get(key);
+      const holder = this.#unique.get(canon);
       if (holder === undefined || holder.proc.pid !== pid) return;
-      this.#unique.delete(key);
+      this.#unique.delete(canon);
       this.#size--;
     } else {
-      const byPid = this.#duplicate.get(key);
+      const byPid = this.#duplicate.get(canon);
       const values = byPid?.get(pid);
       if (values === undefined) return;
       byPid!.delete(pid);
-      if (byPid!.size === 0) this.#duplicate.delete(key);
+      if (byPid!.size === 0) this.#duplicate.delete(canon);
       this.#size -= values.length;
     }
     const owned = this.#byPid.get(pid);
     if (owned === undefined) return;
-    removeAll(owned.keys, key);
-    if (owned.viaKey === key) dropViaName(owned);
+    owned.remove(canon);
+    if (sameKey(owned.viaKey, canon)) dropViaName(owned);
     if (owned.keys.length === 0) {
       detachWatcher(owned);
       this.#byPid.delete(pid);
+      // Its last key gone, the process is no longer the registry's concern.
+      unlinkOnBehalf(this.#runtime, owned.proc, this.owner.pid);
     }
   }
 
-  lookup(key: unknown): RegistryEntry[] {
+  lookup(key: unknown, operation: string): RegistryEntry[] {
+    const canon = canonicalKey(key, operation);
     if (this.kind === 'unique') {
-      const holder = this.#unique.get(key);
+      const holder = this.#unique.get(canon);
       return holder === undefined ? [] : [[holder.proc.pid, holder.value]];
     }
     const out: RegistryEntry[] = [];
-    const byPid = this.#duplicate.get(key);
+    const byPid = this.#duplicate.get(canon);
     if (byPid !== undefined)
       for (const [pid, values] of byPid) for (const value of values) out.push([pid, value]);
     return out;
@@ -151,7 +177,7 @@ class RegistryTable implements ViaTable {
     key: unknown,
     fn: (value: unknown) => unknown,
   ): [unknown, unknown] | undefined {
-    const holder = this.#unique.get(key);
+    const holder = this.#unique.get(canonicalKey(key, 'Registry.updateValue'));
     if (holder === undefined || holder.proc !== proc) return undefined;
     const old = holder.value;
     holder.value = fn(old);
@@ -176,7 +202,7 @@ class RegistryTable implements ViaTable {
     const owned = this.#byPid.get(pid);
     if (owned === undefined) return;
     this.#byPid.delete(pid); // Its watch is gone with the process.
-    for (const key of owned.keys) {
+    for (const key of owned.canon) {
       if (this.kind === 'unique') {
         this.#unique.delete(key);
         this.#size--;
@@ -201,18 +227,19 @@ class RegistryTable implements ViaTable {
 
   whereis(key: unknown): Process | undefined {
     this.#assertUnique('a via name');
-    return this.#unique.get(key)?.proc;
+    return this.#unique.get(canonicalKey(key, 'resolving a via name'))?.proc;
   }
 
   registerName(key: unknown, proc: Process): void {
     this.#assertUnique('a via name');
     this.register(proc, key, undefined, 'registering a via name');
     const owned = this.#byPid.get(proc.pid);
-    if (owned !== undefined) owned.viaKey = key; // undefined only for a process already exited
+    // undefined only for a process already exited
+    if (owned !== undefined) owned.viaKey = canonicalKey(key, 'registering a via name');
   }
 
   unregisterName(key: unknown, proc: Process): void {
-    this.unregister(proc.pid, key);
+    this.unregister(proc.pid, key, 'unregistering a via name');
   }
 
   #assertUnique(use: string): void {
@@ -241,16 +268,32 @@ class Owned implements ListedWatcher {
    * holds a key or two, and registering is the hot path.
    */
   readonly keys: unknown[];
-  /** The key of the via name `{ via: registry, key }` the process holds here. */
+  /** The canonical form of each of `keys`, at the same index. */
+  readonly canon: unknown[];
+  /** The canonical key of the via name `{ via: registry, key }` the process holds here. */
   viaKey: unknown = NO_VIA_NAME;
 
   constructor(
     readonly proc: Process,
     readonly table: RegistryTable,
     firstKey: unknown,
+    firstCanon: unknown,
   ) {
-    // A literal: an array of exactly one slot, where a push onto [] would reserve 17.
+    // Literals: arrays of exactly one slot, where a push onto [] would reserve 17.
     this.keys = [firstKey];
+    this.canon = [firstCanon];
+  }
+
+  /** Forgets every entry under the canonical key `canon`, keeping the others in order. */
+  remove(canon: unknown): void {
+    let kept = 0;
+    for (let i = 0; i < this.canon.length; i++) {
+      if (sameKey(this.canon[i], canon)) continue;
+      this.keys[kept] = this.keys[i];
+      this.canon[kept++] = this.canon[i];
+    }
+    this.keys.length = kept;
+    this.canon.length = kept;
   }
 
   down(_ref: Ref | undefined, pid: Pid, _reason: ExitReason): void {
@@ -258,14 +301,9 @@ class Owned implements ListedWatcher {
   }
 }
 
-/** Removes every occurrence of `key` (compared as Map keys are) from `keys`, in place. */
-function removeAll(keys: unknown[], key: unknown): void {
-  let kept = 0;
-  for (const each of keys) {
-    // SameValueZero, as Map keys compare: NaN is NaN, and 0 is -0.
-    if (!(each === key || Object.is(each, key))) keys[kept++] = each;
-  }
-  keys.length = kept;
+/** Whether two canonical keys are one, as Map keys compare (SameValueZero). */
+function sameKey(a: unknown, b: unknown): boolean {
+  return a === b || (a !== a && b !== b);
 }
 
 /**
@@ -276,7 +314,9 @@ function removeAll(keys: unknown[], key: unknown): void {
 function dropViaName(owned: Owned): void {
   if (owned.viaKey === NO_VIA_NAME) return;
   const name = owned.proc.name;
-  if (isViaName(name) && name.key === owned.viaKey) owned.proc.name = undefined;
+  if (isViaName(name) && sameKey(canonicalKey(name.key, 'dropping a via name'), owned.viaKey)) {
+    owned.proc.name = undefined;
+  }
   owned.viaKey = NO_VIA_NAME;
 }
 
@@ -389,7 +429,7 @@ export class Registry extends GenServer<RegistrySpec, never, never, never> {
   static unregister(self: Self | { readonly self: Self }, registry: Dest, key: unknown): void {
     const context = resolveCaller(self, 'Registry.unregister', 'self');
     const table = tableIn(context, registry, 'Registry.unregister');
-    table.unregister(registrant(context, 'Registry.unregister').pid, key);
+    table.unregister(registrant(context, 'Registry.unregister').pid, key, 'Registry.unregister');
   }
 
   /**
@@ -400,7 +440,10 @@ export class Registry extends GenServer<RegistrySpec, never, never, never> {
    * ```
    */
   static lookup<V = unknown>(caller: Caller, registry: Dest, key: unknown): RegistryEntry<V>[] {
-    return tableOf(caller, registry, 'Registry.lookup').lookup(key) as RegistryEntry<V>[];
+    return tableOf(caller, registry, 'Registry.lookup').lookup(
+      key,
+      'Registry.lookup',
+    ) as RegistryEntry<V>[];
   }
 
   /**
@@ -415,6 +458,62 @@ export class Registry extends GenServer<RegistrySpec, never, never, never> {
     const table = tableOf(caller, registry, 'Registry.keys');
     assertPid(pid, 'Registry.keys');
     return table.keysOf(pid);
+  }
+
+  /**
+   * The entries under `key` whose value `pattern` accepts (Elixir's `Registry.match/4`,
+   * with a predicate for the match spec).
+   *
+   * @throws TypeError for a bad caller, registry or key, or a `pattern` that is not a function.
+   * @example
+   * ```ts
+   * Registry.match(rt, 'Topics', 'news', (value) => (value as { lang: string }).lang === 'en');
+   * ```
+   */
+  static match<V = unknown>(
+    caller: Caller,
+    registry: Dest,
+    key: unknown,
+    pattern: (value: V) => boolean,
+  ): RegistryEntry<V>[] {
+    const table = tableOf(caller, registry, 'Registry.match');
+    if (typeof pattern !== 'function') {
+      throw new TypeError(
+        `Registry.match: expected \`pattern\` to be a function, got ${describeValue(pattern, 100)}`,
+      );
+    }
+    const entries = table.lookup(key, 'Registry.match') as RegistryEntry<V>[];
+    return entries.filter(([, value]) => pattern(value));
+  }
+
+  /**
+   * The registry-wide metadata under `key`, or `undefined` (set with the `meta` start
+   * option or `putMeta`; keys compare by value, as registration keys do).
+   *
+   * @throws TypeError for a bad caller, registry or key.
+   * @example
+   * ```ts
+   * await rt.start(Registry, { keys: 'unique', meta: { region: 'eu' } }, { name: 'Reg' });
+   * Registry.meta(rt, 'Reg', 'region'); // 'eu'
+   * ```
+   */
+  static meta<V = unknown>(caller: Caller, registry: Dest, key: unknown): V | undefined {
+    const table = tableOf(caller, registry, 'Registry.meta');
+    return table.meta.get(canonicalKey(key, 'Registry.meta')) as V | undefined;
+  }
+
+  /**
+   * Sets the registry-wide metadata under `key`.
+   *
+   * @throws TypeError for a bad caller, registry or key.
+   * @example
+   * ```ts
+   * Registry.putMeta(rt, 'Reg', 'region', 'us');
+   * ```
+   */
+  static putMeta(caller: Caller, registry: Dest, key: unknown, value: unknown): void {
+    const table = tableOf(caller, registry, 'Registry.putMeta');
+    table.meta.set(canonicalKey(key, 'Registry.putMeta'), value);
   }
 
   /**
@@ -446,6 +545,7 @@ export class Registry extends GenServer<RegistrySpec, never, never, never> {
       throw new TypeError(`Registry.dispatch: expected \`fn\` to be a function, got ${typeof fn}`);
     const entries = tableOf(caller, registry, 'Registry.dispatch').lookup(
       key,
+      'Registry.dispatch',
     ) as RegistryEntry<V>[];
     if (entries.length > 0) fn(entries);
   }
@@ -500,8 +600,19 @@ class RegistryCore implements ServerCallbacks {
         'keys',
       );
     }
+    const meta = (spec as { meta?: unknown }).meta;
+    if (meta !== undefined && (typeof meta !== 'object' || meta === null || Array.isArray(meta))) {
+      throw new TypeError(
+        `Registry ${self.pid} init: expected \`meta\` to be a plain object, got ${describeValue(meta, 100)}`,
+      );
+    }
     const proc = processOfSelf(self);
-    const table = new RegistryTable(proc, keys);
+    const table = new RegistryTable(proc, keys, self.runtime);
+    for (const [key, value] of Object.entries(meta ?? {})) {
+      table.meta.set(canonicalKey(key, 'Registry init'), value);
+    }
+    // Registrants are linked to the registry; their exits only remove their entries.
+    self.trapExit(true);
     this.#table = table;
     setViaTable(proc, table);
     // However the registry ends (even killed, with no terminate), its table goes with it.

@@ -168,7 +168,7 @@ describe('Registry.register', () => {
     expect(Registry.count(rt, 'Stores')).toBe(1);
   });
 
-  it('accepts a GenServer instance as the caller and any value as a key', async () => {
+  it('accepts a GenServer instance as the caller, and compares keys by value', async () => {
     class SelfRegistering extends GenServer<null> {
       override init(): null {
         Registry.register(this, 'Stores', { tenant: 7 }, 'by-object');
@@ -177,10 +177,9 @@ describe('Registry.register', () => {
     }
     const rt = makeRuntime();
     await rt.start(Registry, { keys: 'unique' }, { name: 'Stores' });
-    const key = { tenant: 7 };
     const pid = await rt.start(SelfRegistering, null);
-    // Keys compare as Map keys do: by identity for objects.
-    expect(Registry.lookup(rt, 'Stores', key)).toEqual([]);
+    // An equal key, not the same object, finds the entry, as {tenant, 7} would in Elixir.
+    expect(Registry.lookup(rt, 'Stores', { tenant: 7 })).toEqual([[pid, 'by-object']]);
     expect(Registry.keys(rt, 'Stores', pid)).toEqual([{ tenant: 7 }]);
   });
 
@@ -654,15 +653,17 @@ describe('Registry.count', () => {
     });
     expect(Registry.count(rt, 'Stores')).toBe(100);
     expect(watcherCount(a.pid)).toBe(watched + 1);
-    // The registry watches; it does not monitor as a process, nor link.
-    expect(rt.info(a.pid)).toMatchObject({ monitoredBy: [], links: [] });
-    expect(rt.info(registry)).toMatchObject({ monitors: [], links: [], messageQueueLen: 0 });
+    // The registry watches it once, and is linked to it once (as in Elixir); it does not monitor.
+    expect(rt.info(a.pid)).toMatchObject({ monitoredBy: [], links: [registry] });
+    expect(rt.info(registry)).toMatchObject({ monitors: [], links: [a.pid], messageQueueLen: 0 });
     const exited = rt.awaitExit(a.pid);
     rt.exit(a.pid, 'kill');
     await exited;
     expect(Registry.count(rt, 'Stores')).toBe(0);
     expect(rt.stats).toEqual(before);
-    expect(rt.info(registry)).toMatchObject({ monitors: [], links: [], messageQueueLen: 0 });
+    // The registry traps exits: the registrant's death only took its entries.
+    expect(rt.isAlive(registry)).toBe(true);
+    expect(rt.info(registry)).toMatchObject({ monitors: [], links: [] });
     expect(await GenServer.call(rt, registry, 'status')).toEqual({ keys: 'unique', entries: 0 });
   });
 });
@@ -996,14 +997,6 @@ describe('via names', () => {
 
   it.each([
     ['GenServer.stop', (rt: Runtime, registry: Pid) => GenServer.stop(rt, registry)],
-    [
-      "rt.exit(pid, 'kill')",
-      (rt: Runtime, registry: Pid) => {
-        const exited = rt.awaitExit(registry);
-        rt.exit(registry, 'kill');
-        return exited;
-      },
-    ],
   ] as const)('takes its entries with it when the registry stops by %s', async (_how, stopIt) => {
     const rt = makeRuntime();
     const registry = await rt.start(Registry, { keys: 'unique' }, { name: 'Stores' });
@@ -1029,5 +1022,150 @@ describe('via names', () => {
     await a.run((self) => Registry.register(self, 'Stores', 'k', 2));
     expect(Registry.lookup(rt, 'Stores', 'k')).toEqual([[a.pid, 2]]);
     expect(rt.log.text('error')).toBe('');
+  });
+});
+
+// ── Registrants are linked to their registry (issue 15) ─────────────────────
+
+describe('Registry registrants', () => {
+  it('die with a registry that is killed, as they are linked to it, unless they trap exits', async () => {
+    const rt = makeRuntime();
+    const registry = await rt.start(Registry, { keys: 'duplicate' }, { name: 'Topics' });
+    const plain = agent(rt);
+    const trapping = agent(rt);
+    await plain.run((self) => Registry.register(self, 'Topics', 'news', 1));
+    await trapping.run((self) => {
+      self.trapExit(true);
+      Registry.register(self, 'Topics', 'news', 2);
+    });
+    const plainExit = rt.awaitExit(plain.pid);
+    rt.exit(registry, 'kill');
+    expect(await plainExit).toBe('killed');
+    expect(rt.isAlive(trapping.pid)).toBe(true);
+  });
+
+  it('are unlinked when they unregister their last key', async () => {
+    const rt = makeRuntime();
+    const registry = await rt.start(Registry, { keys: 'unique' }, { name: 'Stores' });
+    const a = agent(rt);
+    await a.run((self) => {
+      Registry.register(self, 'Stores', 'k1', 1);
+      Registry.register(self, 'Stores', 'k2', 2);
+      Registry.unregister(self, 'Stores', 'k1');
+    });
+    expect(rt.info(a.pid)?.links).toEqual([registry]);
+    await a.run((self) => Registry.unregister(self, 'Stores', 'k2'));
+    expect(rt.info(a.pid)?.links).toEqual([]);
+    expect(rt.info(registry)?.links).toEqual([]);
+  });
+
+  it('are restarted by their supervisor and register again when the registry restarts', async () => {
+    class Subscriber extends GenServer<null> {
+      override init(): null {
+        Registry.register(this, 'Topics', 'news', 'sub');
+        return null;
+      }
+    }
+    const rt = makeRuntime();
+    const sup = await rt.start(Supervisor, {
+      strategy: 'one_for_one',
+      children: [
+        { id: 'topics', start: [Registry, { keys: 'duplicate' }, { name: 'Topics' }] },
+        { id: 'sub', start: [Subscriber, null] },
+      ],
+    });
+    const [before] = Registry.lookup(rt, 'Topics', 'news');
+    const restarted = new Promise<void>((resolve) => {
+      rt.on('restart', (_sup, id) => {
+        if (id === 'sub') resolve();
+      });
+    });
+    rt.exit(rt.whereis('Topics')!, 'kill');
+    await restarted;
+    const after = Registry.lookup(rt, 'Topics', 'news');
+    expect(after).toHaveLength(1);
+    expect(after[0]![0]).not.toBe(before![0]);
+    expect(rt.isAlive(sup)).toBe(true);
+  });
+});
+
+describe('Registry keys by value', () => {
+  it('finds a key by an equal value: arrays, plain objects in any field order, nested, pids', async () => {
+    const rt = makeRuntime();
+    await rt.start(Registry, { keys: 'unique' }, { name: 'Rooms' });
+    const a = agent(rt);
+    await a.run((self) => {
+      Registry.register(self, 'Rooms', ['room', 7], 'array');
+      Registry.register(self, 'Rooms', { user: 42, tags: ['a', { b: 1n }] }, 'object');
+      Registry.register(self, 'Rooms', { owner: self.pid }, 'pid');
+    });
+    expect(Registry.lookup(rt, 'Rooms', ['room', 7])).toEqual([[a.pid, 'array']]);
+    expect(Registry.lookup(rt, 'Rooms', { tags: ['a', { b: 1n }], user: 42 })).toEqual([
+      [a.pid, 'object'],
+    ]);
+    expect(Registry.lookup(rt, 'Rooms', { owner: a.pid })).toEqual([[a.pid, 'pid']]);
+    expect(Registry.lookup(rt, 'Rooms', ['room', '7'])).toEqual([]);
+    expect(Registry.lookup(rt, 'Rooms', { user: 42 })).toEqual([]);
+    // Two equal unique keys cannot both be registered.
+    const b = agent(rt);
+    await expect(
+      b.run((self) => Registry.register(self, 'Rooms', ['room', 7], 'again')),
+    ).rejects.toBeInstanceOf(AlreadyRegisteredError);
+  });
+
+  it('works in via names: an equal key reaches the same process', async () => {
+    const rt = makeRuntime();
+    await rt.start(Registry, { keys: 'unique' }, { name: 'Stores' });
+    const pid = await rt.start(Store, 'test1', { name: { via: 'Stores', key: { store: 1 } } });
+    expect(rt.whereis({ via: 'Stores', key: { store: 1 } })).toBe(pid);
+  });
+
+  it('keeps a string that looks like an encoded key apart from the key it looks like', async () => {
+    const rt = makeRuntime();
+    await rt.start(Registry, { keys: 'unique' }, { name: 'Stores' });
+    const a = agent(rt);
+    await a.run((self) => {
+      Registry.register(self, 'Stores', '\u0001[n1]', 'string');
+      Registry.register(self, 'Stores', [1], 'array');
+    });
+    expect(Registry.lookup(rt, 'Stores', '\u0001[n1]')).toEqual([[a.pid, 'string']]);
+    expect(Registry.lookup(rt, 'Stores', [1])).toEqual([[a.pid, 'array']]);
+  });
+
+  it('rejects a key of another kind with a TypeError naming where it is', async () => {
+    const rt = makeRuntime();
+    await rt.start(Registry, { keys: 'unique' }, { name: 'Stores' });
+    expect(() => Registry.lookup(rt, 'Stores', { at: [1, new Date(0)] })).toThrow(
+      /^Registry\.lookup: expected `key\.at\[1\]` to be a string, number, boolean, null, undefined, bigint, pid, ref, or an array or plain object of these, got/,
+    );
+    expect(() => Registry.lookup(rt, 'Stores', () => 1)).toThrow(TypeError);
+  });
+});
+
+describe('Registry.match', () => {
+  it('gives the entries under a key whose value the pattern accepts', async () => {
+    const rt = makeRuntime();
+    await rt.start(Registry, { keys: 'duplicate' }, { name: 'Topics' });
+    const a = agent(rt);
+    const b = agent(rt);
+    await a.run((self) => Registry.register(self, 'Topics', 'news', { lang: 'en' }));
+    await b.run((self) => Registry.register(self, 'Topics', 'news', { lang: 'fr' }));
+    expect(
+      Registry.match<{ lang: string }>(rt, 'Topics', 'news', (value) => value.lang === 'fr'),
+    ).toEqual([[b.pid, { lang: 'fr' }]]);
+    expect(() => Registry.match(rt, 'Topics', 'news', 'fr' as never)).toThrow(
+      /^Registry\.match: expected `pattern` to be a function, got "fr"$/,
+    );
+  });
+});
+
+describe('Registry.meta and Registry.putMeta', () => {
+  it('reads the meta start option, and what putMeta sets, by key value', async () => {
+    const rt = makeRuntime();
+    await rt.start(Registry, { keys: 'unique', meta: { region: 'eu' } }, { name: 'Reg' });
+    expect(Registry.meta(rt, 'Reg', 'region')).toBe('eu');
+    expect(Registry.meta(rt, 'Reg', 'missing')).toBeUndefined();
+    Registry.putMeta(rt, 'Reg', ['shard', 1], { size: 3 });
+    expect(Registry.meta(rt, 'Reg', ['shard', 1])).toEqual({ size: 3 });
   });
 });
