@@ -28,6 +28,7 @@ import {
   StartError,
 } from '../errors.js';
 import type { ExitReason, Name } from '../types.js';
+import { isOptionError } from './option-error.js';
 import { START_TAG, tagClass } from './tags.js';
 
 // The start handshake of every behaviour, as OTP's proc_lib:start_link and
@@ -194,10 +195,12 @@ export class StartRequest implements ListedWatcher, TimerEntry {
     const reject = this.#reject!;
     this.#finish(proc);
     // A supervisor's init fails with the error its caller must see: the child's
-    // StartError (with childId) or the InvalidChildSpecError naming the field.
+    // StartError (with childId), the InvalidChildSpecError naming the field, or the
+    // TypeError or RangeError naming a bad option of the behaviour's own.
     if (
       (isInstance(cause, StartError) && cause.childId !== undefined) ||
-      isInstance(cause, InvalidChildSpecError)
+      isInstance(cause, InvalidChildSpecError) ||
+      isOptionError(cause)
     ) {
       reject(cause);
       return;

@@ -18,10 +18,11 @@ import {
   watchExit,
 } from '../core/kernel.js';
 import { describeDest, describeProcess, describeValue } from '../describe.js';
-import { AlreadyRegisteredError, InvalidChildSpecError, NoProcError } from '../errors.js';
+import { AlreadyRegisteredError, NoProcError } from '../errors.js';
 import type { Dest, ExitReason } from '../types.js';
 import { type Caller, type From, resolveCaller } from './gen.js';
 import { type Awaitable, GenServer } from './gen-server.js';
+import { optionError } from './option-error.js';
 import { canonicalKey } from './registry-key.js';
 import { IgnoreResult, reply, StopResult } from './results.js';
 import { engineCallbacks, type ServerCallbacks } from './server-engine.js';
@@ -303,7 +304,7 @@ class Owned implements ListedWatcher {
 
 /** Whether two canonical keys are one, as Map keys compare (SameValueZero). */
 function sameKey(a: unknown, b: unknown): boolean {
-  return a === b || (a !== a && b !== b);
+  return a === b || (Number.isNaN(a) && Number.isNaN(b));
 }
 
 /**
@@ -595,14 +596,15 @@ class RegistryCore implements ServerCallbacks {
     if (spec instanceof IgnoreResult || spec instanceof StopResult) return spec;
     const keys = (spec as { keys?: unknown } | null)?.keys;
     if (keys !== 'unique' && keys !== 'duplicate') {
-      throw new InvalidChildSpecError(
+      throw optionError(
+        true,
         `Registry ${self.pid} init: expected \`keys\` to be 'unique' or 'duplicate', got ${describeValue(keys, 100)}`,
-        'keys',
       );
     }
     const meta = (spec as { meta?: unknown }).meta;
     if (meta !== undefined && (typeof meta !== 'object' || meta === null || Array.isArray(meta))) {
-      throw new TypeError(
+      throw optionError(
+        true,
         `Registry ${self.pid} init: expected \`meta\` to be a plain object, got ${describeValue(meta, 100)}`,
       );
     }

@@ -1,6 +1,7 @@
 import { describeValue } from '../../describe.js';
 import { InvalidChildSpecError } from '../../errors.js';
 import { GenServer } from '../gen-server.js';
+import { optionError } from '../option-error.js';
 import type { NormalizedChildSpec } from './child-spec.js';
 
 const RESTARTS = new Set(['permanent', 'transient', 'temporary']);
@@ -109,7 +110,7 @@ export function normalizeChild(input: unknown, where: string): NormalizedChildSp
 
 /**
  * Checks restart intensity flags shared by both supervisors.
- * @throws InvalidChildSpecError naming the flag.
+ * @throws TypeError or RangeError naming the flag.
  * @internal
  */
 export function checkIntensity(
@@ -119,15 +120,15 @@ export function checkIntensity(
   const maxRestarts = flags.maxRestarts ?? 3;
   const maxSeconds = flags.maxSeconds ?? 5;
   if (typeof maxRestarts !== 'number' || !Number.isInteger(maxRestarts) || maxRestarts < 0) {
-    throw new InvalidChildSpecError(
+    throw optionError(
+      typeof maxRestarts !== 'number',
       `${where}: expected \`maxRestarts\` to be an integer >= 0, got ${describeValue(maxRestarts, 100)}`,
-      'maxRestarts',
     );
   }
   if (typeof maxSeconds !== 'number' || !Number.isFinite(maxSeconds) || maxSeconds <= 0) {
-    throw new InvalidChildSpecError(
+    throw optionError(
+      typeof maxSeconds !== 'number',
       `${where}: expected \`maxSeconds\` to be a number of seconds > 0, got ${describeValue(maxSeconds, 100)}`,
-      'maxSeconds',
     );
   }
   return { maxRestarts, maxSeconds };

@@ -1,9 +1,10 @@
 import type { Pid } from '../../core/kernel.js';
 import { describeValue } from '../../describe.js';
-import { InvalidChildSpecError, MaxChildrenError, SupervisorError } from '../../errors.js';
+import { MaxChildrenError, SupervisorError } from '../../errors.js';
 import type { Dest } from '../../types.js';
 import type { Caller } from '../gen.js';
 import { type Awaitable, GenServer } from '../gen-server.js';
+import { optionError } from '../option-error.js';
 import type { IgnoreResult } from '../results.js';
 import { engineCallbacks, type ServerCallbacks } from '../server-engine.js';
 import type { ChildInput, ChildSpec } from './child-spec.js';
@@ -175,9 +176,9 @@ class DynamicCore extends SupervisorCore {
       !(maxChildren >= 0) ||
       (!Number.isInteger(maxChildren) && maxChildren !== Number.POSITIVE_INFINITY)
     ) {
-      throw new InvalidChildSpecError(
+      throw optionError(
+        typeof maxChildren !== 'number',
         `${where}: expected \`maxChildren\` to be an integer >= 0 or Infinity, got ${describeValue(maxChildren, 100)}`,
-        'maxChildren',
       );
     }
     const intensity = checkIntensity(flags, where);

@@ -9,9 +9,9 @@ import {
   type Self,
 } from '../../core/kernel.js';
 import { describeProcess, describeReasonBriefly, describeValue } from '../../describe.js';
-import { InvalidChildSpecError } from '../../errors.js';
 import type { Dest, ExitReason } from '../../types.js';
 import { type Caller, type From, request } from '../gen.js';
+import { optionError } from '../option-error.js';
 import { IgnoreResult, reply, StopResult, stop } from '../results.js';
 import { formatState, type ServerCallbacks } from '../server-engine.js';
 import type { ChildInput, ChildType, NormalizedChildSpec } from './child-spec.js';
@@ -239,9 +239,9 @@ export abstract class SupervisorCore implements ServerCallbacks {
     if (flags instanceof IgnoreResult || flags instanceof StopResult) return flags;
     const where = `${this.who} init`;
     if (typeof flags !== 'object' || flags === null) {
-      throw new InvalidChildSpecError(
+      throw optionError(
+        true,
         `${where}: expected ${this.flagsShape}, got ${describeValue(flags, 200)}`,
-        'spec',
       );
     }
     const { maxRestarts, maxSeconds } = this.configure(flags as Record<string, unknown>, where);

@@ -4,6 +4,7 @@ import { InvalidChildSpecError, SupervisorError } from '../../errors.js';
 import type { Dest } from '../../types.js';
 import type { Caller } from '../gen.js';
 import { type Awaitable, GenServer } from '../gen-server.js';
+import { optionError } from '../option-error.js';
 import type { IgnoreResult } from '../results.js';
 import { engineCallbacks, type ServerCallbacks } from '../server-engine.js';
 import type { ChildInput, ChildSpec } from './child-spec.js';
@@ -232,9 +233,9 @@ class StaticCore extends SupervisorCore {
   ): { maxRestarts: number; maxSeconds: number } {
     const strategy = flags.strategy ?? 'one_for_one';
     if (typeof strategy !== 'string' || !STRATEGIES.has(strategy)) {
-      throw new InvalidChildSpecError(
+      throw optionError(
+        true,
         `${where}: expected \`strategy\` to be 'one_for_one', 'one_for_all' or 'rest_for_one', got ${describeValue(strategy, 100)}`,
-        'strategy',
       );
     }
     const intensity = checkIntensity(flags, where);

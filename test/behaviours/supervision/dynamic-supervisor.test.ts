@@ -177,21 +177,21 @@ describe('rt.start(DynamicSupervisor, ...)', () => {
   });
 
   it.each([
-    [{ maxChildren: -1 }, 'maxChildren'],
-    [{ maxChildren: 1.5 }, 'maxChildren'],
-    [{ maxChildren: '3' }, 'maxChildren'],
-    [{ maxRestarts: -1 }, 'maxRestarts'],
-    [{ maxRestarts: 0.5 }, 'maxRestarts'],
-    [{ maxSeconds: 0 }, 'maxSeconds'],
-    ['flags', 'spec'],
-  ])('rejects the flags %o with InvalidChildSpecError naming %s', async (flags, field) => {
+    [{ maxChildren: -1 }, RangeError, '`maxChildren`'],
+    [{ maxChildren: 1.5 }, RangeError, '`maxChildren`'],
+    [{ maxChildren: '3' }, TypeError, '`maxChildren`'],
+    [{ maxRestarts: -1 }, RangeError, '`maxRestarts`'],
+    [{ maxRestarts: 0.5 }, RangeError, '`maxRestarts`'],
+    [{ maxSeconds: 0 }, RangeError, '`maxSeconds`'],
+    ['flags', TypeError, '{ maxChildren?'],
+  ])('rejects the flags %o with a %o naming %s', async (flags, ErrorClass, named) => {
     const rt = makeRuntime();
     const error = await rt
       .start(DynamicSupervisor, flags as DynamicSupervisorSpec)
       .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(InvalidChildSpecError);
-    expect(error).toMatchObject({ field });
+    expect(error).toBeInstanceOf(ErrorClass);
     expect((error as Error).message).toMatch(/^DynamicSupervisor <[\d.]+> init: expected/);
+    expect((error as Error).message).toContain(named);
   });
 
   it('quotes flags that are not an object up to 200 characters, as Supervisor does', async () => {
@@ -199,7 +199,7 @@ describe('rt.start(DynamicSupervisor, ...)', () => {
     const flags = 'x'.repeat(150);
     for (const Behaviour of [DynamicSupervisor, Supervisor]) {
       const error = await rt.start(Behaviour, flags as never).catch((e: unknown) => e);
-      expect(error).toMatchObject({ name: 'InvalidChildSpecError', field: 'spec' });
+      expect(error).toBeInstanceOf(TypeError);
       expect((error as Error).message).toMatch(new RegExp(`, got "${flags}"$`));
     }
   });

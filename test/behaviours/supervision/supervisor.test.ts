@@ -420,17 +420,15 @@ describe('Supervisor subclass init', () => {
     });
   });
 
-  it('rejects with InvalidChildSpecError when init returns something other than flags', async () => {
+  it('rejects with a TypeError when init returns something other than flags', async () => {
     class Wrong extends Supervisor {
       override init() {
         return 42 as unknown as SupervisorSpec;
       }
     }
     const rt = makeRuntime();
-    await expect(rt.start(Wrong, undefined as never)).rejects.toMatchObject({
-      name: 'InvalidChildSpecError',
-      field: 'spec',
-    });
+    await expect(rt.start(Wrong, undefined as never)).rejects.toThrow(TypeError);
+    await expect(rt.start(Wrong, undefined as never)).rejects.toThrow(/init: expected .*got 42$/);
   });
 });
 
@@ -1599,7 +1597,7 @@ describe('invalid child specs and flags', () => {
       'id',
       /two children have the id "twin"/,
     ],
-    ['an unknown strategy', { children: [], strategy: 'all_for_one' }, 'strategy', /"all_for_one"/],
+
     [
       'an unknown restart type',
       { children: [{ id: 'r', start: [Worker, {}], restart: 'sometimes' }] },
@@ -1638,11 +1636,41 @@ describe('invalid child specs and flags', () => {
     ],
     ['a child that is not a spec', { children: [42] }, 'spec', /got 42/],
     ['children that are not an array', { children: 'A' }, 'children', /"A"/],
-    ['a negative maxRestarts', { children: [], maxRestarts: -1 }, 'maxRestarts', /-1/],
-    ['a non-integer maxRestarts', { children: [], maxRestarts: 1.5 }, 'maxRestarts', /1\.5/],
-    ['a zero maxSeconds', { children: [], maxSeconds: 0 }, 'maxSeconds', /> 0, got 0/],
-    ['a negative maxSeconds', { children: [], maxSeconds: -2 }, 'maxSeconds', /-2/],
   ];
+
+  // The supervisor's own flags: a TypeError or RangeError naming the flag, as for any
+  // argument of the wrong type or range (InvalidChildSpecError is for child specs).
+  it.each([
+    [
+      'an unknown strategy',
+      { children: [], strategy: 'all_for_one' },
+      TypeError,
+      /`strategy`.*"all_for_one"/,
+    ],
+    ['a negative maxRestarts', { children: [], maxRestarts: -1 }, RangeError, /`maxRestarts`.*-1/],
+    [
+      'a non-integer maxRestarts',
+      { children: [], maxRestarts: 1.5 },
+      RangeError,
+      /`maxRestarts`.*1\.5/,
+    ],
+    ['a zero maxSeconds', { children: [], maxSeconds: 0 }, RangeError, /`maxSeconds`.*> 0, got 0/],
+    ['a negative maxSeconds', { children: [], maxSeconds: -2 }, RangeError, /`maxSeconds`.*-2/],
+  ] as const)(
+    'makes rt.start reject with a %s error naming the flag',
+    async (_, flags, ErrorClass, message) => {
+      const rt = makeRuntime();
+      const p = probe(rt);
+      const error = await rt
+        .start(Supervisor, flags as unknown as SupervisorSpec, { name: 'sup' })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ErrorClass);
+      expect((error as Error).message).toMatch(message);
+      expect((error as Error).message).toMatch(/^Supervisor "sup" \(<[\d.]+>\) init/);
+      expect(rt.processes()).toEqual([p.pid]);
+      expect(rt.whereis('sup')).toBeUndefined();
+    },
+  );
 
   it.each(cases)(
     'makes rt.start reject with InvalidChildSpecError for %s',
