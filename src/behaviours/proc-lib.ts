@@ -128,6 +128,8 @@ export class StartRequest implements ListedWatcher, TimerEntry {
   /** The class and the name of the server, to describe a failed start. */
   readonly #module: string;
   readonly #name: Name | undefined;
+  /** The start timeout, in ms, for the error that says it passed. */
+  readonly #timeout: number;
 
   constructor(
     spec: StartSpec,
@@ -137,6 +139,7 @@ export class StartRequest implements ListedWatcher, TimerEntry {
     reject: (error: unknown) => void,
   ) {
     const timeout = spec.timeout;
+    this.#timeout = timeout;
     this.arg = spec.arg;
     this.#proc = proc;
     this.#runtime = runtime;
@@ -217,7 +220,7 @@ export class StartRequest implements ListedWatcher, TimerEntry {
     this.cancelled = true;
     // Fail first: that stops watching the process, so its exit below is not taken for
     // a death during init (reason 'killed'). The starter resumes only after the exit.
-    this.fail('timeout', 'init did not return within the start timeout');
+    this.fail('timeout', `init did not return within the start timeout of ${this.#timeout} ms`);
     detachFromParent(this.#runtime, proc);
     exitProcess(proc, 'killed', false);
   }

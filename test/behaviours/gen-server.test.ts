@@ -204,7 +204,7 @@ describe('rt.start', () => {
     expect(error).toBeInstanceOf(StartError);
     expect(error).toMatchObject({ reason: 'timeout' });
     expect((error as Error).message).toBe(
-      'Stuck "stuck" failed to start: init did not return within the start timeout',
+      'Stuck "stuck" failed to start: init did not return within the start timeout of 50 ms',
     );
     expect(await exit).toBe('killed');
     expect(rt.isAlive(pid)).toBe(false);

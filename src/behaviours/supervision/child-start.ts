@@ -65,15 +65,27 @@ export async function startChildProcess(sup: Self, spec: NormalizedChildSpec): P
 /** The StartError a supervisor reports for a child that failed to start. @internal */
 export function childStartError(
   supervisor: string,
-  id: unknown,
+  spec: NormalizedChildSpec,
   failure: { reason: unknown; cause: unknown },
 ): StartError {
   return new StartError(
-    `${supervisor} failed to start child ${describeValue(id, 100)}: ${describeReasonBriefly(failure.reason)}`,
+    `${supervisor} failed to start child ${describeValue(spec.id, 100)}${childModule(spec)}: ${describeReasonBriefly(failure.reason)}`,
     failure.reason,
-    id,
+    spec.id,
     { cause: failure.cause },
   );
+}
+
+/** ` (Class)` for a child started from `[Class, arg]`, naming what failed; else nothing. */
+function childModule(spec: NormalizedChildSpec): string {
+  const start = spec.start;
+  if (typeof start === 'function') return '';
+  try {
+    const name = (start[0] as { name?: unknown }).name;
+    return typeof name === 'string' && name !== '' ? ` (${name})` : '';
+  } catch {
+    return ''; // A class whose name cannot be read (a hostile Proxy).
+  }
 }
 
 const LATE: unique symbol = Symbol('late');

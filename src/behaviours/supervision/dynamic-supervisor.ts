@@ -234,7 +234,7 @@ class DynamicCore extends SupervisorCore {
         if (this.#children.size >= this.#maxChildren)
           return { error: new MaxChildrenError(this.dest, this.#maxChildren) };
         const outcome = await startChildProcess(this.self, req.spec);
-        if (!outcome.ok) return { error: childStartError(this.who, req.spec.id, outcome) };
+        if (!outcome.ok) return { error: childStartError(this.who, req.spec, outcome) };
         if (outcome.pid !== undefined)
           this.#children.set(outcome.pid, newRecord(req.spec, outcome.pid));
         return { ok: outcome.pid };

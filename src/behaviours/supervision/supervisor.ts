@@ -269,7 +269,7 @@ class StaticCore extends SupervisorCore {
       const outcome = await startChildProcess(this.self, record.spec);
       if (!outcome.ok) {
         for (const done of started.reverse()) await this.stopChild(done);
-        throw childStartError(this.who, record.spec.id, outcome);
+        throw childStartError(this.who, record.spec, outcome);
       }
       // As OTP, a temporary child that ignores its start is forgotten: it would never run.
       if (outcome.pid === undefined && record.spec.restart === 'temporary') {
@@ -361,7 +361,7 @@ class StaticCore extends SupervisorCore {
             : { error: this.#error('Supervisor.startChild', req.spec.id, 'already_present') };
         }
         const outcome = await startChildProcess(this.self, req.spec);
-        if (!outcome.ok) return { error: childStartError(this.who, req.spec.id, outcome) };
+        if (!outcome.ok) return { error: childStartError(this.who, req.spec, outcome) };
         if (outcome.pid === undefined && req.spec.restart === 'temporary') return { ok: undefined };
         this.#children.push(newRecord(req.spec, outcome.pid));
         return { ok: outcome.pid };
@@ -383,7 +383,7 @@ class StaticCore extends SupervisorCore {
         if (record.pid !== undefined)
           return { error: this.#error('Supervisor.restartChild', req.id, 'running') };
         const outcome = await startChildProcess(this.self, record.spec);
-        if (!outcome.ok) return { error: childStartError(this.who, req.id, outcome) };
+        if (!outcome.ok) return { error: childStartError(this.who, record.spec, outcome) };
         record.pid = outcome.pid;
         return { ok: outcome.pid };
       }
