@@ -278,7 +278,9 @@ describe('DynamicSupervisor.startChild', () => {
     expect(error).toBeInstanceOf(StartError);
     expect(error).toMatchObject({ childId: 'bad', reason: boom });
     // It names the child and its class.
-    expect((error as Error).message).toMatch(/failed to start child "bad" \(Worker\): Error: cannot/);
+    expect((error as Error).message).toMatch(
+      /failed to start child "bad" \(Worker\): Error: cannot/,
+    );
     expect(rt.isAlive(sup)).toBe(true);
   });
 
