@@ -116,8 +116,11 @@ export type BehaviourClass = abstract new () => { init(arg: never): unknown };
  * ```
  */
 export type InitArg<B> = B extends abstract new () => infer I
-  ? I extends { init(arg: infer A): unknown }
-    ? A
+  ? I extends { init(...args: infer P): unknown }
+    ? // An init that takes no argument accepts none: only `undefined` may be passed.
+      P extends []
+      ? undefined
+      : P[0]
     : undefined
   : never;
 

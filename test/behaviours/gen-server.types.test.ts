@@ -4,6 +4,7 @@ import {
   type CastOf,
   type From,
   GenServer,
+  type InitArg,
   noreply,
   type Pid,
   type ReplyOf,
@@ -204,6 +205,25 @@ describe('rt.start', () => {
     expectTypeOf(rt.start(Inventory, ['a'])).toEqualTypeOf<Promise<Pid>>();
     // @ts-expect-error init takes a string[]
     rt.start(Inventory, 42);
+  });
+
+  it('accepts no argument for a class whose init takes none', () => {
+    class NoArg extends GenServer<number> {
+      override init(): number {
+        return 0;
+      }
+    }
+    class OptionalArg extends GenServer<number> {
+      override init(start?: number): number {
+        return start ?? 0;
+      }
+    }
+    expectTypeOf<InitArg<typeof NoArg>>().toEqualTypeOf<undefined>();
+    expectTypeOf<InitArg<typeof OptionalArg>>().toEqualTypeOf<number | undefined>();
+    expectTypeOf(rt.start(NoArg, undefined)).toEqualTypeOf<Promise<Pid>>();
+    // @ts-expect-error init takes no argument
+    rt.start(NoArg, 42);
+    rt.start(OptionalArg, 42);
   });
 });
 

@@ -110,7 +110,7 @@ describe('rt.start(Registry, …)', () => {
       }
     }
     const rt = makeRuntime();
-    await rt.start(Topics, { keys: 'unique' }, { name: 'Topics' });
+    await rt.start(Topics, undefined, { name: 'Topics' });
     const a = agent(rt);
     await a.run((self) => {
       Registry.register(self, 'Topics', 'news', 1);
@@ -175,7 +175,7 @@ describe('Registry.register', () => {
     }
     const rt = makeRuntime();
     await rt.start(Registry, { keys: 'unique' }, { name: 'Stores' });
-    const pid = await rt.start(SelfRegistering, null);
+    const pid = await rt.start(SelfRegistering, undefined);
     // An equal key, not the same object, finds the entry, as {tenant, 7} would in Elixir.
     expect(Registry.lookup(rt, 'Stores', { tenant: 7 })).toEqual([[pid, 'by-object']]);
     expect(Registry.keys(rt, 'Stores', pid)).toEqual([{ tenant: 7 }]);
@@ -887,7 +887,7 @@ describe('via names', () => {
     }
     const rt = makeRuntime();
     await rt.start(Registry, { keys: 'unique' }, { name: 'Stores' });
-    const error = await rt.start(Failing, null, { name: test1 }).catch((e: unknown) => e);
+    const error = await rt.start(Failing, undefined, { name: test1 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StartError);
     expect(((error as StartError).reason as Error).message).toBe(`init saw ${started}`);
     expect(rt.whereis(test1)).toBeUndefined();

@@ -169,7 +169,7 @@ describe('Sys.suspend and the parent', () => {
     }
     const started = deferred<Pid>();
     const parent = rt.spawn(async (self) => {
-      started.resolve(await GenServer.startLink(self, Trapper, null));
+      started.resolve(await GenServer.startLink(self, Trapper, undefined));
       await self.receive({ match: (m) => m === 'go' });
       self.exit('shutdown');
     });

@@ -598,6 +598,19 @@ const cases: Case[] = [
     }),
   ),
   {
+    // A pid names a process and cannot act as it: only its own self (or the Runtime) calls.
+    what: 'GenServer.call with a pid as caller',
+    call: ({ echo }) => GenServer.call(bad(echo), echo, 'x'),
+    error: TypeError,
+    message: callerError('GenServer.call'),
+  },
+  {
+    what: 'GenServer.cast with a pid as caller',
+    call: ({ echo }) => GenServer.cast(bad(echo), echo, 'x'),
+    error: TypeError,
+    message: callerError('GenServer.cast'),
+  },
+  {
     what: 'GenServer.call with no arguments but the caller',
     call: ({ rt }) => asAny<(rt: unknown) => unknown>(GenServer.call)(rt),
     error: TypeError,
