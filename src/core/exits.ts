@@ -45,10 +45,13 @@ export function finalizeExit(
 ): void {
   const { pid, name } = proc;
   const extras = proc.extras;
-  const behaviour = proc.behaviour;
   const crashed = selfInflicted && !isNormalExit(reason);
+  // Read only for a crash report: most exits need neither (and the getter differs
+  // between the two kinds of process).
+  let behaviour: string | undefined;
   let context: CrashContext | undefined;
   if (crashed) {
+    behaviour = proc.behaviour;
     try {
       context = proc.crashContext();
     } catch (error) {
