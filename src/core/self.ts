@@ -1,5 +1,5 @@
 import { describeValue } from '../describe.js';
-import type { Dest, ExitReason } from '../types.js';
+import type { Dest, ExitReason, Name } from '../types.js';
 import { demonitor, exitSignal, link, monitor, unlink } from './links.js';
 import { Pid, Ref } from './pid.js';
 import { type Process, processOf } from './process.js';
@@ -35,7 +35,7 @@ export type ProcessSignal = typeof globalThis extends {
 /** Options of `rt.spawn` and `self.spawn`. */
 export interface SpawnOptions {
   /** Register the process under this name before its body runs. */
-  name?: import('../types.js').Name;
+  name?: Name;
   /** Link the new process to this one (its parent). */
   link?: Pid;
   /** Start with exit trapping on. @defaultValue false */
