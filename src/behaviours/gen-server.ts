@@ -2,6 +2,7 @@ import {
   assertDest,
   assertName,
   copiesMessages,
+  copyMessage,
   type Down,
   type Exit,
   HandlerProcess,
@@ -9,7 +10,6 @@ import {
   localProcess,
   loggerOf,
   lookup,
-  messageFor,
   nameOf,
   Pid,
   type Process,
@@ -311,7 +311,7 @@ export class GenServer<State = unknown, Call = unknown, Cast = unknown, Info = u
    * ```
    */
   handleInfo(message: Info | SystemInfo, state: State): Awaitable<CastResult<State>> {
-    loggerOf(this.runtime).logger.warn(
+    loggerOf(this.runtime).warn(
       `${describeServer(this)} received an unexpected message in handleInfo: ${describeValue(message, 500)}`,
     );
     // noreply(): a bare `undefined` state would be taken for a forgotten return.
@@ -408,7 +408,7 @@ export class GenServer<State = unknown, Call = unknown, Cast = unknown, Info = u
       }
     }
     if (target === undefined) return;
-    if (copiesMessages(runtime)) request = messageFor(runtime, request, 'GenServer.cast');
+    if (copiesMessages(runtime)) request = copyMessage(request, 'GenServer.cast');
     if (target instanceof HandlerProcess && target.takesTagged) target.deliverTagged(request);
     else target.deliver(new CastMessage(request));
   }

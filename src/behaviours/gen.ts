@@ -1,12 +1,12 @@
 import {
   attachWatcher,
   copiesMessages,
+  copyMessage,
   detachWatcher,
   type ListedWatcher,
   localProcess,
   lookup,
   makeRef,
-  messageFor,
   Pid,
   type Process,
   processOfSelf,
@@ -180,7 +180,7 @@ export class From<R = unknown> implements ListedWatcher, TimedCall {
     let answer: unknown = value;
     if (copiesMessages(this.#runtime)) {
       try {
-        answer = messageFor(this.#runtime, value, `the reply to ${this.#operation}`);
+        answer = copyMessage(value, `the reply to ${this.#operation}`);
       } catch (error) {
         // A reply that cannot be copied fails the call (the caller learns why); the
         // server, which only returned a value, goes on.
@@ -286,7 +286,7 @@ export function request<R>(
       runtime = context;
     }
     if (typeof timeout !== 'number' || !(timeout >= 0)) assertTimeout(timeout, operation);
-    if (!system && copiesMessages(runtime)) message = messageFor(runtime, message, operation);
+    if (!system && copiesMessages(runtime)) message = copyMessage(message, operation);
     target =
       dest instanceof Pid ? localProcess(runtime, dest) : lookup(runtime, dest as Dest, operation);
   } catch (error) {

@@ -11,7 +11,6 @@ import {
   now,
   type Pid,
   type Process,
-  processOfSelf,
   type Ref,
   type Runtime,
   rootPid,
@@ -100,11 +99,6 @@ export function startBehaviourProcess(runtime: Runtime, spec: StartSpec): Promis
   });
 }
 
-/** The process record of a starter given as its `Self`. @internal */
-export function starterProcess(self: Self): Process {
-  return processOfSelf(self);
-}
-
 /**
  * The first message of every behaviour's process: run `init`, then acknowledge the
  * start with {@link StartRequest.succeed} or fail it with {@link StartRequest.initFailed}. Once
@@ -164,7 +158,7 @@ export class StartRequest implements ListedWatcher, TimerEntry {
     const proc = this.#proc;
     if (proc === undefined) return;
     const resolve = this.#resolve!;
-    this.#finish(proc);
+    this.#finish();
     resolve(proc.pid);
   }
 
@@ -196,7 +190,7 @@ export class StartRequest implements ListedWatcher, TimerEntry {
     const proc = this.#proc;
     if (proc === undefined) return;
     const reject = this.#reject!;
-    this.#finish(proc);
+    this.#finish();
     // A supervisor's init fails with the error its caller must see: the child's
     // StartError (with childId), the InvalidChildSpecError naming the field, or the
     // TypeError or RangeError naming a bad option of the behaviour's own.
@@ -234,7 +228,7 @@ export class StartRequest implements ListedWatcher, TimerEntry {
     );
   }
 
-  #finish(_proc: Process): void {
+  #finish(): void {
     if (!this.cancelled) cancelTimer(this.#runtime, this);
     detachWatcher(this);
     this.#proc = undefined;

@@ -486,7 +486,7 @@ export class ServerEngine implements MessageHandler {
 
   #terminateFailed(error: unknown): void {
     try {
-      loggerOf(this.#runtime).logger.error(
+      loggerOf(this.#runtime).error(
         `${this.who}: terminate threw; exiting with the original reason.`,
         error,
       );

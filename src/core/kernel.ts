@@ -11,17 +11,17 @@
  */
 import type { Logger } from '../logger.js';
 import type { Dest, ExitReason, Name } from '../types.js';
-import { copyMessage } from './copy.js';
 import type { HandlerProcess } from './handler-process.js';
 import { link, unlink } from './links.js';
 import type { Pid, Ref } from './pid.js';
 import type { MessageHandler, Process, ViaTable } from './process.js';
-import { type Runtime, Self } from './runtime.js';
+import type { Runtime, Self } from './runtime.js';
 import type { RuntimeEvents } from './runtime-types.js';
 import { processOfSelf as processOfHandle, type SpawnOptions } from './self.js';
 import type { ExitWatcher } from './signals.js';
 import type { TimerEntry, Timers } from './timers.js';
 
+export { copyMessage } from './copy.js';
 export { HandlerProcess } from './handler-process.js';
 export { assertDest, assertName, isViaName, type ViaTable } from './names.js';
 export { LOCAL_NODE, Pid, Ref } from './pid.js';
@@ -112,11 +112,6 @@ export function watchExit(runtime: Runtime, proc: Process, watcher: ExitWatcher)
   return ref;
 }
 
-/** Makes `proc` its parent's child, as proc_lib records the starter. */
-export function setParent(proc: Process, parent: Pid): void {
-  proc.more().parent = parent;
-}
-
 /** Attaches a Registry's table to its process, for `{ via, key }` names. */
 export function setViaTable(proc: Process, table: ViaTable): void {
   proc.more().viaTable = table;
@@ -152,9 +147,14 @@ export function now(runtime: Runtime): number {
   return runtime.timers.now();
 }
 
-/** The runtime's logger; `quiet` when reports go nowhere, so callers can skip formatting them. */
-export function loggerOf(runtime: Runtime): { logger: Logger; quiet: boolean } {
-  return { logger: runtime.logger, quiet: runtime.quiet };
+/** The runtime's logger. */
+export function loggerOf(runtime: Runtime): Logger {
+  return runtime.logger;
+}
+
+/** Whether reports go nowhere (`logger: false`), so callers can skip formatting them. */
+export function isQuiet(runtime: Runtime): boolean {
+  return runtime.quiet;
 }
 
 /** Emits a runtime event; a listener that throws is reported, never rethrown. */
@@ -172,20 +172,10 @@ export function nameOf(self: Self): Name | undefined {
 }
 
 /**
- * `value` as a message of `runtime`: itself when messages are shared, a copy when
- * they are copied.
- * @throws TypeError naming what cannot be copied and where.
+ * Whether `runtime` copies messages (`messages: 'copy'`): then what a behaviour sends
+ * goes through {@link copyMessage}, which throws a TypeError naming what cannot be
+ * copied and where.
  */
-export function messageFor(runtime: Runtime, value: unknown, operation: string): unknown {
-  return runtime.copying ? copyMessage(value, operation) : value;
-}
-
-/** Whether `runtime` copies messages (`messages: 'copy'`). */
 export function copiesMessages(runtime: Runtime): boolean {
   return runtime.copying;
-}
-
-/** Whether `value` is a process's own handle (`Self`). */
-export function isSelf(value: unknown): value is Self {
-  return value instanceof Self;
 }

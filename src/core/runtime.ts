@@ -236,24 +236,18 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    * ```
    */
   send(dest: Dest, message: unknown): void {
-    if (this.copying) message = copyMessage(message, 'send');
+    let proc: Process | undefined;
     if (dest instanceof Pid) {
-      this.route(dest, message);
-      return;
+      proc = this.processOf(dest);
+    } else {
+      assertDest(dest, 'send');
+      proc = this.names.resolve(dest);
+      if (proc === undefined) throw new NoProcError('send', dest);
     }
-    assertDest(dest, 'send');
-    const proc = this.names.resolve(dest);
-    if (proc === undefined) throw new NoProcError('send', dest);
-    proc.deliver(message);
-  }
-
-  /**
-   * Every delivery to a pid goes through here. Pids of another runtime are never
-   * reached: runtimes do not see each other's processes. @internal
-   */
-  route(pid: Pid, message: unknown): void {
-    const proc = processOf(pid);
-    if (proc !== undefined && proc.host === this) proc.deliver(message);
+    // The message is copied (or refused) even for a dead pid: a send that works only
+    // while its receiver lives would hide a message that cannot travel.
+    if (this.copying) message = copyMessage(message, 'send');
+    proc?.deliver(message);
   }
 
   /**

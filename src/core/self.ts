@@ -260,8 +260,9 @@ export class SelfHandle<R> {
     const proc = this.#process;
     const ref = runtime.makeRef();
     if (!proc.alive) return ref;
+    // Only a live process of this runtime is found.
     const target = runtime.resolveProcess(dest, 'monitor');
-    if (target === undefined || target.host !== proc.host) {
+    if (target === undefined) {
       proc.deliver(new Down(ref, dest, 'noproc'));
       return ref;
     }
@@ -323,9 +324,8 @@ export class SelfHandle<R> {
     if (args.length === 2) {
       const [pid, reason] = args;
       assertPid(pid, 'exit');
-      const target = processOf(pid);
-      if (target !== undefined && target.host === proc.host)
-        exitSignal(target, this.pid, reason, false);
+      const target = this.#host.resolveProcess(pid, 'exit');
+      if (target !== undefined) exitSignal(target, this.pid, reason, false);
       return;
     }
     const reason = args[0];

@@ -3,6 +3,7 @@ import {
   emit,
   isInstance,
   isNormalExit,
+  isQuiet,
   loggerOf,
   nameOf,
   type Pid,
@@ -267,7 +268,7 @@ export abstract class SupervisorCore implements ServerCallbacks {
   }
 
   handleCast(request: unknown, state: unknown): unknown {
-    loggerOf(this.self.runtime).logger.warn(
+    loggerOf(this.self.runtime).warn(
       `${this.who} received an unexpected cast: ${describeValue(request, 200)}`,
     );
     return state;
@@ -282,7 +283,7 @@ export abstract class SupervisorCore implements ServerCallbacks {
     // isInstance: a hostile message (a Proxy that throws) is only unexpected, not a crash.
     if (isInstance(message, Exit)) return this.#exited(message, state);
     if (isInstance(message, TryAgain)) return this.#tryAgain(message.record, state);
-    loggerOf(this.self.runtime).logger.warn(
+    loggerOf(this.self.runtime).warn(
       `${this.who} received an unexpected message: ${describeValue(message, 200)}`,
     );
     return state;
@@ -325,7 +326,7 @@ export abstract class SupervisorCore implements ServerCallbacks {
   /** Too many restarts: stop every child (terminate does it) and exit with 'shutdown'. */
   #giveUp(record: ChildRecord): StopResult<unknown> {
     this.forget(record);
-    loggerOf(this.self.runtime).logger.error(
+    loggerOf(this.self.runtime).error(
       `${this.who} reached its maximum restart intensity (more than ${this.intensity.maxRestarts} restarts in ${this.intensity.maxSeconds} s) and shuts down`,
     );
     return stop('shutdown', CURRENT);
@@ -350,7 +351,7 @@ export abstract class SupervisorCore implements ServerCallbacks {
     const record = this.#starting!;
     this.#starting = undefined;
     record.pid = 'restarting';
-    loggerOf(this.self.runtime).logger.error(
+    loggerOf(this.self.runtime).error(
       `${this.who} could not restart ${this.describeChild(record)}: ${describeReasonBriefly(failure.reason)}; trying again`,
     );
     this.self.send(this.self.pid, new TryAgain(record));
@@ -367,9 +368,8 @@ export abstract class SupervisorCore implements ServerCallbacks {
     record.exitPid = undefined;
     const self = this.self;
     const runtime = self.runtime;
-    const { logger, quiet } = loggerOf(runtime);
-    if (!quiet)
-      logger.info(
+    if (!isQuiet(runtime))
+      loggerOf(runtime).info(
         `${this.who} restarted ${this.describeChild(record)} (reason: ${describeReasonBriefly(reason)}) ${oldPid ?? 'none'} -> ${pid ?? 'ignored'}`,
       );
     emit(runtime, 'restart', self.pid, record.spec.id, reason, oldPid, pid);
