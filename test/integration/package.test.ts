@@ -293,12 +293,12 @@ afterAll(() => {
 });
 
 describe('npm pack', () => {
-  it('ships dist, the README, the LICENSE and the CHANGELOG, and nothing else', async () => {
+  it('ships dist, its sources, the README, the LICENSE and the CHANGELOG, and nothing else', async () => {
     const { stdout } = check('tar', await run('tar', ['-tzf', tarball], work));
     const files = stdout.split('\n').filter((line) => line !== '');
     const unexpected = files.filter(
       (file) =>
-        !/^package\/(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/index\.(js|cjs|d\.ts|d\.cts)(\.map)?)$/.test(
+        !/^package\/(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/index\.(js|cjs|d\.ts|d\.cts)(\.map)?|src\/[a-z/-]+\.ts)$/.test(
           file,
         ),
     );
@@ -319,6 +319,20 @@ describe('npm pack', () => {
       readFileSync(join(project, 'node_modules', 'otp-ts', 'package.json'), 'utf8'),
     ) as { dependencies?: Record<string, string> };
     expect(Object.keys(manifest.dependencies ?? {}).sort()).toEqual(RUNTIME_DEPENDENCIES);
+  });
+
+  it('has source maps whose every source is a file it ships', () => {
+    const dist = join(project, 'node_modules', 'otp-ts', 'dist');
+    for (const map of ['index.js.map', 'index.cjs.map']) {
+      const { sources } = JSON.parse(readFileSync(join(dist, map), 'utf8')) as {
+        sources: string[];
+      };
+      // The CommonJS bundle inlines nanoid (see tsup.config.ts); its sources stay embedded
+      // in the map's sourcesContent, as they are not ours to ship.
+      const ours = sources.filter((source) => !source.includes('node_modules'));
+      expect(ours.length).toBeGreaterThan(10);
+      for (const source of ours) expect(existsSync(join(dist, source)), source).toBe(true);
+    }
   });
 });
 
