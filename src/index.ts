@@ -35,6 +35,7 @@ export {
 } from './behaviours/results.js';
 export type { SysStatus } from './behaviours/server-engine.js';
 export type {
+  CheckedChild,
   ChildInput,
   ChildSpec,
   ChildType,
@@ -68,6 +69,7 @@ export {
   type SpawnOptions,
   type StartOptions,
 } from './core/runtime.js';
+export { defaultInitArg } from './core/runtime-types.js';
 export type { ProcessSignal } from './core/self.js';
 export { Down, Exit, isNormalExit, Timeout } from './core/signals.js';
 export {

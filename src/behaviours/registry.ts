@@ -1,6 +1,7 @@
 import {
   assertPid,
   attachWatcher,
+  defaultInitArg,
   detachWatcher,
   isViaName,
   type ListedWatcher,
@@ -379,6 +380,9 @@ function registrant(context: Runtime | Self, operation: string): Process {
  * ```
  */
 export class Registry extends GenServer<RegistrySpec, never, never, never> {
+  /** What `rt.start(Registry, arg)` takes, since `init` takes `unknown` for subclasses' sake. */
+  declare readonly [defaultInitArg]?: RegistrySpec;
+
   /** @internal */
   static override readonly behaviourName: string = 'Registry';
 
@@ -389,8 +393,9 @@ export class Registry extends GenServer<RegistrySpec, never, never, never> {
    * class Topics extends Registry { override init() { return { keys: 'duplicate' as const }; } }
    * ```
    */
-  override init(arg: RegistrySpec): Awaitable<RegistrySpec | IgnoreResult> {
-    return arg;
+  override init(arg: unknown): Awaitable<RegistrySpec | IgnoreResult> {
+    // Checked where the engine reads it; typed for `rt.start` by `[defaultInitArg]`.
+    return arg as RegistrySpec;
   }
 
   /** @internal */

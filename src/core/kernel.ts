@@ -29,6 +29,7 @@ export { type CrashContext, type MessageHandler, Process, ProcessState } from '.
 export { Runtime, Self } from './runtime.js';
 export {
   type BehaviourClass,
+  defaultInitArg,
   type InitArg,
   type StartOptions,
   startBehaviour,

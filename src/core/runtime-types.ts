@@ -120,9 +120,33 @@ export type InitArg<B> = B extends abstract new () => infer I
     ? // An init that takes no argument accepts none: only `undefined` may be passed.
       P extends []
       ? undefined
-      : P[0]
+      : unknown extends P[0]
+        ? I extends {
+            /** What the class's `init` takes when it says `unknown`. */
+            readonly [defaultInitArg]?: infer D;
+          }
+          ? D
+          : P[0]
+        : P[0]
     : undefined
   : never;
+
+/**
+ * Where a behaviour class whose `init` takes `unknown` names the argument it really
+ * takes. `Supervisor`'s `init` takes `unknown` so that a subclass may declare any
+ * argument (`init(arg: { n: number })`), yet `rt.start(Supervisor, spec)` must check
+ * `spec`: its `[defaultInitArg]` says `SupervisorSpec`. A subclass that declares its own
+ * `init` argument is checked against that instead.
+ *
+ * @example
+ * ```ts
+ * class Pool extends GenServer {
+ *   declare readonly [defaultInitArg]?: { size: number };
+ * }
+ * type A = InitArg<typeof Pool>; // { size: number }
+ * ```
+ */
+export const defaultInitArg: unique symbol = Symbol('otp-ts.defaultInitArg');
 
 /**
  * The static method by which a behaviour class starts itself: `rt.start(Class, arg,

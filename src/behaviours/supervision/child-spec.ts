@@ -65,4 +65,46 @@ export type ChildInput =
   | (abstract new () => { init(arg: never): unknown })
   | readonly [abstract new () => { init(arg: never): unknown }, unknown];
 
-import type { Pid, Self, StartOptions } from '../../core/kernel.js';
+import type { BehaviourClass, InitArg, Pid, Self, StartOptions } from '../../core/kernel.js';
+
+/**
+ * A child as `startChild` checks it: in `{ start: [Class, arg, opts?] }` the `arg` must
+ * be what `Class`'s `init` takes (and may be left out only when that accepts
+ * `undefined`), and in `[Class, arg]` what its `static childSpec` takes (its `init`'s
+ * argument unless it overrides `childSpec`). Anything else is checked as a
+ * {@link ChildInput}.
+ *
+ * @example
+ * ```ts
+ * class Counter extends GenServer<number> { override init(n: number) { return n; } }
+ * await Supervisor.startChild(rt, sup, { id: 'c', start: [Counter, 0] });
+ * // @ts-expect-error: Counter's init takes a number
+ * await Supervisor.startChild(rt, sup, [Counter, 'zero']);
+ * ```
+ */
+export type CheckedChild<S> = S extends readonly [infer K extends BehaviourClass, unknown]
+  ? readonly [
+      K,
+      K extends {
+        /** The class's own `childSpec`, whose argument `[Class, arg]` passes. */
+        childSpec(arg: infer P): unknown;
+      }
+        ? unknown extends P
+          ? InitArg<K>
+          : P
+        : InitArg<K>,
+    ]
+  : S extends {
+        /** A start tuple, its class first. */
+        readonly start: readonly [infer K extends BehaviourClass, ...unknown[]];
+      }
+    ? {
+        /** `[Class, arg, opts?]`, its `arg` of the type `Class`'s `init` takes. */
+        readonly start: readonly [
+          K,
+          ...(undefined extends InitArg<K>
+            ? [arg?: InitArg<K>, opts?: StartOptions]
+            : [arg: InitArg<K>, opts?: StartOptions]),
+        ];
+      }
+    : unknown;

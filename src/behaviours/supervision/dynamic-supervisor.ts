@@ -1,4 +1,4 @@
-import type { Pid } from '../../core/kernel.js';
+import { defaultInitArg, type Pid } from '../../core/kernel.js';
 import { describeValue } from '../../describe.js';
 import { MaxChildrenError, SupervisorError } from '../../errors.js';
 import type { Dest } from '../../types.js';
@@ -7,7 +7,7 @@ import { type Awaitable, GenServer } from '../gen-server.js';
 import { optionError } from '../option-error.js';
 import type { IgnoreResult } from '../results.js';
 import { engineCallbacks, type ServerCallbacks } from '../server-engine.js';
-import type { ChildInput, ChildSpec } from './child-spec.js';
+import type { CheckedChild, ChildInput, ChildSpec } from './child-spec.js';
 import { checkIntensity } from './child-spec-check.js';
 import { childStartError, startChildProcess } from './child-start.js';
 import {
@@ -65,6 +65,9 @@ type Request = CommonRequest | { op: 'terminate_child'; pid: unknown };
  * **When not to use it**: for a fixed set of children known at start, use `Supervisor`.
  */
 export class DynamicSupervisor extends GenServer<DynamicSupervisorSpec, never, never, never> {
+  /** What `rt.start(DynamicSupervisor, arg)` takes, since `init` takes `unknown` for subclasses' sake. */
+  declare readonly [defaultInitArg]?: DynamicSupervisorSpec;
+
   /** @internal */
   static override readonly behaviourName: string = 'DynamicSupervisor';
 
@@ -87,8 +90,9 @@ export class DynamicSupervisor extends GenServer<DynamicSupervisorSpec, never, n
    * override init(): DynamicSupervisorSpec { return { maxChildren: 10 }; }
    * ```
    */
-  override init(arg: DynamicSupervisorSpec): Awaitable<DynamicSupervisorSpec | IgnoreResult> {
-    return arg ?? {};
+  override init(arg: unknown): Awaitable<DynamicSupervisorSpec | IgnoreResult> {
+    // Checked where the engine reads it; typed for `rt.start` by `[defaultInitArg]`.
+    return (arg as DynamicSupervisorSpec | undefined) ?? {};
   }
 
   /** @internal */
@@ -106,7 +110,11 @@ export class DynamicSupervisor extends GenServer<DynamicSupervisorSpec, never, n
    * const pid = await DynamicSupervisor.startChild(rt, 'Stores', { id: 'any', start: [CoreStore, store] });
    * ```
    */
-  static startChild(caller: Caller, sup: Dest, spec: ChildInput): Promise<Pid | undefined> {
+  static startChild<const S extends ChildInput>(
+    caller: Caller,
+    sup: Dest,
+    spec: S & CheckedChild<S>,
+  ): Promise<Pid | undefined> {
     return manageStartChild(caller, sup, spec, 'DynamicSupervisor.startChild');
   }
 

@@ -1,4 +1,4 @@
-import type { Pid } from '../../core/kernel.js';
+import { defaultInitArg, type Pid } from '../../core/kernel.js';
 import { describeValue } from '../../describe.js';
 import { InvalidChildSpecError, SupervisorError } from '../../errors.js';
 import type { Dest } from '../../types.js';
@@ -7,7 +7,7 @@ import { type Awaitable, GenServer } from '../gen-server.js';
 import { optionError } from '../option-error.js';
 import type { IgnoreResult } from '../results.js';
 import { engineCallbacks, type ServerCallbacks } from '../server-engine.js';
-import type { ChildInput, ChildSpec } from './child-spec.js';
+import type { CheckedChild, ChildInput, ChildSpec } from './child-spec.js';
 import { checkIntensity, normalizeChild } from './child-spec-check.js';
 import { childStartError, startChildProcess } from './child-start.js';
 import {
@@ -104,6 +104,9 @@ type Request =
  * `DynamicSupervisor`.
  */
 export class Supervisor extends GenServer<SupervisorSpec, never, never, never> {
+  /** What `rt.start(Supervisor, arg)` takes, since `init` takes `unknown` for subclasses' sake. */
+  declare readonly [defaultInitArg]?: SupervisorSpec;
+
   /** @internal */
   static override readonly behaviourName: string = 'Supervisor';
 
@@ -129,8 +132,9 @@ export class Supervisor extends GenServer<SupervisorSpec, never, never, never> {
    * override init(): SupervisorSpec { return { children: [Worker], strategy: 'one_for_all' }; }
    * ```
    */
-  override init(arg: SupervisorSpec): Awaitable<SupervisorSpec | IgnoreResult> {
-    return arg;
+  override init(arg: unknown): Awaitable<SupervisorSpec | IgnoreResult> {
+    // Checked where the engine reads it; typed for `rt.start` by `[defaultInitArg]`.
+    return arg as SupervisorSpec;
   }
 
   /** @internal */
@@ -172,7 +176,11 @@ export class Supervisor extends GenServer<SupervisorSpec, never, never, never> {
    * const pid = await Supervisor.startChild(rt, sup, { id: 'Test3', start: [CoreStore, test3] });
    * ```
    */
-  static startChild(caller: Caller, sup: Dest, spec: ChildInput): Promise<Pid | undefined> {
+  static startChild<const S extends ChildInput>(
+    caller: Caller,
+    sup: Dest,
+    spec: S & CheckedChild<S>,
+  ): Promise<Pid | undefined> {
     return manageStartChild(caller, sup, spec, 'Supervisor.startChild');
   }
 

@@ -372,9 +372,8 @@ describe('rt.start(Supervisor, ...)', () => {
 describe('Supervisor subclass init', () => {
   it('takes its children and flags from init', async () => {
     class AppSupervisor extends Supervisor {
-      // Supervisor's own init takes SupervisorSpec, so a subclass takes its argument as unknown.
-      override init(arg: unknown): SupervisorSpec {
-        const log = arg as Pid;
+      // A subclass declares its own init argument, and rt.start checks it.
+      override init(log: Pid): SupervisorSpec {
         return {
           children: [worker('A', { log }), worker('B', { log })],
           strategy: 'one_for_all',
