@@ -200,9 +200,35 @@ export class From<R = unknown> implements ListedWatcher, TimedCall {
     reject(error);
   }
 
+  /**
+   * Fails the call with the error `make` builds, building it in a promise job chained
+   * to the caller's promise. V8 then gives the error the async stack of the code that
+   * awaits the call, the frame that called `GenServer.call` included; built here, in a
+   * timer or in a process's exit, it would have only the runtime's frames. The gate
+   * makes the job run after the caller's promise has been resolved with its result,
+   * which is what chains the two. Two promises, on the failure path only.
+   */
+  #failFromCaller(make: () => Error): void {
+    const resolve = this.#resolve;
+    if (resolve === undefined) return;
+    this.#finish();
+    let open!: () => void;
+    const gate = new Promise<void>((resolveGate) => {
+      open = resolveGate;
+    });
+    resolve(
+      gate.then(() => {
+        throw make();
+      }),
+    );
+    open();
+  }
+
   /** The timeout passed. @internal */
   timedOut(timeout: number): void {
-    this.fail(new CallTimeoutError(this.#operation, this.#dest, timeout));
+    const operation = this.#operation;
+    const dest = this.#dest;
+    this.#failFromCaller(() => new CallTimeoutError(operation, dest, timeout));
   }
 
   /** When the call was made (a stamp read after it), or NaN before the stamp. @internal */
@@ -212,16 +238,19 @@ export class From<R = unknown> implements ListedWatcher, TimedCall {
 
   /** The server exited before answering. @internal */
   down(_ref: Ref | undefined, _pid: Pid, reason: ExitReason): void {
+    const operation = this.#operation;
+    const dest = this.#dest;
     if (reason === 'noproc') {
-      this.fail(new NoProcError(this.#operation, this.#dest));
+      this.#failFromCaller(() => new NoProcError(operation, dest));
     } else {
-      this.fail(
-        new CallError(
-          `${this.#operation} to ${describeDest(this.#dest)} failed: the server exited with reason ${describeReasonBriefly(reason)}`,
-          reason,
-          this.#dest,
-          { cause: reason },
-        ),
+      this.#failFromCaller(
+        () =>
+          new CallError(
+            `${operation} to ${describeDest(dest)} failed: the server exited with reason ${describeReasonBriefly(reason)}`,
+            reason,
+            dest,
+            { cause: reason },
+          ),
       );
     }
   }

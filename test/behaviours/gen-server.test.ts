@@ -1044,6 +1044,26 @@ describe('GenServer.call', () => {
     );
   });
 
+  it('rejects with an error whose stack has the frame that awaited the call', async () => {
+    const rt = makeRuntime();
+    const pid = await rt.start(Holder, undefined);
+    async function askThenGiveUp(): Promise<unknown> {
+      return await GenServer.call(rt, pid, { type: 'hold' }, 10);
+    }
+    async function askWhileItDies(): Promise<unknown> {
+      return await GenServer.call(rt, pid, { type: 'hold' }, 30_000);
+    }
+    const timedOut = (await rejection(askThenGiveUp())) as CallTimeoutError;
+    expect(timedOut).toBeInstanceOf(CallTimeoutError);
+    expect(timedOut.stack).toMatch(/at (async )?askThenGiveUp /);
+    const call = askWhileItDies();
+    await expect(GenServer.call(rt, pid, { type: 'held' })).resolves.toBe(2);
+    rt.exit(pid, 'kill');
+    const failed = (await rejection(call)) as CallError;
+    expect(failed.reason).toBe('killed');
+    expect(failed.stack).toMatch(/at (async )?askWhileItDies /);
+  });
+
   it('rejects with the error when the server crashes handling the call', async () => {
     const rt = makeRuntime();
     class Crashes extends GenServer<null, 'crash'> {
