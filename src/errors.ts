@@ -216,3 +216,26 @@ export class MaxChildrenError extends OtpError {
     this.maxChildren = maxChildren;
   }
 }
+
+/**
+ * A task that gave no result: `reason` is its exit reason when it ended without one,
+ * or `'timeout'` when the wait for it passed first (the task itself keeps running).
+ *
+ * @example
+ * ```ts
+ * const task = Task.async(rt, async () => { throw new Error('boom'); });
+ * try { await Task.await(task); }
+ * catch (e) { if (e instanceof TaskError) console.log(e.reason); } // Error: boom
+ * ```
+ */
+export class TaskError extends OtpError {
+  /** Why no result came: the task's exit reason, or `'timeout'`. */
+  readonly reason: unknown;
+  /** The task's pid. */
+  readonly pid: unknown;
+  constructor(message: string, reason: unknown, pid: unknown, options?: { cause?: unknown }) {
+    super(message, options);
+    this.reason = reason;
+    this.pid = pid;
+  }
+}

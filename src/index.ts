@@ -55,6 +55,9 @@ export {
 } from './behaviours/supervision/supervisor.js';
 export type { ChildCount, ChildInfo } from './behaviours/supervision/supervisor-core.js';
 export { Sys } from './behaviours/sys.js';
+export type { AsyncStreamOptions } from './behaviours/task/async-stream.js';
+export { Task, type TaskFunction } from './behaviours/task/task.js';
+export type { TaskResult } from './behaviours/task/task-state.js';
 export { registerMessageClass } from './core/copy.js';
 export { Pid, Ref } from './core/pid.js';
 export type { ReceiveOptions } from './core/raw-process.js';
@@ -83,6 +86,7 @@ export {
   OtpError,
   StartError,
   SupervisorError,
+  TaskError,
 } from './errors.js';
 export { type CrashReport, formatCrashReport, type Logger } from './logger.js';
 export type { Dest, ExitReason, Name, ViaName } from './types.js';

@@ -19,6 +19,7 @@ import { describeDest, describeReasonBriefly, describeValue, safeMessage } from 
 import { CallError, CallTimeoutError, NoProcError } from '../errors.js';
 import type { Dest, ExitReason } from '../types.js';
 import { CallTimeouts, type Epoch, type TimedCall } from './call-timeouts.js';
+import { rejectFromCaller } from './caller-stack.js';
 import { CALL_TAG, SYSTEM_TAG, tagClass } from './tags.js';
 
 /**
@@ -200,28 +201,12 @@ export class From<R = unknown> implements ListedWatcher, TimedCall {
     reject(error);
   }
 
-  /**
-   * Fails the call with the error `make` builds, building it in a promise job chained
-   * to the caller's promise. V8 then gives the error the async stack of the code that
-   * awaits the call, the frame that called `GenServer.call` included; built here, in a
-   * timer or in a process's exit, it would have only the runtime's frames. The gate
-   * makes the job run after the caller's promise has been resolved with its result,
-   * which is what chains the two. Two promises, on the failure path only.
-   */
+  /** Fails the call with the error `make` builds, in the caller's promise chain (for its stack). */
   #failFromCaller(make: () => Error): void {
     const resolve = this.#resolve;
     if (resolve === undefined) return;
     this.#finish();
-    let open!: () => void;
-    const gate = new Promise<void>((resolveGate) => {
-      open = resolveGate;
-    });
-    resolve(
-      gate.then(() => {
-        throw make();
-      }),
-    );
-    open();
+    rejectFromCaller(resolve, make);
   }
 
   /** The timeout passed. @internal */

@@ -10,6 +10,21 @@ import { Down, Exit } from './signals.js';
 const registered = new Set<abstract new (...args: never[]) => unknown>();
 
 /**
+ * Behaviours' own protocol messages that travel by reference even when messages are
+ * copied: an Agent's request carries the caller's function, which no copy can carry
+ * (the BEAM copies a closure; JavaScript cannot), and which only the agent runs.
+ */
+const sharedProtocol = new Set<object>();
+
+/**
+ * Lets instances of `Class` (a behaviour's protocol message) travel by reference under
+ * `messages: 'copy'`. What they carry is the behaviour's business. @internal
+ */
+export function shareProtocolClass(Class: abstract new (...args: never[]) => unknown): void {
+  sharedProtocol.add(Class.prototype as object);
+}
+
+/**
  * Lets instances of `Class` travel in messages copied by value (`messages: 'copy'`,
  * and between nodes): a copy gets `Class`'s prototype back and the instance's own
  * enumerable fields, copied by the same rules; the constructor is not run. Private
@@ -97,6 +112,7 @@ class Copier {
     const seen = this.#seen.get(value);
     if (seen !== undefined) return seen;
     const proto = Object.getPrototypeOf(value) as object | null;
+    if (proto !== null && sharedProtocol.has(proto)) return value;
     if (Array.isArray(value)) {
       const out: unknown[] = [];
       this.#seen.set(value, out);

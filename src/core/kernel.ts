@@ -21,7 +21,7 @@ import { processOfSelf as processOfHandle, type SpawnOptions } from './self.js';
 import type { ExitWatcher } from './signals.js';
 import type { TimerEntry, Timers } from './timers.js';
 
-export { copyMessage } from './copy.js';
+export { copyMessage, shareProtocolClass } from './copy.js';
 export { HandlerProcess } from './handler-process.js';
 export { assertDest, assertName, isViaName, type ViaTable } from './names.js';
 export { LOCAL_NODE, Pid, Ref } from './pid.js';

@@ -1,0 +1,115 @@
+import {
+  addTimer,
+  cancelTimer,
+  detachWatcher,
+  type ListedWatcher,
+  now,
+  type Pid,
+  type Ref,
+  type Runtime,
+  type TimerEntry,
+} from '../../core/kernel.js';
+import type { ExitReason } from '../../types.js';
+
+/**
+ * What became of a task: `{ ok: value }` when it returned a result, `{ exit: reason }`
+ * when it ended without one (Elixir's `{:ok, value}` and `{:exit, reason}`).
+ *
+ * @example
+ * ```ts
+ * const result: TaskResult<number> | undefined = await Task.yield(task, 1000);
+ * if (result && 'ok' in result) console.log(result.ok);
+ * ```
+ */
+export type TaskResult<T> = { ok: T } | { exit: ExitReason };
+
+/** Code waiting for a task to settle. @internal */
+export interface TaskListener {
+  taskSettled(outcome: TaskResult<unknown>): void;
+}
+
+/**
+ * A task's outcome as its owner sees it, and who waits for it. It watches the task's
+ * exit through the process's intrusive watcher list (no map, no allocation), as a
+ * call watches its server; the result itself is handed over in memory, not through
+ * the owner's mailbox, so the runtime (which has none) can own tasks too.
+ * @internal
+ */
+export class TaskState<T> implements ListedWatcher {
+  outcome: TaskResult<T> | undefined = undefined;
+  prevWatcher: ListedWatcher | undefined = undefined;
+  nextWatcher: ListedWatcher | undefined = undefined;
+  watched: { listed: ListedWatcher | undefined } | undefined = undefined;
+  /** Usually none or one: an await, a yield, or a stream's entry. */
+  #listeners: TaskListener[] | undefined = undefined;
+
+  constructor(readonly runtime: Runtime) {}
+
+  /** The task returned `value`; its exit, which follows, changes nothing. */
+  complete(value: T): void {
+    this.settle({ ok: value });
+  }
+
+  /** The task exited; without a result first, that is its outcome. */
+  down(_ref: Ref | undefined, _pid: Pid, reason: ExitReason): void {
+    this.settle({ exit: reason });
+  }
+
+  /** Settles the task once; later outcomes are dropped. */
+  settle(outcome: TaskResult<T>): void {
+    if (this.outcome !== undefined) return;
+    this.outcome = outcome;
+    detachWatcher(this);
+    const listeners = this.#listeners;
+    if (listeners === undefined) return;
+    this.#listeners = undefined;
+    for (const listener of listeners) listener.taskSettled(outcome);
+  }
+
+  listen(listener: TaskListener): void {
+    (this.#listeners ??= []).push(listener);
+  }
+
+  unlisten(listener: TaskListener): void {
+    const listeners = this.#listeners;
+    if (listeners === undefined) return;
+    const at = listeners.indexOf(listener);
+    if (at !== -1) listeners.splice(at, 1);
+  }
+}
+
+/**
+ * A wait for one or more tasks within one timeout: `expired` once if the time passes
+ * first. `Infinity` never expires.
+ * @internal
+ */
+export abstract class TaskWait implements TimerEntry {
+  deadline = 0;
+  cancelled = true;
+  readonly #runtime: Runtime;
+
+  constructor(runtime: Runtime) {
+    this.#runtime = runtime;
+  }
+
+  /** Arms the timeout (after the listeners, so a settled task never races it). */
+  protected arm(timeout: number): void {
+    if (timeout === Number.POSITIVE_INFINITY) return;
+    this.cancelled = false;
+    this.deadline = now(this.#runtime) + timeout;
+    addTimer(this.#runtime, this);
+  }
+
+  protected disarm(): void {
+    if (this.cancelled) return;
+    this.cancelled = true;
+    cancelTimer(this.#runtime, this);
+  }
+
+  fire(): void {
+    this.cancelled = true;
+    this.expired();
+  }
+
+  protected abstract expired(): void;
+}
