@@ -446,23 +446,42 @@ class StaticCore extends SupervisorCore {
    */
   async #restartGroup(record: ChildRecord): Promise<unknown> {
     const group = this.#group(record);
-    for (const other of [...group].reverse()) {
-      if (other === record) continue;
-      other.exitPid = typeof other.pid === 'object' ? other.pid : undefined;
-      other.exitReason = await this.stopChild(other);
-    }
+    await this.#stopGroup(record, group);
     for (const member of group) {
-      if (member.spec.restart === 'temporary' && member !== record) {
-        this.#remove(member); // A temporary child stopped with its group is not restarted.
-        continue;
-      }
+      if (member.spec.restart === 'temporary' && member !== record) continue;
       await this.startAgain(member);
       if (member.pid === 'restarting') break; // The rest waits for the retry.
     }
     return CURRENT;
   }
 
-  /** Tries `record` again, then starts the rest of its group that waited for it. */
+  /**
+   * Stops the rest of the group of `record` in reverse start order, and drops its
+   * temporary children: one stopped with its group is not restarted.
+   */
+  async #stopGroup(record: ChildRecord, group: ChildRecord[]): Promise<void> {
+    for (const other of [...group].reverse()) {
+      if (other === record) continue;
+      other.exitPid = typeof other.pid === 'object' ? other.pid : undefined;
+      other.exitReason = await this.stopChild(other);
+    }
+    for (const member of group) {
+      if (member.spec.restart === 'temporary' && member !== record) this.#remove(member);
+    }
+  }
+
+  /**
+   * A child with a backoff died: under one_for_all or rest_for_one the rest of its
+   * group is stopped at once, as the strategy says, and waits with it; `retry` starts
+   * them all when the delay is over.
+   */
+  protected override backOff(record: ChildRecord): unknown {
+    super.backOff(record);
+    if (this.#strategy === 'one_for_one') return CURRENT;
+    return this.#stopGroup(record, this.#group(record)).then(() => CURRENT);
+  }
+
+  /** Tries `record` again (a failed restart, or the end of its backoff), then starts the rest of its group that waited for it. */
   protected override async retry(record: ChildRecord): Promise<unknown> {
     for (const member of this.#group(record)) {
       if (member !== record && member.pid !== undefined) continue;
