@@ -87,9 +87,17 @@ type Request =
  * await rt.start(StoreSupervisor, undefined, { name: 'Store.Supervisor' });
  * ```
  *
- * **Children** are child specs `{ id, start, restart?, shutdown?, type? }`, behaviour
- * classes, or `[Class, arg]`; the last two go through the class's `static
+ * **Children** are child specs `{ id, start, restart?, shutdown?, type?, backoff? }`,
+ * behaviour classes, or `[Class, arg]`; the last two go through the class's `static
  * childSpec(arg)` (id: the class name).
+ *
+ * **Backoff** (beyond OTP): a child spec's {@link Backoff} makes the supervisor wait,
+ * longer after each failure in a row, before restarting that child; such restarts
+ * are not counted by `maxRestarts`. While it waits the child's pid is `'restarting'`.
+ *
+ * ```ts
+ * const client: ChildSpec = { id: 'client', start: [Client, port], backoff: { min: 100, max: 10_000 } };
+ * ```
  *
  * **Strategies**: `one_for_one` restarts the child that died; `one_for_all` stops
  * the others in reverse start order, then starts all of them in start order;
@@ -177,7 +185,8 @@ export class Supervisor extends GenServer<SupervisorSpec, never, never, never> {
   }
 
   /**
-   * Stops a child and keeps its spec (a temporary child's spec is dropped).
+   * Stops a child and keeps its spec (a temporary child's spec is dropped). A child
+   * waiting for its restart (a backoff, or a failed restart) is not restarted.
    * @throws SupervisorError `'not_found'` (as a rejection).
    * @example
    * ```ts
@@ -189,7 +198,8 @@ export class Supervisor extends GenServer<SupervisorSpec, never, never, never> {
   }
 
   /**
-   * Starts again a child that was terminated.
+   * Starts again a child that was terminated. As OTP, a child waiting for its restart
+   * (`'restarting'`, a backoff) is not started early: terminate it first.
    * @throws SupervisorError `'not_found'`, `'running'` or `'restarting'`; StartError (as rejections).
    * @example
    * ```ts
