@@ -475,7 +475,8 @@ export abstract class SupervisorCore implements ServerCallbacks {
       return CURRENT;
     }
     record.pid = 'restarting';
-    this.self.send(this.self.pid, new TryAgain(record));
+    // Delivered, not sent: a copy (`messages: 'copy'`) would refuse this private class.
+    processOfSelf(this.self).deliver(new TryAgain(record));
     return CURRENT;
   };
 
