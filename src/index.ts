@@ -35,6 +35,7 @@ export {
 } from './behaviours/results.js';
 export type { SysStatus } from './behaviours/server-engine.js';
 export type {
+  Backoff,
   CheckedChild,
   ChildInput,
   ChildSpec,

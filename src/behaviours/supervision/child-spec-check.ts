@@ -2,7 +2,7 @@ import { describeValue } from '../../describe.js';
 import { InvalidChildSpecError } from '../../errors.js';
 import { GenServer } from '../gen-server.js';
 import { optionError } from '../option-error.js';
-import type { NormalizedChildSpec } from './child-spec.js';
+import type { NormalizedBackoff, NormalizedChildSpec } from './child-spec.js';
 
 const RESTARTS = new Set(['permanent', 'transient', 'temporary']);
 const TYPES = new Set(['worker', 'supervisor']);
@@ -105,7 +105,61 @@ export function normalizeChild(input: unknown, where: string): NormalizedChildSp
     restart: restart as NormalizedChildSpec['restart'],
     shutdown: shutdown as NormalizedChildSpec['shutdown'],
     type: type as NormalizedChildSpec['type'],
+    backoff: s.backoff === undefined ? undefined : normalizeBackoff(s.backoff, named, id),
   };
+}
+
+/** Checks a child's `backoff` and fills in its defaults. */
+function normalizeBackoff(backoff: unknown, named: string, id: unknown): NormalizedBackoff {
+  if (typeof backoff !== 'object' || backoff === null || Array.isArray(backoff)) {
+    throw new InvalidChildSpecError(
+      `${named}: expected \`backoff\` to be { min, max, factor?, jitter?, resetAfter? } (ms), got ${describeValue(backoff, 100)}`,
+      'backoff',
+      id,
+    );
+  }
+  const b = backoff as Record<string, unknown>;
+  const field = (key: string, value: unknown, ok: boolean, expected: string): number => {
+    if (typeof value !== 'number' || !ok) {
+      throw new InvalidChildSpecError(
+        `${named}: expected \`backoff.${key}\` to be ${expected}, got ${describeValue(value, 100)}`,
+        `backoff.${key}`,
+        id,
+      );
+    }
+    return value;
+  };
+  const min = field('min', b.min, isFiniteAtLeast(b.min, 0), 'a finite number of ms >= 0');
+  const max = field(
+    'max',
+    b.max,
+    isFiniteAtLeast(b.max, min),
+    `a finite number of ms >= min (${min})`,
+  );
+  const factor = b.factor ?? 2;
+  const jitter = b.jitter ?? 0.2;
+  const resetAfter = b.resetAfter ?? max;
+  return {
+    min,
+    max,
+    factor: field('factor', factor, isFiniteAtLeast(factor, 1), 'a finite number >= 1'),
+    jitter: field(
+      'jitter',
+      jitter,
+      isFiniteAtLeast(jitter, 0) && (jitter as number) <= 1,
+      'a number from 0 to 1',
+    ),
+    resetAfter: field(
+      'resetAfter',
+      resetAfter,
+      isFiniteAtLeast(resetAfter, 0),
+      'a finite number of ms >= 0',
+    ),
+  };
+}
+
+function isFiniteAtLeast(value: unknown, least: number): boolean {
+  return typeof value === 'number' && Number.isFinite(value) && value >= least;
 }
 
 /**

@@ -45,6 +45,69 @@ export interface ChildSpec {
   shutdown?: ShutdownSpec;
   /** @defaultValue `'worker'` */
   type?: ChildType;
+  /**
+   * Restart this child after a growing delay instead of at once (beyond OTP, after
+   * Akka's `restartWithBackoff`); such restarts are not counted by `maxRestarts`.
+   * @defaultValue none: restarted at once, within the restart intensity
+   */
+  backoff?: Backoff;
+}
+
+/**
+ * Restart backoff for a child that keeps failing, e.g. on a service that is down:
+ * after its `n`th consecutive crash (or failed restart) the supervisor waits
+ * `min * factor ** (n - 1)` ms, capped at `max`, spread by ±`jitter` of itself, then
+ * starts it again. `n` goes back to 1 once the child has run `resetAfter` ms; a stop by
+ * the supervisor (`terminateChild`, a group restart) also ends the series. All times
+ * are in ms.
+ *
+ * While the child waits, `whichChildren` shows its pid as `'restarting'`;
+ * `terminateChild` and the supervisor's own stop cancel the wait; `deleteChild` and
+ * `restartChild` reject with `SupervisorError` `'restarting'`, as in OTP. The restart
+ * itself emits the runtime's `'restart'` event when it happens. Restarts with a
+ * backoff are not counted by the supervisor's `maxRestarts`/`maxSeconds`: the delay
+ * already bounds their rate.
+ *
+ * Under `one_for_all` or `rest_for_one`, the rest of the child's group is stopped at
+ * once, as the strategy says, and started again with it after the delay.
+ *
+ * @example
+ * ```ts
+ * await rt.start(Supervisor, {
+ *   children: [
+ *     { id: 'db', start: [DbClient, 'localhost:5432'], backoff: { min: 100, max: 10_000 } },
+ *   ],
+ * });
+ * // Crashes of db: restarted after about 100, 200, 400, ... ms, then every 10 s at most.
+ * ```
+ * @see {@link ChildSpec}
+ */
+export interface Backoff {
+  /** The first delay, ms (a finite number >= 0). */
+  min: number;
+  /** The longest delay before jitter, ms (a finite number >= `min`). */
+  max: number;
+  /** What each consecutive crash multiplies the delay by (>= 1). @defaultValue `2` */
+  factor?: number;
+  /**
+   * How much each delay is spread, as a fraction of itself (0 to 1): a delay `d` becomes
+   * a random one in `[d * (1 - jitter), d * (1 + jitter)]`, so that children that failed
+   * together do not all come back at the same instant. It applies after the cap, so a
+   * delay may exceed `max` by up to `jitter` of it.
+   * @defaultValue `0.2`
+   */
+  jitter?: number;
+  /** How long the child must run for its next crash to count as the first again, ms (>= 0). @defaultValue `max` */
+  resetAfter?: number;
+}
+
+/** A backoff with every default filled in. @internal */
+export interface NormalizedBackoff {
+  min: number;
+  max: number;
+  factor: number;
+  jitter: number;
+  resetAfter: number;
 }
 
 /** A child spec with every default filled in. @internal */
@@ -54,6 +117,7 @@ export interface NormalizedChildSpec {
   restart: RestartType;
   shutdown: ShutdownSpec;
   type: ChildType;
+  backoff: NormalizedBackoff | undefined;
 }
 
 /**

@@ -62,6 +62,11 @@ type Request = CommonRequest | { op: 'terminate_child'; pid: unknown };
  * keeps answering calls meanwhile; each attempt counts as a restart, and
  * `whichChildren` shows the child's pid as `'restarting'` until it starts.
  *
+ * **Backoff** (beyond OTP): a child spec with a {@link Backoff} is restarted after a
+ * delay that grows with its failures in a row, a failed restart included, and its
+ * restarts are not counted by `maxRestarts`; while it waits it is `'restarting'`, and
+ * `terminateChild` with the pid it crashed as cancels the wait.
+ *
  * **When not to use it**: for a fixed set of children known at start, use `Supervisor`.
  */
 export class DynamicSupervisor extends GenServer<DynamicSupervisorSpec, never, never, never> {

@@ -1,4 +1,6 @@
 import {
+  addTimer,
+  cancelTimer,
   Exit,
   emit,
   isInstance,
@@ -6,8 +8,12 @@ import {
   isQuiet,
   loggerOf,
   nameOf,
+  now,
   type Pid,
+  type Process,
+  processOfSelf,
   type Self,
+  type TimerEntry,
 } from '../../core/kernel.js';
 import { describeProcess, describeReasonBriefly, describeValue } from '../../describe.js';
 import type { Dest, ExitReason } from '../../types.js';
@@ -15,6 +21,7 @@ import { type Caller, type From, request } from '../gen.js';
 import { optionError } from '../option-error.js';
 import { IgnoreResult, reply, StopResult, stop } from '../results.js';
 import { formatState, type ServerCallbacks } from '../server-engine.js';
+import { backoffDelay } from './backoff.js';
 import type { ChildInput, ChildType, NormalizedChildSpec } from './child-spec.js';
 import { normalizeChild } from './child-spec-check.js';
 import { shutdownChild, startChild, startFailure } from './child-start.js';
@@ -22,7 +29,8 @@ import { RestartIntensity } from './intensity.js';
 
 /**
  * One entry of `whichChildren`: `pid` is `undefined` for a child not running and
- * `'restarting'` while a failed restart waits to be tried again.
+ * `'restarting'` while a failed restart waits to be tried again, or a child with a
+ * `backoff` waits for its delay.
  */
 export interface ChildInfo {
   /** The child's id (`undefined` under a DynamicSupervisor). */
@@ -50,7 +58,8 @@ export interface ChildRecord {
   readonly spec: NormalizedChildSpec;
   /**
    * The pid it runs as; `undefined` when it is not running (also while a restart
-   * starts it again); `'restarting'` while a failed restart waits to be tried again.
+   * starts it again); `'restarting'` while a failed restart waits to be tried again,
+   * or while it waits for its backoff (then `waiting` is set).
    */
   pid: Pid | undefined | 'restarting';
   /**
@@ -60,11 +69,28 @@ export interface ChildRecord {
    */
   exitReason: ExitReason;
   exitPid: Pid | undefined;
+  /**
+   * For a child with a `backoff` only: its consecutive failures (the `n` of its next
+   * delay), when the core last started it again (to tell whether it ran `resetAfter`
+   * ms), and the wait it is in, if any. `crashes` is 0 whenever the child was started
+   * other than by a restart, so `startedAt` is read only when it was set.
+   */
+  crashes: number;
+  startedAt: number;
+  waiting: BackoffWait | undefined;
 }
 
 /** A record for a child of `spec`, running as `pid`. @internal */
 export function newRecord(spec: NormalizedChildSpec, pid?: Pid): ChildRecord {
-  return { spec, pid, exitReason: 'noproc', exitPid: undefined };
+  return {
+    spec,
+    pid,
+    exitReason: 'noproc',
+    exitPid: undefined,
+    crashes: 0,
+    startedAt: 0,
+    waiting: undefined,
+  };
 }
 
 /** The requests both supervisors answer, in the same shape. @internal */
@@ -121,6 +147,27 @@ class TryAgain {
 }
 
 /**
+ * A child's backoff delay: the timer that ends it, and the message that timer puts in
+ * the supervisor's own mailbox, so that the restart happens between two messages like
+ * any other and the supervisor stays a sequential server. The child's record names
+ * the one wait it is in; a wait it no longer names (cancelled by a stop, its message
+ * already queued) is stale and ignored. Delivered as is, not sent: a copy (`messages:
+ * 'copy'`) would refuse this private class, and nothing but the supervisor sees it.
+ */
+class BackoffWait implements TimerEntry {
+  cancelled = false;
+  constructor(
+    readonly record: ChildRecord,
+    public deadline: number,
+    readonly supervisor: Process,
+  ) {}
+
+  fire(): void {
+    this.supervisor.deliver(this);
+  }
+}
+
+/**
  * The supervisor's state as the engine keeps it: its real state lives in the core,
  * and Sys and crash reports get a view of it built when they ask (`formatState`),
  * not after every message. @internal
@@ -154,6 +201,12 @@ export abstract class SupervisorCore implements ServerCallbacks {
   protected intensity = new RestartIntensity(3, 5);
   /** The child being started again: the supervisor waits for it, so there is one at a time. */
   #starting: ChildRecord | undefined = undefined;
+  /**
+   * The backoff waits armed, to cancel them all if the supervisor dies without
+   * stopping its children (killed): none then holds the event loop open. Made at the
+   * first wait, with the listener that does it.
+   */
+  #waits: Set<BackoffWait> | undefined = undefined;
 
   constructor(owner: Owner, behaviour: string) {
     this.#owner = owner;
@@ -226,9 +279,18 @@ export abstract class SupervisorCore implements ServerCallbacks {
     return this.startAgain(record);
   }
 
-  /** Tries again a restart that failed, once the intensity allowed it. */
+  /** Tries again a restart that failed, once the intensity allowed it, or at the end of a backoff. */
   protected retry(record: ChildRecord): unknown {
     return this.startAgain(record);
+  }
+
+  /**
+   * A child with a backoff died: makes it wait for its delay. One_for_one by default:
+   * Supervisor also stops the rest of its group, to start with it after the delay.
+   */
+  protected backOff(record: ChildRecord): unknown {
+    this.#wait(record);
+    return CURRENT;
   }
 
   // ── The engine's callbacks ─────────────────────────────────────────────────
@@ -283,6 +345,7 @@ export abstract class SupervisorCore implements ServerCallbacks {
     // isInstance: a hostile message (a Proxy that throws) is only unexpected, not a crash.
     if (isInstance(message, Exit)) return this.#exited(message, state);
     if (isInstance(message, TryAgain)) return this.#tryAgain(message.record, state);
+    if (isInstance(message, BackoffWait)) return this.#waited(message, state);
     loggerOf(this.self.runtime).warn(
       `${this.who} received an unexpected message: ${describeValue(message, 200)}`,
     );
@@ -304,10 +367,19 @@ export abstract class SupervisorCore implements ServerCallbacks {
   #exited(exit: Exit, state: unknown): unknown {
     const record = this.childOf(exit.from);
     if (record === undefined) return state; // A child already stopped, or a stranger.
-    const { restart } = record.spec;
+    const { restart, backoff } = record.spec;
     if (restart === 'temporary' || (restart === 'transient' && isNormalExit(exit.reason))) {
+      record.crashes = 0;
       this.forget(record);
       return CURRENT;
+    }
+    if (backoff !== undefined) {
+      // Not counted by the intensity: the delay already bounds the rate of these restarts.
+      if (record.crashes > 0 && now(this.self.runtime) - record.startedAt >= backoff.resetAfter)
+        record.crashes = 0;
+      record.exitReason = exit.reason;
+      record.exitPid = exit.from;
+      return this.backOff(record);
     }
     if (!this.intensity.add()) return this.#giveUp(record);
     record.pid = undefined;
@@ -321,6 +393,50 @@ export abstract class SupervisorCore implements ServerCallbacks {
     if (record.pid !== 'restarting' || !this.holds(record)) return state;
     if (!this.intensity.add()) return this.#giveUp(record);
     return this.retry(record);
+  }
+
+  /** A backoff is over: start the child again, unless it was stopped meanwhile. */
+  #waited(wait: BackoffWait, state: unknown): unknown {
+    this.#waits?.delete(wait);
+    const record = wait.record;
+    if (record.waiting !== wait || !this.holds(record)) return state;
+    record.waiting = undefined;
+    // Not running, as the rest of a group that waited with it: a group retry starts it.
+    record.pid = undefined;
+    return this.retry(record);
+  }
+
+  /** Arms the backoff of a child that died or failed to start again: it shows as restarting. */
+  #wait(record: ChildRecord): void {
+    const n = ++record.crashes;
+    const delay = backoffDelay(record.spec.backoff!, n);
+    const self = this.self;
+    const runtime = self.runtime;
+    const wait = new BackoffWait(record, now(runtime) + delay, processOfSelf(self));
+    record.pid = 'restarting';
+    record.waiting = wait;
+    if (this.#waits === undefined) {
+      const waits = (this.#waits = new Set());
+      self.signal.addEventListener('abort', () => {
+        for (const armed of waits) cancelTimer(runtime, armed);
+        waits.clear();
+      });
+    }
+    this.#waits.add(wait);
+    addTimer(runtime, wait);
+    if (!isQuiet(runtime))
+      loggerOf(runtime).info(
+        `${this.who} restarts ${this.describeChild(record)} in ${Math.round(delay)} ms (failure ${n} in a row)`,
+      );
+  }
+
+  /** Cancels the backoff a child waits in, if any. */
+  #cancelWait(record: ChildRecord): void {
+    const wait = record.waiting;
+    if (wait === undefined) return;
+    record.waiting = undefined;
+    this.#waits?.delete(wait);
+    cancelTimer(this.self.runtime, wait);
   }
 
   /** Too many restarts: stop every child (terminate does it) and exit with 'shutdown'. */
@@ -350,11 +466,17 @@ export abstract class SupervisorCore implements ServerCallbacks {
     if (failure === undefined) return this.#restarted(undefined); // Its init returned ignore().
     const record = this.#starting!;
     this.#starting = undefined;
-    record.pid = 'restarting';
     loggerOf(this.self.runtime).error(
       `${this.who} could not restart ${this.describeChild(record)}: ${describeReasonBriefly(failure.reason)}; trying again`,
     );
-    this.self.send(this.self.pid, new TryAgain(record));
+    // A child with a backoff waits longer after each failed start, uncounted, as after a crash.
+    if (record.spec.backoff !== undefined) {
+      this.#wait(record);
+      return CURRENT;
+    }
+    record.pid = 'restarting';
+    // Delivered, not sent: a copy (`messages: 'copy'`) would refuse this private class.
+    processOfSelf(this.self).deliver(new TryAgain(record));
     return CURRENT;
   };
 
@@ -368,6 +490,10 @@ export abstract class SupervisorCore implements ServerCallbacks {
     record.exitPid = undefined;
     const self = this.self;
     const runtime = self.runtime;
+    if (record.spec.backoff !== undefined) {
+      record.startedAt = now(runtime);
+      if (pid === undefined) record.crashes = 0; // It chose not to run: the series ends.
+    }
     if (!isQuiet(runtime))
       loggerOf(runtime).info(
         `${this.who} restarted ${this.describeChild(record)} (reason: ${describeReasonBriefly(reason)}) ${oldPid ?? 'none'} -> ${pid ?? 'ignored'}`,
@@ -378,12 +504,15 @@ export abstract class SupervisorCore implements ServerCallbacks {
 
   /**
    * Stops a child (`'shutdown'`, then `'kill'` after its shutdown time) and marks it
-   * not running; a restart waiting for its retry is cancelled. Resolves with its exit
-   * reason (`'noproc'` for one not running).
+   * not running; a restart waiting for its retry or its backoff is cancelled, and a
+   * stop ends its series of failures. Resolves with its exit reason (`'noproc'` for
+   * one not running).
    */
   protected stopChild(record: ChildRecord): Promise<ExitReason> {
     const pid = record.pid;
     record.pid = undefined;
+    record.crashes = 0;
+    this.#cancelWait(record);
     if (typeof pid !== 'object') return Promise.resolve('noproc');
     return shutdownChild(this.self, pid, record.spec.shutdown);
   }

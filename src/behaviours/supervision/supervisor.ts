@@ -87,9 +87,17 @@ type Request =
  * await rt.start(StoreSupervisor, undefined, { name: 'Store.Supervisor' });
  * ```
  *
- * **Children** are child specs `{ id, start, restart?, shutdown?, type? }`, behaviour
- * classes, or `[Class, arg]`; the last two go through the class's `static
+ * **Children** are child specs `{ id, start, restart?, shutdown?, type?, backoff? }`,
+ * behaviour classes, or `[Class, arg]`; the last two go through the class's `static
  * childSpec(arg)` (id: the class name).
+ *
+ * **Backoff** (beyond OTP): a child spec's {@link Backoff} makes the supervisor wait,
+ * longer after each failure in a row, before restarting that child; such restarts
+ * are not counted by `maxRestarts`. While it waits the child's pid is `'restarting'`.
+ *
+ * ```ts
+ * const client: ChildSpec = { id: 'client', start: [Client, port], backoff: { min: 100, max: 10_000 } };
+ * ```
  *
  * **Strategies**: `one_for_one` restarts the child that died; `one_for_all` stops
  * the others in reverse start order, then starts all of them in start order;
@@ -185,7 +193,8 @@ export class Supervisor extends GenServer<SupervisorSpec, never, never, never> {
   }
 
   /**
-   * Stops a child and keeps its spec (a temporary child's spec is dropped).
+   * Stops a child and keeps its spec (a temporary child's spec is dropped). A child
+   * waiting for its restart (a backoff, or a failed restart) is not restarted.
    * @throws SupervisorError `'not_found'` (as a rejection).
    * @example
    * ```ts
@@ -197,7 +206,8 @@ export class Supervisor extends GenServer<SupervisorSpec, never, never, never> {
   }
 
   /**
-   * Starts again a child that was terminated.
+   * Starts again a child that was terminated. As OTP, a child waiting for its restart
+   * (`'restarting'`, a backoff) is not started early: terminate it first.
    * @throws SupervisorError `'not_found'`, `'running'` or `'restarting'`; StartError (as rejections).
    * @example
    * ```ts
@@ -454,23 +464,42 @@ class StaticCore extends SupervisorCore {
    */
   async #restartGroup(record: ChildRecord): Promise<unknown> {
     const group = this.#group(record);
-    for (const other of [...group].reverse()) {
-      if (other === record) continue;
-      other.exitPid = typeof other.pid === 'object' ? other.pid : undefined;
-      other.exitReason = await this.stopChild(other);
-    }
+    await this.#stopGroup(record, group);
     for (const member of group) {
-      if (member.spec.restart === 'temporary' && member !== record) {
-        this.#remove(member); // A temporary child stopped with its group is not restarted.
-        continue;
-      }
+      if (member.spec.restart === 'temporary' && member !== record) continue;
       await this.startAgain(member);
       if (member.pid === 'restarting') break; // The rest waits for the retry.
     }
     return CURRENT;
   }
 
-  /** Tries `record` again, then starts the rest of its group that waited for it. */
+  /**
+   * Stops the rest of the group of `record` in reverse start order, and drops its
+   * temporary children: one stopped with its group is not restarted.
+   */
+  async #stopGroup(record: ChildRecord, group: ChildRecord[]): Promise<void> {
+    for (const other of [...group].reverse()) {
+      if (other === record) continue;
+      other.exitPid = typeof other.pid === 'object' ? other.pid : undefined;
+      other.exitReason = await this.stopChild(other);
+    }
+    for (const member of group) {
+      if (member.spec.restart === 'temporary' && member !== record) this.#remove(member);
+    }
+  }
+
+  /**
+   * A child with a backoff died: under one_for_all or rest_for_one the rest of its
+   * group is stopped at once, as the strategy says, and waits with it; `retry` starts
+   * them all when the delay is over.
+   */
+  protected override backOff(record: ChildRecord): unknown {
+    super.backOff(record);
+    if (this.#strategy === 'one_for_one') return CURRENT;
+    return this.#stopGroup(record, this.#group(record)).then(() => CURRENT);
+  }
+
+  /** Tries `record` again (a failed restart, or the end of its backoff), then starts the rest of its group that waited for it. */
   protected override async retry(record: ChildRecord): Promise<unknown> {
     for (const member of this.#group(record)) {
       if (member !== record && member.pid !== undefined) continue;

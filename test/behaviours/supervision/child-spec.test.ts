@@ -179,6 +179,72 @@ describe('normalizeChild', () => {
   });
 });
 
+describe('normalizeChild with a backoff', () => {
+  it('fills in factor 2, jitter 0.2 and resetAfter equal to max', () => {
+    expect(normalizeChild({ id: 'a', start, backoff: { min: 10, max: 500 } }, 'here')).toEqual({
+      id: 'a',
+      start,
+      restart: 'permanent',
+      shutdown: 5000,
+      type: 'worker',
+      backoff: { min: 10, max: 500, factor: 2, jitter: 0.2, resetAfter: 500 },
+    });
+  });
+
+  it('keeps every backoff field that is given, the edge values included', () => {
+    const backoff = { min: 0, max: 0, factor: 1, jitter: 1, resetAfter: 0 };
+    expect(normalizeChild({ id: 'a', start, backoff }, 'here').backoff).toEqual(backoff);
+    const other = { min: 5, max: 5, factor: 1.5, jitter: 0, resetAfter: 60_000 };
+    expect(normalizeChild({ id: 'a', start, backoff: other }, 'here').backoff).toEqual(other);
+  });
+
+  it('leaves backoff undefined for a child without one', () => {
+    expect(normalizeChild({ id: 'a', start }, 'here').backoff).toBeUndefined();
+  });
+
+  it.each([
+    ['a number', 100, 'backoff', /expected `backoff` to be \{ min, max, .*got 100$/],
+    ['null', null, 'backoff', /got null$/],
+    [
+      'no min',
+      { max: 10 },
+      'backoff.min',
+      /`backoff\.min` to be a finite number of ms >= 0, got undefined/,
+    ],
+    ['a negative min', { min: -1, max: 10 }, 'backoff.min', /got -1$/],
+    ['an Infinity min', { min: Number.POSITIVE_INFINITY, max: 10 }, 'backoff.min', /Infinity/],
+    ['a string min', { min: '10', max: 10 }, 'backoff.min', /got "10"/],
+    [
+      'no max',
+      { min: 10 },
+      'backoff.max',
+      /`backoff\.max` to be a finite number of ms >= min \(10\)/,
+    ],
+    ['a max below min', { min: 10, max: 5 }, 'backoff.max', /got 5$/],
+    ['a NaN max', { min: 10, max: Number.NaN }, 'backoff.max', /got NaN$/],
+    [
+      'a factor below 1',
+      { min: 1, max: 10, factor: 0.5 },
+      'backoff.factor',
+      /`backoff\.factor` to be a finite number >= 1, got 0\.5/,
+    ],
+    [
+      'a negative jitter',
+      { min: 1, max: 10, jitter: -0.1 },
+      'backoff.jitter',
+      /from 0 to 1, got -0\.1/,
+    ],
+    ['a jitter above 1', { min: 1, max: 10, jitter: 1.5 }, 'backoff.jitter', /got 1\.5/],
+    ['a negative resetAfter', { min: 1, max: 10, resetAfter: -1 }, 'backoff.resetAfter', /got -1$/],
+  ])('rejects a backoff with %s, naming the field', (_, backoff, field, message) => {
+    const error = rejection({ id: 'a', start, backoff });
+    expect(error.field).toBe(field);
+    expect(error.childId).toBe('a');
+    expect(error.message).toMatch(/^here: child "a": expected `backoff/);
+    expect(error.message).toMatch(message);
+  });
+});
+
 describe('checkIntensity', () => {
   it('defaults to 3 restarts in 5 seconds', () => {
     expect(checkIntensity({}, 'here')).toEqual({ maxRestarts: 3, maxSeconds: 5 });

@@ -1257,6 +1257,24 @@ describe('restart intensity', () => {
       /Supervisor "sup" \(<[\d.]+>\) reached its maximum restart intensity \(more than 2 restarts in 5 s\) and shuts down/,
     );
   });
+
+  it('retries a failed restart when messages are copied', async () => {
+    const rt = makeRuntime({ messages: 'copy' });
+    let starts = 0;
+    const failIf = (): boolean => ++starts === 2; // The first restart fails, the retry works.
+    const sup = await rt.start(Supervisor, {
+      children: [worker('A', { failIf }, { name: false })],
+    });
+    const old = await pidOf(rt, sup, 'A');
+    const restarted = nextRestarts(rt);
+    rt.exit(old as Pid, 'kill');
+    const outcome = await Promise.race([restarted, rt.awaitExit(sup)]);
+    expect(outcome, 'the supervisor died').toBeInstanceOf(Array);
+    const [[, id, reason, oldPid]] = outcome as [RestartArgs];
+    expect([id, reason, oldPid]).toEqual(['A', 'killed', old]);
+    expect(rt.isAlive(sup)).toBe(true);
+    expect(starts).toBe(3);
+  });
 });
 
 describe('shutdown', () => {
