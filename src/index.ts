@@ -59,6 +59,7 @@ export { Sys } from './behaviours/sys.js';
 export type { AsyncStreamOptions } from './behaviours/task/async-stream.js';
 export { Task, type TaskFunction } from './behaviours/task/task.js';
 export type { TaskResult } from './behaviours/task/task-state.js';
+export { TaskSupervisor, type TaskSupervisorSpec } from './behaviours/task/task-supervisor.js';
 export { registerMessageClass } from './core/copy.js';
 export { Pid, Ref } from './core/pid.js';
 export type { ReceiveOptions } from './core/raw-process.js';

@@ -1,4 +1,4 @@
-import { defaultInitArg, type Pid } from '../../core/kernel.js';
+import { defaultInitArg, type Pid, type Self } from '../../core/kernel.js';
 import { describeValue } from '../../describe.js';
 import { MaxChildrenError, SupervisorError } from '../../errors.js';
 import type { Dest } from '../../types.js';
@@ -162,9 +162,9 @@ export class DynamicSupervisor extends GenServer<DynamicSupervisorSpec, never, n
 
 /**
  * The dynamic supervisor's engine-facing callbacks, hidden from subclasses: its
- * children by pid, on the core both supervisors share.
+ * children by pid, on the core both supervisors share. @internal
  */
-class DynamicCore extends SupervisorCore {
+export class DynamicCore extends SupervisorCore {
   /**
    * Children by the pid they last ran as, in start order (a Map keeps insertion
    * order). A child being restarted keeps its old pid's entry until its new pid takes
@@ -175,8 +175,12 @@ class DynamicCore extends SupervisorCore {
   #maxChildren = Number.POSITIVE_INFINITY;
   protected readonly flagsShape = '{ maxChildren?, maxRestarts?, maxSeconds? }';
 
-  constructor(owner: DynamicSupervisor) {
-    super(owner, 'DynamicSupervisor');
+  /** `behaviour` names it in reports: a TaskSupervisor runs on this core too. */
+  constructor(
+    owner: { readonly self: Self; init(arg: never): unknown },
+    behaviour = 'DynamicSupervisor',
+  ) {
+    super(owner, behaviour);
   }
 
   protected configure(

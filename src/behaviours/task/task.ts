@@ -312,17 +312,12 @@ export class Task<T = unknown> {
 
 /**
  * Spawns a task running `fn` from `context` (linked to it when `link`), watched by its
- * state before it runs. The result is copied when the runtime copies messages. @internal
+ * state before it runs. @internal
  */
 export function spawnTask<T>(context: Runtime | Self, fn: TaskFunction<T>, link: boolean): Task<T> {
   const runtime = context instanceof Runtime ? context : context.runtime;
   const state = new TaskState<T>(runtime);
-  const body = async (self: Self): Promise<void> => {
-    const value = await fn(self);
-    state.complete(
-      copiesMessages(runtime) ? (copyMessage(value, 'the result of a task') as T) : value,
-    );
-  };
+  const body = taskBody(runtime, fn, state);
   const pid =
     context instanceof Runtime
       ? runtime.spawn(body)
@@ -333,10 +328,42 @@ export function spawnTask<T>(context: Runtime | Self, fn: TaskFunction<T>, link:
 }
 
 /**
- * A task handle for a process just spawned, its exit watched; `owner`, if given, is
- * linked to it unless `link` is false. @internal
+ * Spawns a task as a child of the supervisor whose `self` this is (linked to it, as a
+ * start function must), owned by `owner` and linked to it too when `link`. @internal
  */
-export function watchTask<T>(
+export function spawnSupervisedTask<T>(
+  supervisor: Self,
+  fn: TaskFunction<T>,
+  owner: Pid | undefined,
+  link: boolean,
+): Task<T> {
+  const runtime = supervisor.runtime;
+  const state = new TaskState<T>(runtime);
+  const pid = supervisor.spawnLink(taskBody(runtime, fn, state));
+  const task = watchTask(runtime, pid, owner, state);
+  if (link && owner !== undefined) {
+    const proc = localProcess(runtime, pid);
+    if (proc !== undefined) linkOnBehalf(runtime, proc, owner);
+  }
+  return task;
+}
+
+/** A task's body: runs `fn` and hands over its result, copied when the runtime copies messages. */
+function taskBody<T>(
+  runtime: Runtime,
+  fn: TaskFunction<T>,
+  state: TaskState<T>,
+): (self: Self) => Promise<void> {
+  return async (self) => {
+    const value = await fn(self);
+    state.complete(
+      copiesMessages(runtime) ? (copyMessage(value, 'the result of a task') as T) : value,
+    );
+  };
+}
+
+/** A task handle for a process just spawned, its exit watched from now on. */
+function watchTask<T>(
   runtime: Runtime,
   pid: Pid,
   owner: Pid | undefined,
@@ -346,12 +373,6 @@ export function watchTask<T>(
   if (proc === undefined) state.settle({ exit: 'noproc' });
   else attachWatcher(proc, state);
   return new Task(pid, owner, state);
-}
-
-/** Links a supervised task to the process that owns it, on its behalf. @internal */
-export function linkTaskToOwner(runtime: Runtime, pid: Pid, owner: Pid): void {
-  const proc = localProcess(runtime, pid);
-  if (proc !== undefined) linkOnBehalf(runtime, proc, owner);
 }
 
 async function shutdownTask<T>(
