@@ -174,6 +174,7 @@ describe('Task.asyncStream', () => {
       } catch (e) {
         return e;
       }
+      return undefined;
     })();
     expect(seen).toEqual([{ ok: 'quick' }]);
     expect(error).toBeInstanceOf(TaskError);

@@ -91,7 +91,7 @@ describe('Task.async', () => {
         return reply(Task.async(this, forever).pid, state);
       }
     }
-    const owner = await rt.start(Owner);
+    const owner = await rt.start(Owner, undefined);
     const taskPid = await GenServer.call<Pid>(rt, owner, 'spawn');
     const exited = rt.awaitExit(taskPid);
     rt.exit(owner, 'stopped');
