@@ -266,8 +266,8 @@ tagClass(SystemRequest, SYSTEM_TAG);
  */
 const callTimeoutsOf = new WeakMap<Runtime, CallTimeouts>();
 
-/** The call timeouts of `runtime`, made on its first call with a timeout. */
-function callTimeouts(runtime: Runtime): CallTimeouts {
+/** The call timeouts of `runtime` (calls', and task awaits'), made on first use. @internal */
+export function callTimeouts(runtime: Runtime): CallTimeouts {
   let timeouts = callTimeoutsOf.get(runtime);
   if (timeouts === undefined) {
     timeouts = new CallTimeouts(timersOf(runtime));

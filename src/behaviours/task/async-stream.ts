@@ -1,16 +1,9 @@
 import { availableParallelism } from 'node:os';
-import {
-  addTimer,
-  cancelTimer,
-  localProcess,
-  now,
-  type Pid,
-  type TimerEntry,
-  unlinkOnBehalf,
-} from '../../core/kernel.js';
+import { localProcess, type Pid, unlinkOnBehalf } from '../../core/kernel.js';
 import { describeValue } from '../../describe.js';
 import { TaskError } from '../../errors.js';
-import { assertTimeout } from '../gen.js';
+import type { Epoch, TimedCall } from '../call-timeouts.js';
+import { assertTimeout, callTimeouts } from '../gen.js';
 import type { TaskListener, TaskResult, TaskState } from './task-state.js';
 
 /** What the stream needs of a task handle (a `Task`, without importing it). */
@@ -242,15 +235,26 @@ class StreamRun<T, H extends StreamTask> {
   }
 }
 
-/** One item's task: its outcome once settled, and its timeout. */
-class Entry<T, H extends StreamTask> implements TaskListener, TimerEntry {
-  deadline = 0;
-  cancelled = true;
+/**
+ * One item's task: its outcome once settled, and its timeout, timed as a call's
+ * (call-timeouts.ts), which costs nothing per item when tasks end in time.
+ */
+class Entry<T, H extends StreamTask> implements TaskListener, TimedCall {
   task: H | undefined = undefined;
   state: TaskState<T> | undefined = undefined;
   outcome: TaskResult<T> | undefined = undefined;
+  #epoch: Epoch | undefined = undefined;
+  #pending = true;
 
   constructor(readonly run: StreamRun<T, H>) {}
+
+  get pending(): boolean {
+    return this.#pending;
+  }
+
+  get startedBy(): number {
+    return this.#epoch === undefined ? Number.NaN : this.#epoch.stamp;
+  }
 
   start(task: H): void {
     this.task = task;
@@ -263,33 +267,34 @@ class Entry<T, H extends StreamTask> implements TaskListener, TimerEntry {
     state.listen(this);
     const timeout = this.run.options.timeout;
     if (timeout !== Number.POSITIVE_INFINITY) {
-      this.cancelled = false;
-      this.deadline = now(state.runtime) + timeout;
-      addTimer(state.runtime, this);
+      this.#epoch = callTimeouts(state.runtime).add(this, timeout);
     }
   }
 
   taskSettled(outcome: TaskResult<unknown>): void {
-    this.#disarm();
+    this.#finish();
     this.outcome = outcome as TaskResult<T>;
     this.run.settled(this);
   }
 
-  fire(): void {
-    this.cancelled = true;
+  timedOut(): void {
+    if (!this.#pending) return;
+    this.#finish();
     this.run.timedOut(this);
   }
 
   /** Stops listening and timing: the run is over. */
   stop(): void {
-    this.#disarm();
+    this.#finish();
     this.state?.unlisten(this);
   }
 
-  #disarm(): void {
-    if (this.cancelled || this.state === undefined) return;
-    this.cancelled = true;
-    cancelTimer(this.state.runtime, this);
+  /** Done with its timeout, once: the timeouts' contract counts each call settled once. */
+  #finish(): void {
+    if (!this.#pending) return;
+    this.#pending = false;
+    const epoch = this.#epoch;
+    if (epoch !== undefined) epoch.owner.done();
   }
 }
 

@@ -40,8 +40,9 @@ export class TaskState<T> implements ListedWatcher {
   prevWatcher: ListedWatcher | undefined = undefined;
   nextWatcher: ListedWatcher | undefined = undefined;
   watched: { listed: ListedWatcher | undefined } | undefined = undefined;
-  /** Usually none or one: an await, a yield, or a stream's entry. */
-  #listeners: TaskListener[] | undefined = undefined;
+  /** Usually none or one (an await, a yield, or a stream's entry): one in a field, more in an array. */
+  #listener: TaskListener | undefined = undefined;
+  #more: TaskListener[] | undefined = undefined;
 
   constructor(readonly runtime: Runtime) {}
 
@@ -60,21 +61,28 @@ export class TaskState<T> implements ListedWatcher {
     if (this.outcome !== undefined) return;
     this.outcome = outcome;
     detachWatcher(this);
-    const listeners = this.#listeners;
-    if (listeners === undefined) return;
-    this.#listeners = undefined;
-    for (const listener of listeners) listener.taskSettled(outcome);
+    const listener = this.#listener;
+    const more = this.#more;
+    this.#listener = undefined;
+    this.#more = undefined;
+    listener?.taskSettled(outcome);
+    if (more !== undefined) for (const other of more) other.taskSettled(outcome);
   }
 
   listen(listener: TaskListener): void {
-    (this.#listeners ??= []).push(listener);
+    if (this.#listener === undefined) this.#listener = listener;
+    else (this.#more ??= []).push(listener);
   }
 
   unlisten(listener: TaskListener): void {
-    const listeners = this.#listeners;
-    if (listeners === undefined) return;
-    const at = listeners.indexOf(listener);
-    if (at !== -1) listeners.splice(at, 1);
+    if (this.#listener === listener) {
+      this.#listener = this.#more?.shift();
+      return;
+    }
+    const more = this.#more;
+    if (more === undefined) return;
+    const at = more.indexOf(listener);
+    if (at !== -1) more.splice(at, 1);
   }
 }
 
@@ -101,9 +109,8 @@ export abstract class TaskWait implements TimerEntry {
   }
 
   protected disarm(): void {
-    if (this.cancelled) return;
-    this.cancelled = true;
-    cancelTimer(this.#runtime, this);
+    // The heap marks the entry cancelled itself, and counts it only then.
+    if (!this.cancelled) cancelTimer(this.#runtime, this);
   }
 
   fire(): void {

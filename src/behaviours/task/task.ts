@@ -14,8 +14,9 @@ import {
 import { describeReasonBriefly, describeValue } from '../../describe.js';
 import { TaskError } from '../../errors.js';
 import type { ExitReason } from '../../types.js';
+import type { Epoch, TimedCall } from '../call-timeouts.js';
 import { rejectFromCaller } from '../caller-stack.js';
-import { assertTimeout, type Caller, resolveCaller } from '../gen.js';
+import { assertTimeout, type Caller, callTimeouts, resolveCaller } from '../gen.js';
 import type { ChildSpec, RestartType, ShutdownSpec } from '../supervision/child-spec.js';
 import { type AsyncStreamOptions, checkStreamOptions, taskStream } from './async-stream.js';
 import { type TaskListener, type TaskResult, TaskState, TaskWait } from './task-state.js';
@@ -409,28 +410,55 @@ function ownOutcome<T>(state: TaskState<T>, sent: ExitReason): TaskResult<T> | u
   return outcome !== undefined && 'exit' in outcome && outcome.exit === sent ? undefined : outcome;
 }
 
-/** One task awaited: resolves its promise once, by result, exit or timeout. */
-class AwaitOne<T> extends TaskWait implements TaskListener {
+/**
+ * One task awaited: resolves its promise once, by result, exit or timeout. Its timeout
+ * is a call's (call-timeouts.ts): an await, like a call, is nearly always answered
+ * well before it, and arming and cancelling a heap timer for each would cost more
+ * than the rest of the await.
+ */
+class AwaitOne<T> implements TaskListener, TimedCall {
+  #epoch: Epoch | undefined = undefined;
+  #pending = true;
+
   constructor(
     readonly task: Task<T>,
     readonly state: TaskState<T>,
-    readonly timeout: number,
+    timeout: number,
     readonly resolve: (value: unknown) => void,
   ) {
-    super(state.runtime);
     state.listen(this);
-    this.arm(timeout);
+    if (timeout !== Number.POSITIVE_INFINITY) {
+      this.#epoch = callTimeouts(state.runtime).add(this, timeout);
+    }
+  }
+
+  get pending(): boolean {
+    return this.#pending;
+  }
+
+  get startedBy(): number {
+    return this.#epoch === undefined ? Number.NaN : this.#epoch.stamp;
   }
 
   taskSettled(outcome: TaskResult<unknown>): void {
-    this.disarm();
+    this.#finish();
     if ('ok' in outcome) this.resolve(outcome.ok);
     else rejectFromCaller(this.resolve, () => exitError('Task.await', this.task, outcome.exit));
   }
 
-  protected expired(): void {
+  timedOut(timeout: number): void {
+    if (!this.#pending) return;
+    this.#finish();
     this.state.unlisten(this);
-    rejectFromCaller(this.resolve, () => timeoutError('Task.await', this.task, this.timeout));
+    rejectFromCaller(this.resolve, () => timeoutError('Task.await', this.task, timeout));
+  }
+
+  /** Done with its timeout, once: the timeouts' contract counts each call settled once. */
+  #finish(): void {
+    if (!this.#pending) return;
+    this.#pending = false;
+    const epoch = this.#epoch;
+    if (epoch !== undefined) epoch.owner.done();
   }
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { timersOf } from '../../../src/core/kernel.js';
 import {
   Exit,
   type From,
@@ -274,6 +275,16 @@ describe('Task.yieldMany', () => {
       Number.POSITIVE_INFINITY,
     );
     expect(results).toEqual([{ ok: 1 }, { ok: 2 }]);
+  });
+  it('leaves no timer behind once its tasks settled in time', async () => {
+    const rt = makeRuntime();
+    for (let i = 0; i < 200; i++) {
+      const gate = deferred<number>();
+      const waiting = Task.yieldMany([Task.async(rt, () => gate.promise)], 60_000);
+      gate.resolve(i);
+      expect(await waiting).toEqual([{ ok: i }]);
+    }
+    expect(timersOf(rt).size).toBe(0);
   });
 });
 
