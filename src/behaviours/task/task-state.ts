@@ -21,7 +21,15 @@ import type { ExitReason } from '../../types.js';
  * if (result && 'ok' in result) console.log(result.ok);
  * ```
  */
-export type TaskResult<T> = { ok: T } | { exit: ExitReason };
+export type TaskResult<T> =
+  | {
+      /** The task's result. */
+      ok: T;
+    }
+  | {
+      /** Why the task ended without a result (or `'timeout'` from a stream's `'kill_task'`). */
+      exit: ExitReason;
+    };
 
 /** Code waiting for a task to settle. @internal */
 export interface TaskListener {
