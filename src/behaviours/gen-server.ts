@@ -44,7 +44,10 @@ import {
 } from './results.js';
 import {
   CastMessage,
+  type EngineHost,
   engineCallbacks,
+  hostEngine,
+  isEngineHostClass,
   type ServerCallbacks,
   ServerEngine,
 } from './server-engine.js';
@@ -117,8 +120,6 @@ export interface ServerRef<Call, Cast> {
 const DEFAULT_CALL_TIMEOUT = 5_000;
 const DEFAULT_START_TIMEOUT = 5_000;
 
-let attachEngine: (server: GenServer, engine: ServerEngine) => void;
-
 /**
  * A process that owns a state and serves requests: the heart of otp-ts, and of
  * every Supervisor and Registry. Subclass it and override the callbacks you need;
@@ -183,10 +184,9 @@ export class GenServer<State = unknown, Call = unknown, Cast = unknown, Info = u
   /** The engine running this server; it makes the server's `Self` when first asked. */
   #engine: ServerEngine | undefined;
 
-  static {
-    attachEngine = (server, engine) => {
-      server.#engine = engine;
-    };
+  /** Keeps the engine that runs this server, for `self`. @internal */
+  [hostEngine](engine: ServerEngine): void {
+    this.#engine = engine;
   }
 
   /** The behaviour name shown by `info` and reports. @internal */
@@ -394,23 +394,7 @@ export class GenServer<State = unknown, Call = unknown, Cast = unknown, Info = u
    * ```
    */
   static cast(caller: Caller, dest: Dest, request: unknown): void {
-    const context = resolveCaller(caller, 'GenServer.cast');
-    const runtime = context instanceof Runtime ? context : context.runtime;
-    let target: Process | undefined;
-    if (dest instanceof Pid) {
-      target = localProcess(runtime, dest);
-    } else {
-      assertDest(dest, 'GenServer.cast');
-      try {
-        target = lookup(runtime, dest, 'GenServer.cast');
-      } catch {
-        return; // A via name whose registry is gone is just a missing destination.
-      }
-    }
-    if (target === undefined) return;
-    if (copiesMessages(runtime)) request = copyMessage(request, 'GenServer.cast');
-    if (target instanceof HandlerProcess && target.takesTagged) target.deliverTagged(request);
-    else target.deliver(new CastMessage(request));
+    castTo(caller, dest, request, 'GenServer.cast');
   }
 
   /**
@@ -519,6 +503,32 @@ export class GenServer<State = unknown, Call = unknown, Cast = unknown, Info = u
   }
 }
 
+/**
+ * Sends a cast to the server at `dest` (GenServer.cast, GenStatem.cast); to a dead or
+ * unregistered destination it does nothing.
+ * @throws TypeError when `caller` or `dest` is malformed, naming `operation`.
+ * @internal
+ */
+export function castTo(caller: Caller, dest: Dest, request: unknown, operation: string): void {
+  const context = resolveCaller(caller, operation);
+  const runtime = context instanceof Runtime ? context : context.runtime;
+  let target: Process | undefined;
+  if (dest instanceof Pid) {
+    target = localProcess(runtime, dest);
+  } else {
+    assertDest(dest, operation);
+    try {
+      target = lookup(runtime, dest, operation);
+    } catch {
+      return; // A via name whose registry is gone is just a missing destination.
+    }
+  }
+  if (target === undefined) return;
+  if (copiesMessages(runtime)) request = copyMessage(request, operation);
+  if (target instanceof HandlerProcess && target.takesTagged) target.deliverTagged(request);
+  else target.deliver(new CastMessage(request));
+}
+
 function describeServer(server: GenServer): string {
   let where: string;
   try {
@@ -541,19 +551,17 @@ export function startServer(
   arg: unknown,
   opts: StartOptions | undefined,
   parent: Self | undefined,
+  linkOperation = 'GenServer.startLink',
 ): Promise<Pid> {
-  const operation = parent === undefined ? 'start' : 'GenServer.startLink';
-  if (
-    typeof Behaviour !== 'function' ||
-    !(Behaviour === GenServer || Behaviour.prototype instanceof GenServer)
-  ) {
+  const operation = parent === undefined ? 'start' : linkOperation;
+  if (!isEngineHostClass(Behaviour)) {
     return Promise.reject(
       new TypeError(
-        `${operation}: expected a GenServer class (or Supervisor, Registry...), got ${describeValue(Behaviour, 100)}`,
+        `${operation}: expected a GenServer class (or GenStatem, Supervisor, Registry...), got ${describeValue(Behaviour, 100)}`,
       ),
     );
   }
-  const Class = Behaviour as (new () => GenServer) & { behaviourName: string };
+  const Class = Behaviour;
   let timeout = DEFAULT_START_TIMEOUT;
   try {
     if (opts !== undefined) {
@@ -571,7 +579,7 @@ export function startServer(
   } catch (error) {
     return Promise.reject(error);
   }
-  let server: GenServer;
+  let server: EngineHost;
   try {
     server = new Class();
   } catch (error) {
@@ -586,7 +594,7 @@ export function startServer(
       ),
     );
   }
-  const hook = (server as { [engineCallbacks]?: () => ServerCallbacks })[engineCallbacks];
+  const hook = server[engineCallbacks];
   const callbacks = hook === undefined ? (server as unknown as ServerCallbacks) : hook.call(server);
   const engine = new ServerEngine(callbacks, Class.name, Class.behaviourName);
   return startBehaviourProcess(runtime, {
@@ -599,7 +607,7 @@ export function startServer(
     operation,
     attach: (proc, parentPid) => {
       engine.attach(proc, runtime, parentPid);
-      attachEngine(server, engine);
+      server[hostEngine](engine);
     },
   });
 }
