@@ -159,7 +159,9 @@ export class StatemCore implements ServerCallbacks {
   handleContinue(_arg: unknown, _state: unknown): unknown {
     const actions = this.#initActions;
     this.#initActions = undefined;
-    const outcome = this.#act(undefined, this.state, false, this.#stateEnter, actions, FROM_INIT);
+    const acted = this.#act(undefined, this.state, false, this.#stateEnter, actions, FROM_INIT);
+    // Then the events init inserted, before any message.
+    const outcome = acted === undefined ? this.#drain() : this.#then(acted);
     return outcome === undefined ? this : this.#settle(outcome, this);
   }
 
@@ -359,7 +361,8 @@ export class StatemCore implements ServerCallbacks {
     changed: boolean,
     result: unknown,
   ): Outcome {
-    if (!(result instanceof StatemResult)) throw this.#badReturn({ type: 'enter', oldState }, result);
+    if (!(result instanceof StatemResult))
+      throw this.#badReturn({ type: 'enter', oldState }, result);
     let repeat = false;
     switch (result.op) {
       case NEXT_STATE:
@@ -451,18 +454,25 @@ export class StatemCore implements ServerCallbacks {
     if (!Array.isArray(actions)) throw this.#badActions(callback, actions);
     for (let i = 0; i < actions.length; i++) {
       const action: unknown = actions[i];
-      const type = typeof action === 'object' && action !== null ? (action as { type?: unknown }).type : undefined;
+      const type =
+        typeof action === 'object' && action !== null
+          ? (action as { type?: unknown }).type
+          : undefined;
       const fields = action as Record<string, unknown>;
       switch (type) {
         case 'reply': {
           const to = fields.from;
-          if (!(to instanceof From)) throw this.#badAction(callback, action, 'its `from` is not the From of a call');
+          if (!(to instanceof From))
+            throw this.#badAction(callback, action, 'its `from` is not the From of a call');
           to.settle(fields.value);
           break;
         }
         case 'postpone':
           if (from === FROM_ENTER) {
-            throw this.#enterRule('returned a postpone action', 'cannot postpone (there is no event to postpone)');
+            throw this.#enterRule(
+              'returned a postpone action',
+              'cannot postpone (there is no event to postpone)',
+            );
           }
           // From init there is no event: gen_statem ignores it too.
           if (from === FROM_EVENT && event !== undefined) plan.postpone = true;
@@ -478,7 +488,11 @@ export class StatemCore implements ServerCallbacks {
         case 'generic_timeout': {
           const time = fields.time;
           if (typeof time !== 'number' || !(time >= 0)) {
-            throw this.#badAction(callback, action, '`time` must be a number of ms >= 0, or Infinity to cancel');
+            throw this.#badAction(
+              callback,
+              action,
+              '`time` must be a number of ms >= 0, or Infinity to cancel',
+            );
           }
           (plan.timeouts ??= []).push(fields);
           break;
@@ -495,7 +509,8 @@ export class StatemCore implements ServerCallbacks {
 
   /** The event a next_event action inserts, as handleEvent will get it. */
   #inserted(callback: string, action: unknown, event: unknown): unknown {
-    const type = typeof event === 'object' && event !== null ? (event as { type?: unknown }).type : undefined;
+    const type =
+      typeof event === 'object' && event !== null ? (event as { type?: unknown }).type : undefined;
     const content = (event as { content?: unknown } | null)?.content;
     switch (type) {
       case 'internal':
@@ -599,7 +614,7 @@ export class StatemCore implements ServerCallbacks {
   #badReturn(event: unknown, result: unknown): TypeError {
     const what =
       (event as { type?: unknown } | undefined)?.type === 'enter'
-        ? 'the state enter call (handleEvent with { type: \'enter\' })'
+        ? "the state enter call (handleEvent with { type: 'enter' })"
         : `handleEvent for ${describeValue(event, 200)}`;
     return new TypeError(
       `${this.#who}: ${what} in state ${describeValue(this.state, 100)} returned ${describeValue(result, 300)}; expected ${RESULT_SHAPES}`,
@@ -664,7 +679,8 @@ export function sameState(a: unknown, b: unknown): boolean {
   if (keys.length !== Object.keys(b).length) return false;
   for (const key of keys) {
     if (!Object.hasOwn(b, key)) return false;
-    if (!sameState((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key])) return false;
+    if (!sameState((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]))
+      return false;
   }
   return true;
 }

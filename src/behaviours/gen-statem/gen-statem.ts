@@ -48,8 +48,13 @@ export type StatemInitResult<State, Data, Call = unknown, Cast = unknown, Info =
  * const result: StatemHandleResult<'locked' | 'open', Data> = Statem.nextState('open', data);
  * ```
  */
-export type StatemHandleResult<State, Data, Call = unknown, Cast = unknown, Info = unknown> =
-  StatemResult<State, Data, StatemAction<Call, Cast, Info>>;
+export type StatemHandleResult<
+  State,
+  Data,
+  Call = unknown,
+  Cast = unknown,
+  Info = unknown,
+> = StatemResult<State, Data, StatemAction<Call, Cast, Info>>;
 
 /**
  * An event-driven state machine: OTP's `gen_statem` in the `handle_event_function`
@@ -167,7 +172,10 @@ export abstract class GenStatem<
   /** The callbacks the engine drives. @internal */
   [engineCallbacks](): ServerCallbacks {
     const stateEnter = (this.constructor as { stateEnter?: unknown }).stateEnter === true;
-    this.#core = new StatemCore(this as unknown as ConstructorParameters<typeof StatemCore>[0], stateEnter);
+    this.#core = new StatemCore(
+      this as unknown as ConstructorParameters<typeof StatemCore>[0],
+      stateEnter,
+    );
     return this.#core;
   }
 

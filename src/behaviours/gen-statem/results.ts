@@ -1,7 +1,7 @@
 import type { ExitReason } from '../../types.js';
 import type { From } from '../gen.js';
 import type { ReplyOf } from '../results.js';
-import type { StatemReplyAction, StatemAction } from './types.js';
+import type { StatemAction, StatemReplyAction } from './types.js';
 
 // What a StatemResult asks for: one number, so the engine reads one field and switches.
 /** @internal */ export const NEXT_STATE = 0;
@@ -208,14 +208,20 @@ export const Statem = {
    * if (event.type === 'call') return Statem.stopAndReply('normal', [Statem.reply(event.from, 'bye')]);
    * ```
    */
-  stopAndReply<D = never, const A extends StatemReplyAction<never> = never>(
+  stopAndReply<D = never, const A extends StatemReplyAction<unknown> = never>(
     reason: ExitReason,
     replies: readonly A[],
     ...data: [] | [D]
   ): StatemResult<never, D, A> {
     return data.length === 0
       ? new StatemResult(STOP_AND_REPLY, undefined as never, undefined as never, replies, reason)
-      : new StatemResult(STOP_AND_REPLY_WITH_DATA, undefined as never, data[0] as D, replies, reason);
+      : new StatemResult(
+          STOP_AND_REPLY_WITH_DATA,
+          undefined as never,
+          data[0] as D,
+          replies,
+          reason,
+        );
   },
 
   /**
@@ -237,7 +243,11 @@ export const Statem = {
    * case 'get': return Statem.keepStateAndData([Statem.replyTo(event.from, event.content, data.count)]);
    * ```
    */
-  replyTo<Q>(from: From<ReplyOf<Q>>, _request: Q, value: ReplyOf<Q>): StatemReplyAction<ReplyOf<Q>> {
+  replyTo<Q>(
+    from: From<ReplyOf<Q>>,
+    _request: Q,
+    value: ReplyOf<Q>,
+  ): StatemReplyAction<ReplyOf<Q>> {
     return { type: 'reply', from, value };
   },
 } as const;
