@@ -4,15 +4,24 @@ import type { ReplyOf } from '../results.js';
 import type { StatemAction, StatemReplyAction } from './types.js';
 
 // What a StatemResult asks for: one number, so the engine reads one field and switches.
-/** @internal */ export const NEXT_STATE = 0;
-/** @internal */ export const KEEP_STATE = 1;
-/** @internal */ export const KEEP_STATE_AND_DATA = 2;
+// The keeps first: `op <= KEEP_STATE_AND_DATA` is the engine's fast path.
+/** @internal */ export const KEEP_STATE = 0;
+/** @internal */ export const KEEP_STATE_AND_DATA = 1;
+/** @internal */ export const NEXT_STATE = 2;
 /** @internal */ export const REPEAT_STATE = 3;
 /** @internal */ export const REPEAT_STATE_AND_DATA = 4;
 /** Stop, keeping the data. @internal */ export const STOP = 5;
 /** Stop with new data. @internal */ export const STOP_WITH_DATA = 6;
 /** @internal */ export const STOP_AND_REPLY = 7;
 /** @internal */ export const STOP_AND_REPLY_WITH_DATA = 8;
+
+/**
+ * Any state: `unknown`, spelled so that a literal state (`'open'`) is inferred as that
+ * literal, not widened to `string` (TypeScript keeps literals for a type parameter
+ * whose constraint names primitive types).
+ */
+// biome-ignore lint/complexity/noBannedTypes: `{}` (any non-nullish value) lets `unknown` in too.
+type AnyState = string | number | bigint | boolean | symbol | {} | null | undefined;
 
 /** The most general action, for the helpers' constraints. */
 type AnyAction = StatemAction<unknown, unknown, unknown>;
@@ -28,7 +37,9 @@ type AnyAction = StatemAction<unknown, unknown, unknown>;
  * ```
  */
 export class StatemResult<S, D, A> {
-  readonly #brand = 'statem';
+  // A TypeScript-only brand (nothing at run time: one field fewer to set per event)
+  // makes the class nominal, so no other object passes for a result.
+  declare private readonly brand: 'statem';
   /** @internal */
   constructor(
     /** @internal */ readonly op: number,
@@ -41,10 +52,6 @@ export class StatemResult<S, D, A> {
     /** The exit reason (`stop` and `stopAndReply` only). */
     readonly reason: ExitReason,
   ) {}
-  /** @internal */
-  get kind(): 'statem' {
-    return this.#brand as 'statem';
-  }
 }
 
 /**
@@ -56,7 +63,7 @@ export class StatemResult<S, D, A> {
  * ```
  */
 export class StatemOk<S, D, A> {
-  readonly #brand = 'statem-ok';
+  declare private readonly brand: 'statem-ok';
   /** @internal */
   constructor(
     /** The initial state. */
@@ -66,10 +73,6 @@ export class StatemOk<S, D, A> {
     /** Actions to apply at once, as after an event (no postpone: there is no event). */
     readonly actions: readonly A[] | undefined,
   ) {}
-  /** @internal */
-  get kind(): 'statem-ok' {
-    return this.#brand as 'statem-ok';
-  }
 }
 
 /**
@@ -94,7 +97,7 @@ export const Statem = {
    * override init(code: string) { return Statem.ok('locked', { code, input: '' }); }
    * ```
    */
-  ok<S, D, const A extends AnyAction = never>(
+  ok<S extends AnyState, D, const A extends AnyAction = StatemAction<never, never, never>>(
     state: S,
     data: D,
     actions?: readonly A[],
@@ -112,7 +115,7 @@ export const Statem = {
    * return Statem.nextState('open', data, [{ type: 'state_timeout', time: 10_000, content: 'lock' }]);
    * ```
    */
-  nextState<S, D, const A extends AnyAction = never>(
+  nextState<S extends AnyState, D, const A extends AnyAction = StatemAction<never, never, never>>(
     state: S,
     data: D,
     actions?: readonly A[],
@@ -127,7 +130,7 @@ export const Statem = {
    * return Statem.keepState({ ...data, input: data.input + digit });
    * ```
    */
-  keepState<D, const A extends AnyAction = never>(
+  keepState<D, const A extends AnyAction = StatemAction<never, never, never>>(
     data: D,
     actions?: readonly A[],
   ): StatemResult<never, D, A> {
@@ -141,7 +144,7 @@ export const Statem = {
    * return Statem.keepStateAndData([{ type: 'postpone' }]);
    * ```
    */
-  keepStateAndData<const A extends AnyAction = never>(
+  keepStateAndData<const A extends AnyAction = StatemAction<never, never, never>>(
     actions?: readonly A[],
   ): StatemResult<never, never, A> {
     return new StatemResult(
@@ -161,7 +164,7 @@ export const Statem = {
    * return Statem.repeatState({ ...data, attempts: data.attempts + 1 });
    * ```
    */
-  repeatState<D, const A extends AnyAction = never>(
+  repeatState<D, const A extends AnyAction = StatemAction<never, never, never>>(
     data: D,
     actions?: readonly A[],
   ): StatemResult<never, D, A> {
@@ -175,7 +178,7 @@ export const Statem = {
    * return Statem.repeatStateAndData();
    * ```
    */
-  repeatStateAndData<const A extends AnyAction = never>(
+  repeatStateAndData<const A extends AnyAction = StatemAction<never, never, never>>(
     actions?: readonly A[],
   ): StatemResult<never, never, A> {
     return new StatemResult(
