@@ -64,6 +64,13 @@ export interface MachineCallbacks {
 /** What applying a result comes to: go on (`undefined`), stop, or that once settled. */
 type Outcome = undefined | StopResult<unknown> | Promise<undefined | StopResult<unknown>>;
 
+/**
+ * What the engine keeps as the state of a GenStatem: the machine's state and data live
+ * in the core, and a primitive is what the engine takes from a callback with the least
+ * work (no tag or `then` to look up on every event; figures in bench/RESULTS.md).
+ */
+const CURRENT: unique symbol = Symbol('GenStatem state');
+
 /** The `handleContinue` argument that runs init's actions and the first enter call. */
 const AFTER_INIT: unique symbol = Symbol('after init');
 
@@ -94,7 +101,7 @@ export class StatemCore implements ServerCallbacks {
   data: unknown = undefined;
   readonly #machine: MachineCallbacks;
   readonly #stateEnter: boolean;
-  readonly #noreply: NoReplyResult<StatemCore>;
+  readonly #noreply: NoReplyResult<typeof CURRENT>;
   #engine: ServerEngine | undefined = undefined;
   #proc: Process | undefined = undefined;
   #runtime: Runtime | undefined = undefined;
@@ -113,7 +120,7 @@ export class StatemCore implements ServerCallbacks {
     this.#machine = machine;
     this.#stateEnter = stateEnter;
     // The one result a call returns to the engine: the core keeps the state itself.
-    this.#noreply = noreply(this);
+    this.#noreply = noreply(CURRENT);
   }
 
   /** The engine that runs it, before the process takes its first message. */
@@ -133,19 +140,19 @@ export class StatemCore implements ServerCallbacks {
     return this.#started(result);
   }
 
-  #started(result: unknown): OkResult<StatemCore> | StopResult<unknown> | IgnoreResult {
+  #started(result: unknown): OkResult<typeof CURRENT> | StopResult<unknown> | IgnoreResult {
     if (result instanceof StatemOk) {
       this.state = result.state;
       this.data = result.data;
       const actions: unknown = result.actions;
-      if (actions === undefined && !this.#stateEnter) return ok(this);
+      if (actions === undefined && !this.#stateEnter) return ok(CURRENT);
       if (actions !== undefined && !Array.isArray(actions)) {
         throw this.#badActions('init', actions);
       }
       this.#initActions = actions;
       // The engine acknowledges the start, then runs this before any message, as
       // gen_statem applies init's actions and makes the first enter call after init_ack.
-      return ok(this, { continue: AFTER_INIT });
+      return ok(CURRENT, { continue: AFTER_INIT });
     }
     if (result instanceof StopResult || result instanceof IgnoreResult) return result;
     if (result instanceof StatemResult && (result.op === STOP || result.op === STOP_WITH_DATA)) {
@@ -162,7 +169,7 @@ export class StatemCore implements ServerCallbacks {
     const acted = this.#act(undefined, this.state, false, this.#stateEnter, actions, FROM_INIT);
     // Then the events init inserted, before any message.
     const outcome = acted === undefined ? this.#drain() : this.#then(acted);
-    return outcome === undefined ? this : this.#settle(outcome, this);
+    return outcome === undefined ? CURRENT : this.#settle(outcome, CURRENT);
   }
 
   handleCall(request: unknown, from: From, _state: unknown): unknown {
@@ -174,14 +181,14 @@ export class StatemCore implements ServerCallbacks {
   handleCast(request: unknown, _state: unknown): unknown {
     if (this.#eventTimer !== undefined) this.#cancel(this.#eventTimer);
     const outcome = this.#run({ type: 'cast', content: request });
-    return outcome === undefined ? this : this.#settle(outcome, this);
+    return outcome === undefined ? CURRENT : this.#settle(outcome, CURRENT);
   }
 
   handleInfo(message: unknown, _state: unknown): unknown {
     let event: unknown;
     if (message instanceof StatemTimer) {
       // A timeout cancelled or replaced after it fired: no event, and no event to cancel the event timeout.
-      if (!this.#isRunning(message)) return this;
+      if (!this.#isRunning(message)) return CURRENT;
       this.#forget(message);
       event = message.toEvent();
     } else {
@@ -189,7 +196,7 @@ export class StatemCore implements ServerCallbacks {
     }
     if (this.#eventTimer !== undefined) this.#cancel(this.#eventTimer);
     const outcome = this.#run(event);
-    return outcome === undefined ? this : this.#settle(outcome, this);
+    return outcome === undefined ? CURRENT : this.#settle(outcome, CURRENT);
   }
 
   terminate(reason: ExitReason, _state: unknown): unknown {
@@ -199,7 +206,7 @@ export class StatemCore implements ServerCallbacks {
 
   /** What Sys and crash reports show: `[state, data]`, as gen_statem's `{State, Data}`. */
   [formatState](state: unknown): unknown {
-    return state === this ? [this.state, this.data] : state;
+    return state === CURRENT ? [this.state, this.data] : state;
   }
 
   /** Takes the `[state, data]` that Sys.replaceState's function returned. */
@@ -211,7 +218,7 @@ export class StatemCore implements ServerCallbacks {
     }
     this.state = replaced[0];
     this.data = replaced[1];
-    return this;
+    return CURRENT;
   }
 
   // ── Events ────────────────────────────────────────────────────────────────
@@ -229,19 +236,29 @@ export class StatemCore implements ServerCallbacks {
     let event = first;
     for (;;) {
       const result = this.#machine.handleEvent(event, this.state, this.data);
-      let outcome: Outcome;
-      if (result instanceof StatemResult) {
-        outcome = this.#transition(event, result);
-      } else if (isThenable(result)) {
-        const handled = event;
-        return Promise.resolve(result).then((value) => this.#resume(handled, value));
+      if (!(result instanceof StatemResult)) return this.#notResult(event, result);
+      const op = result.op;
+      // The common case inline: a keep (or a next state that is the same value) with
+      // no actions, nothing queued: nothing to allocate, nothing else to call.
+      if (
+        result.actions === undefined &&
+        (op <= KEEP_STATE_AND_DATA || (op === NEXT_STATE && result.state === this.state))
+      ) {
+        if (op !== KEEP_STATE_AND_DATA) this.data = result.data;
       } else {
-        throw this.#badReturn(event, result);
+        const outcome = this.#transition(event, result);
+        if (outcome !== undefined) return this.#then(outcome);
       }
-      if (outcome !== undefined) return this.#then(outcome);
+      if (this.#queue === undefined) return undefined;
       event = this.#dequeue();
       if (event === undefined) return undefined;
     }
+  }
+
+  /** What handleEvent returned is no result: a promise of one, or a bad return. */
+  #notResult(event: unknown, result: unknown): Outcome {
+    if (!isThenable(result)) throw this.#badReturn(event, result);
+    return Promise.resolve(result).then((value) => this.#resume(event, value));
   }
 
   /** An async handleEvent settled with `result`: apply it, then go on with the queue. */
@@ -442,7 +459,7 @@ export class StatemCore implements ServerCallbacks {
     } else if (op !== STOP && op !== STOP_WITH_DATA) {
       throw this.#badReturn(undefined, result);
     }
-    return stop(result.reason, this);
+    return stop(result.reason, CURRENT);
   }
 
   // ── Actions ───────────────────────────────────────────────────────────────
