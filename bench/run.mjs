@@ -55,6 +55,7 @@ const BENCHMARKS = [
   'registry',
   'selective-receive',
   'responsiveness',
+  'statem',
 ];
 
 const here = path.dirname(fileURLToPath(import.meta.url));
