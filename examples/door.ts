@@ -26,7 +26,9 @@ interface DoorData {
   /** How long the door stays open, in ms. */
   openFor: number;
 }
-type DoorCall = ({ type: 'state' } & Returns<DoorState>) | ({ type: 'await_locked' } & Returns<'locked'>);
+type DoorCall =
+  | ({ type: 'state' } & Returns<DoorState>)
+  | ({ type: 'await_locked' } & Returns<'locked'>);
 type DoorCast = { type: 'button'; digit: string };
 type DoorEvent = StatemEvent<DoorState, DoorCall, DoorCast>;
 
@@ -35,7 +37,7 @@ class Door extends GenStatem<DoorState, DoorData, DoorCall, DoorCast> {
   static override stateEnter = true;
 
   override init({ code, openFor }: { code: string; openFor: number }) {
-    return Statem.ok<DoorState, DoorData>('locked', { code, input: '', openFor });
+    return Statem.ok('locked', { code, input: '', openFor });
   }
 
   override handleEvent(event: DoorEvent, state: DoorState, data: DoorData) {
@@ -64,7 +66,7 @@ class Door extends GenStatem<DoorState, DoorData, DoorCall, DoorCast> {
         return Statem.keepState({ ...data, input: '' });
       case 'cast': {
         const input = (data.input + event.content.digit).slice(-data.code.length);
-        if (input === data.code) return Statem.nextState<DoorState, DoorData>('open', data);
+        if (input === data.code) return Statem.nextState('open', data);
         return Statem.keepState({ ...data, input });
       }
       default:
@@ -81,7 +83,7 @@ class Door extends GenStatem<DoorState, DoorData, DoorCall, DoorCast> {
           { type: 'state_timeout', time: data.openFor, content: 'lock' },
         ]);
       case 'state_timeout':
-        return Statem.nextState<DoorState, DoorData>('locked', data);
+        return Statem.nextState('locked', data);
       case 'cast':
         // A button pressed while open counts once locked again.
         console.log(`button ${event.content.digit} postponed`);

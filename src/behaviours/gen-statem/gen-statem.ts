@@ -84,7 +84,7 @@ export type StatemHandleResult<
  *   override handleEvent(event: StatemEvent<State, Call, Cast>, state: State, flips: number) {
  *     switch (event.type) {
  *       case 'cast':
- *         return Statem.nextState<State, number>(state === 'off' ? 'on' : 'off', flips + 1);
+ *         return Statem.nextState(state === 'off' ? 'on' : 'off', flips + 1);
  *       case 'call':
  *         return Statem.keepStateAndData([Statem.reply(event.from, state)]);
  *       default:
@@ -214,7 +214,7 @@ export abstract class GenStatem<
    * `ignore()` not to start. Throwing fails the start too. May be async.
    * @example
    * ```ts
-   * override init(code: string) { return Statem.ok<DoorState, DoorData>('locked', { code, input: '' }); }
+   * override init(code: string) { return Statem.ok('locked', { code, input: '' }); }
    * ```
    */
   abstract init(arg: unknown): Awaitable<StatemInitResult<State, Data, Call, Cast, Info>>;
@@ -234,7 +234,7 @@ export abstract class GenStatem<
    * @example
    * ```ts
    * override handleEvent(event: DoorEvent, state: DoorState, data: DoorData) {
-   *   if (event.type === 'state_timeout') return Statem.nextState<DoorState, DoorData>('locked', data);
+   *   if (event.type === 'state_timeout') return Statem.nextState('locked', data);
    *   return Statem.keepStateAndData();
    * }
    * ```
