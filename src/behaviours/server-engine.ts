@@ -40,6 +40,9 @@ import { CALL_TAG, CAST_TAG, IDLE_TAG, START_TAG, SYSTEM_TAG, tagClass, tagOf } 
  */
 export const formatState: unique symbol = Symbol('otp-ts.formatState');
 
+/** The optional callback a behaviour uses to take a state made by `Sys.replaceState`. @internal */
+export const adoptState: unique symbol = Symbol('otp-ts.adoptState');
+
 /** The callbacks the engine drives: what a GenServer instance provides. @internal */
 export interface ServerCallbacks {
   init(arg: unknown): unknown;
@@ -57,9 +60,6 @@ export interface ServerCallbacks {
    */
   [adoptState]?(replaced: unknown): unknown;
 }
-
-/** The optional callback a behaviour uses to take a state made by `Sys.replaceState`. @internal */
-export const adoptState: unique symbol = Symbol('otp-ts.adoptState');
 
 /**
  * A behaviour built on the engine (Supervisor, Registry...) hands it these

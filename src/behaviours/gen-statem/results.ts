@@ -18,9 +18,9 @@ import type { StatemAction, StatemReplyAction } from './types.js';
 /**
  * Any state: `unknown`, spelled so that a literal state (`'open'`) is inferred as that
  * literal, not widened to `string` (TypeScript keeps literals for a type parameter
- * whose constraint names primitive types).
+ * whose constraint names primitive types). `{}` (any value but null and undefined)
+ * lets `unknown` in too.
  */
-// biome-ignore lint/complexity/noBannedTypes: `{}` (any non-nullish value) lets `unknown` in too.
 type AnyState = string | number | bigint | boolean | symbol | {} | null | undefined;
 
 /** The most general action, for the helpers' constraints. */
