@@ -15,16 +15,11 @@ import type { StatemAction, StatemReplyAction } from './types.js';
 /** @internal */ export const STOP_AND_REPLY = 7;
 /** @internal */ export const STOP_AND_REPLY_WITH_DATA = 8;
 
-/**
- * Any state: `unknown`, spelled so that a literal state (`'open'`) is inferred as that
- * literal, not widened to `string` (TypeScript keeps literals for a type parameter
- * whose constraint names primitive types). `{}` (any value but null and undefined)
- * lets `unknown` in too.
- */
-type AnyState = string | number | bigint | boolean | symbol | {} | null | undefined;
-
-/** The most general action, for the helpers' constraints. */
-type AnyAction = StatemAction<unknown, unknown, unknown>;
+// The helpers' state parameter is constrained to `string | number | ... | {} | null |
+// undefined`: any value (`{}` lets `unknown` in), spelled so that a literal state
+// (`'open'`) is inferred as that literal, not widened to `string` (TypeScript keeps
+// literals for a type parameter whose constraint names primitive types). Written out
+// in each signature, so the API documentation shows it.
 
 /**
  * What `handleEvent` returns: made by the `Statem` helpers (`nextState`, `keepState`,
@@ -97,11 +92,11 @@ export const Statem = {
    * override init(code: string) { return Statem.ok('locked', { code, input: '' }); }
    * ```
    */
-  ok<S extends AnyState, D, const A extends AnyAction = StatemAction<never, never, never>>(
-    state: S,
-    data: D,
-    actions?: readonly A[],
-  ): StatemOk<S, D, A> {
+  ok<
+    S extends string | number | bigint | boolean | symbol | {} | null | undefined,
+    D,
+    const A extends StatemAction<unknown, unknown, unknown> = StatemAction<never, never, never>,
+  >(state: S, data: D, actions?: readonly A[]): StatemOk<S, D, A> {
     return new StatemOk(state, data, actions);
   },
 
@@ -115,11 +110,11 @@ export const Statem = {
    * return Statem.nextState('open', data, [{ type: 'state_timeout', time: 10_000, content: 'lock' }]);
    * ```
    */
-  nextState<S extends AnyState, D, const A extends AnyAction = StatemAction<never, never, never>>(
-    state: S,
-    data: D,
-    actions?: readonly A[],
-  ): StatemResult<S, D, A> {
+  nextState<
+    S extends string | number | bigint | boolean | symbol | {} | null | undefined,
+    D,
+    const A extends StatemAction<unknown, unknown, unknown> = StatemAction<never, never, never>,
+  >(state: S, data: D, actions?: readonly A[]): StatemResult<S, D, A> {
     return new StatemResult(NEXT_STATE, state, data, actions, 'normal');
   },
 
@@ -130,10 +125,10 @@ export const Statem = {
    * return Statem.keepState({ ...data, input: data.input + digit });
    * ```
    */
-  keepState<D, const A extends AnyAction = StatemAction<never, never, never>>(
-    data: D,
-    actions?: readonly A[],
-  ): StatemResult<never, D, A> {
+  keepState<
+    D,
+    const A extends StatemAction<unknown, unknown, unknown> = StatemAction<never, never, never>,
+  >(data: D, actions?: readonly A[]): StatemResult<never, D, A> {
     return new StatemResult(KEEP_STATE, undefined as never, data, actions, 'normal');
   },
 
@@ -144,9 +139,9 @@ export const Statem = {
    * return Statem.keepStateAndData([{ type: 'postpone' }]);
    * ```
    */
-  keepStateAndData<const A extends AnyAction = StatemAction<never, never, never>>(
-    actions?: readonly A[],
-  ): StatemResult<never, never, A> {
+  keepStateAndData<
+    const A extends StatemAction<unknown, unknown, unknown> = StatemAction<never, never, never>,
+  >(actions?: readonly A[]): StatemResult<never, never, A> {
     return new StatemResult(
       KEEP_STATE_AND_DATA,
       undefined as never,
@@ -164,10 +159,10 @@ export const Statem = {
    * return Statem.repeatState({ ...data, attempts: data.attempts + 1 });
    * ```
    */
-  repeatState<D, const A extends AnyAction = StatemAction<never, never, never>>(
-    data: D,
-    actions?: readonly A[],
-  ): StatemResult<never, D, A> {
+  repeatState<
+    D,
+    const A extends StatemAction<unknown, unknown, unknown> = StatemAction<never, never, never>,
+  >(data: D, actions?: readonly A[]): StatemResult<never, D, A> {
     return new StatemResult(REPEAT_STATE, undefined as never, data, actions, 'normal');
   },
 
@@ -178,9 +173,9 @@ export const Statem = {
    * return Statem.repeatStateAndData();
    * ```
    */
-  repeatStateAndData<const A extends AnyAction = StatemAction<never, never, never>>(
-    actions?: readonly A[],
-  ): StatemResult<never, never, A> {
+  repeatStateAndData<
+    const A extends StatemAction<unknown, unknown, unknown> = StatemAction<never, never, never>,
+  >(actions?: readonly A[]): StatemResult<never, never, A> {
     return new StatemResult(
       REPEAT_STATE_AND_DATA,
       undefined as never,

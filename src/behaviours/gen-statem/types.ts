@@ -18,6 +18,7 @@ import type { ReplyOf } from '../results.js';
  * ```
  */
 export interface StatemCallEvent<Call = unknown> {
+  /** Which kind it is. */
   readonly type: 'call';
   /** Who called: the `from` of a `reply` action or of `GenStatem.reply`. */
   readonly from: From<ReplyOf<Call>>;
@@ -33,7 +34,9 @@ export interface StatemCallEvent<Call = unknown> {
  * ```
  */
 export interface StatemCastEvent<Cast = unknown> {
+  /** Which kind it is. */
   readonly type: 'cast';
+  /** What it carries. */
   readonly content: Cast;
 }
 
@@ -45,7 +48,9 @@ export interface StatemCastEvent<Cast = unknown> {
  * ```
  */
 export interface StatemInfoEvent<Info = unknown> {
+  /** Which kind it is. */
   readonly type: 'info';
+  /** What it carries. */
   readonly content: Info | Exit | Down;
 }
 
@@ -57,6 +62,7 @@ export interface StatemInfoEvent<Info = unknown> {
  * ```
  */
 export interface StatemTimeoutEvent {
+  /** Which kind it is. */
   readonly type: 'timeout';
   /** The `content` of the action that set it. */
   readonly content: unknown;
@@ -71,6 +77,7 @@ export interface StatemTimeoutEvent {
  * ```
  */
 export interface StatemStateTimeoutEvent {
+  /** Which kind it is. */
   readonly type: 'state_timeout';
   /** The `content` of the action that set it. */
   readonly content: unknown;
@@ -84,6 +91,7 @@ export interface StatemStateTimeoutEvent {
  * ```
  */
 export interface StatemGenericTimeoutEvent {
+  /** Which kind it is. */
   readonly type: 'generic_timeout';
   /** The name the action gave it. */
   readonly name: unknown;
@@ -99,7 +107,9 @@ export interface StatemGenericTimeoutEvent {
  * ```
  */
 export interface StatemInternalEvent {
+  /** Which kind it is. */
   readonly type: 'internal';
+  /** What it carries. */
   readonly content: unknown;
 }
 
@@ -114,6 +124,7 @@ export interface StatemInternalEvent {
  * ```
  */
 export interface StatemEnterEvent<State = unknown> {
+  /** Which kind it is. */
   readonly type: 'enter';
   /** The state before the change (the state itself after `init` and on `repeatState`). */
   readonly oldState: State;
@@ -158,8 +169,11 @@ export type StatemEvent<State = unknown, Call = unknown, Cast = unknown, Info = 
  * ```
  */
 export interface StatemReplyAction<R = unknown> {
+  /** Which kind it is. */
   readonly type: 'reply';
+  /** The call to answer. */
   readonly from: From<R>;
+  /** The reply. */
   readonly value: R;
 }
 
@@ -173,6 +187,7 @@ export interface StatemReplyAction<R = unknown> {
  * ```
  */
 export interface StatemPostponeAction {
+  /** Which kind it is. */
   readonly type: 'postpone';
 }
 
@@ -184,10 +199,10 @@ export interface StatemPostponeAction {
  * ```
  */
 export type StatemInsertedEvent<Call = unknown, Cast = unknown, Info = unknown> =
-  | { readonly type: 'internal'; readonly content: unknown }
-  | { readonly type: 'cast'; readonly content: Cast }
-  | { readonly type: 'info'; readonly content: Info }
-  | { readonly type: 'call'; readonly content: Call; readonly from: From<ReplyOf<Call>> };
+  | StatemInternalEvent
+  | StatemCastEvent<Cast>
+  | StatemInfoEvent<Info>
+  | StatemCallEvent<Call>;
 
 /**
  * Handle `event` next, before any message already queued; the events of several
@@ -199,7 +214,9 @@ export type StatemInsertedEvent<Call = unknown, Cast = unknown, Info = unknown> 
  * ```
  */
 export interface StatemNextEventAction<Call = unknown, Cast = unknown, Info = unknown> {
+  /** Which kind it is. */
   readonly type: 'next_event';
+  /** The event to handle next. */
   readonly event: StatemInsertedEvent<Call, Cast, Info>;
 }
 
@@ -215,6 +232,7 @@ export interface StatemNextEventAction<Call = unknown, Cast = unknown, Info = un
  * ```
  */
 export interface StatemTimeoutAction {
+  /** Which kind it is. */
   readonly type: 'timeout';
   /** ms, >= 0; `Infinity` cancels. */
   readonly time: number;
@@ -233,6 +251,7 @@ export interface StatemTimeoutAction {
  * ```
  */
 export interface StatemStateTimeoutAction {
+  /** Which kind it is. */
   readonly type: 'state_timeout';
   /** ms, >= 0; `Infinity` cancels. */
   readonly time: number;
@@ -251,6 +270,7 @@ export interface StatemStateTimeoutAction {
  * ```
  */
 export interface StatemGenericTimeoutAction {
+  /** Which kind it is. */
   readonly type: 'generic_timeout';
   /** Which timeout: compared with `===` (Erlang compares the term). */
   readonly name: unknown;
