@@ -117,7 +117,7 @@ function awaitLocked(caller: Caller): Promise<'locked'> {
 // ── Script ───────────────────────────────────────────────────────────────────
 
 const rt = new Runtime();
-await rt.start(Door, { code: '1234', openFor: 50 }, { name: NAME });
+await rt.start(Door, { code: '1234', openFor: 300 }, { name: NAME });
 
 press(rt, '1234');
 console.log(`after 1234: ${await doorState(rt)}`);
