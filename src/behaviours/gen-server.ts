@@ -408,12 +408,7 @@ export class GenServer<State = unknown, Call = unknown, Cast = unknown, Info = u
    * ```
    */
   static reply<R>(from: From<R>, value: R): void {
-    if (!(from instanceof From)) {
-      throw new TypeError(
-        `GenServer.reply: expected \`from\` to be the From of a call, got ${describeValue(from, 100)}`,
-      );
-    }
-    from.settle(value);
+    replyLater(from, value, 'GenServer.reply');
   }
 
   /**
@@ -435,14 +430,7 @@ export class GenServer<State = unknown, Call = unknown, Cast = unknown, Info = u
     reason: ExitReason = 'normal',
     timeout = Number.POSITIVE_INFINITY,
   ): Promise<void> {
-    return sendRequest(
-      caller,
-      dest,
-      { kind: 'terminate', reason },
-      timeout,
-      'GenServer.stop',
-      true,
-    );
+    return stopServer(caller, dest, reason, timeout, 'GenServer.stop');
   }
 
   /**
@@ -463,18 +451,7 @@ export class GenServer<State = unknown, Call = unknown, Cast = unknown, Info = u
     arg: InitArg<B>,
     opts?: StartOptions,
   ): Promise<Pid> {
-    let parent: Self;
-    try {
-      const context = callerContext(self, 'GenServer.startLink', 'self');
-      if (context.self === undefined)
-        throw new TypeError(
-          'GenServer.startLink: expected `self` to be a process, got the Runtime',
-        );
-      parent = context.self;
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return startServer(parent.runtime, Behaviour, arg, opts, parent);
+    return startLinked(self, Behaviour, arg, opts, 'GenServer.startLink');
   }
 
   /**
@@ -501,6 +478,55 @@ export class GenServer<State = unknown, Call = unknown, Cast = unknown, Info = u
       stop: (reason, timeout) => GenServer.stop(caller, dest, reason, timeout),
     };
   }
+}
+
+/**
+ * Answers a call later (GenServer.reply, GenStatem.reply).
+ * @throws TypeError when `from` is not the `From` of a call, naming `operation`.
+ * @internal
+ */
+export function replyLater(from: unknown, value: unknown, operation: string): void {
+  if (!(from instanceof From)) {
+    throw new TypeError(
+      `${operation}: expected \`from\` to be the From of a call, got ${describeValue(from, 100)}`,
+    );
+  }
+  from.settle(value);
+}
+
+/** Stops the server at `dest` through terminate (GenServer.stop, GenStatem.stop). @internal */
+export function stopServer(
+  caller: Caller,
+  dest: Dest,
+  reason: ExitReason,
+  timeout: number,
+  operation: string,
+): Promise<void> {
+  return sendRequest(caller, dest, { kind: 'terminate', reason }, timeout, operation, true);
+}
+
+/**
+ * Starts `Behaviour` linked to the calling process `self` (GenServer.startLink,
+ * GenStatem.startLink); reports every error by rejecting. @internal
+ */
+export function startLinked(
+  self: unknown,
+  Behaviour: unknown,
+  arg: unknown,
+  opts: StartOptions | undefined,
+  operation: string,
+): Promise<Pid> {
+  let parent: Self;
+  try {
+    const context = callerContext(self, operation, 'self');
+    if (context.self === undefined) {
+      throw new TypeError(`${operation}: expected \`self\` to be a process, got the Runtime`);
+    }
+    parent = context.self;
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return startServer(parent.runtime, Behaviour, arg, opts, parent, operation);
 }
 
 /**

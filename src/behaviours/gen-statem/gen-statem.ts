@@ -6,11 +6,17 @@ import {
   type StartOptions,
   startBehaviour,
 } from '../../core/kernel.js';
-import { describeValue } from '../../describe.js';
 import { OtpError } from '../../errors.js';
 import type { Dest, ExitReason } from '../../types.js';
-import { type Caller, callerContext, From, request as sendRequest } from '../gen.js';
-import { type Awaitable, castTo, startServer } from '../gen-server.js';
+import { type Caller, type From, request as sendRequest } from '../gen.js';
+import {
+  type Awaitable,
+  castTo,
+  replyLater,
+  startLinked,
+  startServer,
+  stopServer,
+} from '../gen-server.js';
 import type { IgnoreResult, StopResult } from '../results.js';
 import {
   engineCallbacks,
@@ -309,12 +315,7 @@ export abstract class GenStatem<
    * ```
    */
   static reply<R>(from: From<R>, value: R): void {
-    if (!(from instanceof From)) {
-      throw new TypeError(
-        `GenStatem.reply: expected \`from\` to be the From of a call, got ${describeValue(from, 100)}`,
-      );
-    }
-    from.settle(value);
+    replyLater(from, value, 'GenStatem.reply');
   }
 
   /**
@@ -336,14 +337,7 @@ export abstract class GenStatem<
     reason: ExitReason = 'normal',
     timeout = Number.POSITIVE_INFINITY,
   ): Promise<void> {
-    return sendRequest(
-      caller,
-      dest,
-      { kind: 'terminate', reason },
-      timeout,
-      'GenStatem.stop',
-      true,
-    );
+    return stopServer(caller, dest, reason, timeout, 'GenStatem.stop');
   }
 
   /**
@@ -363,18 +357,6 @@ export abstract class GenStatem<
     arg: InitArg<B>,
     opts?: StartOptions,
   ): Promise<Pid> {
-    let parent: Self;
-    try {
-      const context = callerContext(self, 'GenStatem.startLink', 'self');
-      if (context.self === undefined) {
-        throw new TypeError(
-          'GenStatem.startLink: expected `self` to be a process, got the Runtime',
-        );
-      }
-      parent = context.self;
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return startServer(parent.runtime, Behaviour, arg, opts, parent, 'GenStatem.startLink');
+    return startLinked(self, Behaviour, arg, opts, 'GenStatem.startLink');
   }
 }
