@@ -56,6 +56,7 @@ const BENCHMARKS = [
   'selective-receive',
   'responsiveness',
   'task',
+  'statem',
 ];
 
 const here = path.dirname(fileURLToPath(import.meta.url));

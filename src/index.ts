@@ -12,6 +12,31 @@ export {
   type SystemInfo,
 } from './behaviours/gen-server.js';
 export {
+  GenStatem,
+  type StatemHandleResult,
+  type StatemInitResult,
+} from './behaviours/gen-statem/gen-statem.js';
+export { Statem, StatemOk, StatemResult } from './behaviours/gen-statem/results.js';
+export type {
+  StatemAction,
+  StatemCallEvent,
+  StatemCastEvent,
+  StatemEnterEvent,
+  StatemEvent,
+  StatemGenericTimeoutAction,
+  StatemGenericTimeoutEvent,
+  StatemInfoEvent,
+  StatemInsertedEvent,
+  StatemInternalEvent,
+  StatemNextEventAction,
+  StatemPostponeAction,
+  StatemReplyAction,
+  StatemStateTimeoutAction,
+  StatemStateTimeoutEvent,
+  StatemTimeoutAction,
+  StatemTimeoutEvent,
+} from './behaviours/gen-statem/types.js';
+export {
   Registry,
   type RegistryEntry,
   type RegistryKeys,

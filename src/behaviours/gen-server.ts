@@ -44,7 +44,10 @@ import {
 } from './results.js';
 import {
   CastMessage,
+  type EngineHost,
   engineCallbacks,
+  hostEngine,
+  isEngineHostClass,
   type ServerCallbacks,
   ServerEngine,
 } from './server-engine.js';
@@ -117,8 +120,6 @@ export interface ServerRef<Call, Cast> {
 const DEFAULT_CALL_TIMEOUT = 5_000;
 const DEFAULT_START_TIMEOUT = 5_000;
 
-let attachEngine: (server: GenServer, engine: ServerEngine) => void;
-
 /**
  * A process that owns a state and serves requests: the heart of otp-ts, and of
  * every Supervisor and Registry. Subclass it and override the callbacks you need;
@@ -183,10 +184,9 @@ export class GenServer<State = unknown, Call = unknown, Cast = unknown, Info = u
   /** The engine running this server; it makes the server's `Self` when first asked. */
   #engine: ServerEngine | undefined;
 
-  static {
-    attachEngine = (server, engine) => {
-      server.#engine = engine;
-    };
+  /** Keeps the engine that runs this server, for `self`. @internal */
+  [hostEngine](engine: ServerEngine): void {
+    this.#engine = engine;
   }
 
   /** The behaviour name shown by `info` and reports. @internal */
@@ -394,23 +394,7 @@ export class GenServer<State = unknown, Call = unknown, Cast = unknown, Info = u
    * ```
    */
   static cast(caller: Caller, dest: Dest, request: unknown): void {
-    const context = resolveCaller(caller, 'GenServer.cast');
-    const runtime = context instanceof Runtime ? context : context.runtime;
-    let target: Process | undefined;
-    if (dest instanceof Pid) {
-      target = localProcess(runtime, dest);
-    } else {
-      assertDest(dest, 'GenServer.cast');
-      try {
-        target = lookup(runtime, dest, 'GenServer.cast');
-      } catch {
-        return; // A via name whose registry is gone is just a missing destination.
-      }
-    }
-    if (target === undefined) return;
-    if (copiesMessages(runtime)) request = copyMessage(request, 'GenServer.cast');
-    if (target instanceof HandlerProcess && target.takesTagged) target.deliverTagged(request);
-    else target.deliver(new CastMessage(request));
+    castTo(caller, dest, request, 'GenServer.cast');
   }
 
   /**
@@ -424,12 +408,7 @@ export class GenServer<State = unknown, Call = unknown, Cast = unknown, Info = u
    * ```
    */
   static reply<R>(from: From<R>, value: R): void {
-    if (!(from instanceof From)) {
-      throw new TypeError(
-        `GenServer.reply: expected \`from\` to be the From of a call, got ${describeValue(from, 100)}`,
-      );
-    }
-    from.settle(value);
+    replyLater(from, value, 'GenServer.reply');
   }
 
   /**
@@ -451,14 +430,7 @@ export class GenServer<State = unknown, Call = unknown, Cast = unknown, Info = u
     reason: ExitReason = 'normal',
     timeout = Number.POSITIVE_INFINITY,
   ): Promise<void> {
-    return sendRequest(
-      caller,
-      dest,
-      { kind: 'terminate', reason },
-      timeout,
-      'GenServer.stop',
-      true,
-    );
+    return stopServer(caller, dest, reason, timeout, 'GenServer.stop');
   }
 
   /**
@@ -479,18 +451,7 @@ export class GenServer<State = unknown, Call = unknown, Cast = unknown, Info = u
     arg: InitArg<B>,
     opts?: StartOptions,
   ): Promise<Pid> {
-    let parent: Self;
-    try {
-      const context = callerContext(self, 'GenServer.startLink', 'self');
-      if (context.self === undefined)
-        throw new TypeError(
-          'GenServer.startLink: expected `self` to be a process, got the Runtime',
-        );
-      parent = context.self;
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return startServer(parent.runtime, Behaviour, arg, opts, parent);
+    return startLinked(self, Behaviour, arg, opts, 'GenServer.startLink');
   }
 
   /**
@@ -519,6 +480,81 @@ export class GenServer<State = unknown, Call = unknown, Cast = unknown, Info = u
   }
 }
 
+/**
+ * Answers a call later (GenServer.reply, GenStatem.reply).
+ * @throws TypeError when `from` is not the `From` of a call, naming `operation`.
+ * @internal
+ */
+export function replyLater(from: unknown, value: unknown, operation: string): void {
+  if (!(from instanceof From)) {
+    throw new TypeError(
+      `${operation}: expected \`from\` to be the From of a call, got ${describeValue(from, 100)}`,
+    );
+  }
+  from.settle(value);
+}
+
+/** Stops the server at `dest` through terminate (GenServer.stop, GenStatem.stop). @internal */
+export function stopServer(
+  caller: Caller,
+  dest: Dest,
+  reason: ExitReason,
+  timeout: number,
+  operation: string,
+): Promise<void> {
+  return sendRequest(caller, dest, { kind: 'terminate', reason }, timeout, operation, true);
+}
+
+/**
+ * Starts `Behaviour` linked to the calling process `self` (GenServer.startLink,
+ * GenStatem.startLink); reports every error by rejecting. @internal
+ */
+export function startLinked(
+  self: unknown,
+  Behaviour: unknown,
+  arg: unknown,
+  opts: StartOptions | undefined,
+  operation: string,
+): Promise<Pid> {
+  let parent: Self;
+  try {
+    const context = callerContext(self, operation, 'self');
+    if (context.self === undefined) {
+      throw new TypeError(`${operation}: expected \`self\` to be a process, got the Runtime`);
+    }
+    parent = context.self;
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return startServer(parent.runtime, Behaviour, arg, opts, parent, operation);
+}
+
+/**
+ * Sends a cast to the server at `dest` (GenServer.cast, GenStatem.cast); to a dead or
+ * unregistered destination it does nothing.
+ * @throws TypeError when `caller` or `dest` is malformed, naming `operation`.
+ * @internal
+ */
+export function castTo(caller: Caller, dest: Dest, request: unknown, operation: string): void {
+  const context = resolveCaller(caller, operation);
+  const runtime = context instanceof Runtime ? context : context.runtime;
+  let target: Process | undefined;
+  if (dest instanceof Pid) {
+    target = localProcess(runtime, dest);
+  } else {
+    assertDest(dest, operation);
+    try {
+      target = lookup(runtime, dest, operation);
+    } catch {
+      return; // A via name whose registry is gone is just a missing destination.
+    }
+  }
+  if (target === undefined) return;
+  if (copiesMessages(runtime)) request = copyMessage(request, operation);
+  if (target instanceof HandlerProcess && target.takesTagged) target.deliverTagged(request);
+  else target.deliver(new CastMessage(request));
+}
+
 function describeServer(server: GenServer): string {
   let where: string;
   try {
@@ -541,19 +577,17 @@ export function startServer(
   arg: unknown,
   opts: StartOptions | undefined,
   parent: Self | undefined,
+  linkOperation = 'GenServer.startLink',
 ): Promise<Pid> {
-  const operation = parent === undefined ? 'start' : 'GenServer.startLink';
-  if (
-    typeof Behaviour !== 'function' ||
-    !(Behaviour === GenServer || Behaviour.prototype instanceof GenServer)
-  ) {
+  const operation = parent === undefined ? 'start' : linkOperation;
+  if (!isEngineHostClass(Behaviour)) {
     return Promise.reject(
       new TypeError(
-        `${operation}: expected a GenServer class (or Supervisor, Registry...), got ${describeValue(Behaviour, 100)}`,
+        `${operation}: expected a GenServer class (or GenStatem, Supervisor, Registry...), got ${describeValue(Behaviour, 100)}`,
       ),
     );
   }
-  const Class = Behaviour as (new () => GenServer) & { behaviourName: string };
+  const Class = Behaviour;
   let timeout = DEFAULT_START_TIMEOUT;
   try {
     if (opts !== undefined) {
@@ -571,7 +605,7 @@ export function startServer(
   } catch (error) {
     return Promise.reject(error);
   }
-  let server: GenServer;
+  let server: EngineHost;
   try {
     server = new Class();
   } catch (error) {
@@ -586,7 +620,7 @@ export function startServer(
       ),
     );
   }
-  const hook = (server as { [engineCallbacks]?: () => ServerCallbacks })[engineCallbacks];
+  const hook = server[engineCallbacks];
   const callbacks = hook === undefined ? (server as unknown as ServerCallbacks) : hook.call(server);
   const engine = new ServerEngine(callbacks, Class.name, Class.behaviourName);
   return startBehaviourProcess(runtime, {
@@ -599,7 +633,7 @@ export function startServer(
     operation,
     attach: (proc, parentPid) => {
       engine.attach(proc, runtime, parentPid);
-      attachEngine(server, engine);
+      server[hostEngine](engine);
     },
   });
 }

@@ -40,6 +40,9 @@ import { CALL_TAG, CAST_TAG, IDLE_TAG, START_TAG, SYSTEM_TAG, tagClass, tagOf } 
  */
 export const formatState: unique symbol = Symbol('otp-ts.formatState');
 
+/** The optional callback a behaviour uses to take a state made by `Sys.replaceState`. @internal */
+export const adoptState: unique symbol = Symbol('otp-ts.adoptState');
+
 /** The callbacks the engine drives: what a GenServer instance provides. @internal */
 export interface ServerCallbacks {
   init(arg: unknown): unknown;
@@ -50,6 +53,12 @@ export interface ServerCallbacks {
   terminate(reason: ExitReason, state: unknown): unknown;
   /** What Sys and crash reports show for `state`, when it is not the state itself. */
   [formatState]?(state: unknown): unknown;
+  /**
+   * Takes the state `Sys.replaceState` made (what `formatState` showed, changed) and
+   * returns what the engine keeps; throws when it cannot be taken, so the request fails
+   * and the state stays as it was. Without it, the engine keeps the new state as it is.
+   */
+  [adoptState]?(replaced: unknown): unknown;
 }
 
 /**
@@ -58,6 +67,43 @@ export interface ServerCallbacks {
  * @internal
  */
 export const engineCallbacks: unique symbol = Symbol('otp-ts.engineCallbacks');
+
+/**
+ * The instance side of a behaviour the engine runs (GenServer, GenStatem, and so
+ * Supervisor and Registry): given the engine that will run it, before its process takes
+ * a message, it keeps it, for its `self`. A class whose prototype has it is a class
+ * `rt.start` and supervisors can start.
+ * @internal
+ */
+export const hostEngine: unique symbol = Symbol('otp-ts.hostEngine');
+
+/** An instance of a behaviour class the engine runs. @internal */
+export interface EngineHost {
+  [hostEngine](engine: ServerEngine): void;
+  [engineCallbacks]?(): ServerCallbacks;
+}
+
+/** A class the engine can run: what `rt.start`, `startLink` and child specs accept. @internal */
+export type EngineHostClass = (new () => EngineHost) & {
+  readonly name: string;
+  readonly behaviourName: string;
+  childSpec(arg?: unknown): unknown;
+};
+
+/** Whether `value` is a class the engine can run; false for anything unreadable (a hostile Proxy). @internal */
+export function isEngineHostClass(value: unknown): value is EngineHostClass {
+  if (typeof value !== 'function') return false;
+  try {
+    const proto: unknown = value.prototype;
+    return (
+      typeof proto === 'object' &&
+      proto !== null &&
+      typeof (proto as Partial<EngineHost>)[hostEngine] === 'function'
+    );
+  } catch {
+    return false;
+  }
+}
 
 /** A cast in a server's mailbox. @internal */
 export class CastMessage {
@@ -86,7 +132,7 @@ export interface SysStatus {
   pid: Pid;
   /** Its registered name, or `undefined`. */
   name: unknown;
-  /** `'GenServer'`, `'Supervisor'`, `'DynamicSupervisor'` or `'Registry'`. */
+  /** `'GenServer'`, `'GenStatem'`, `'Supervisor'`, `'DynamicSupervisor'` or `'Registry'`. */
   behaviour: string;
   /** The name of its class, e.g. `'Counter'`. */
   module: string;
@@ -523,14 +569,17 @@ export class ServerEngine implements MessageHandler {
         from.settle(this.#shownState());
         return undefined;
       case 'replace_state': {
+        const server = this.#server;
         let next: unknown;
+        let kept: unknown;
         try {
           next = request.fn(this.#shownState());
+          kept = server[adoptState] === undefined ? next : server[adoptState](next);
         } catch (error) {
           from.fail(error);
           return undefined;
         }
-        this.state = next;
+        this.state = kept;
         from.settle(next);
         return undefined;
       }

@@ -1,5 +1,14 @@
 import { describe, expectTypeOf, it } from 'vitest';
-import { type From, GenServer, noreply, type Returns, Runtime } from '../../src/index.js';
+import {
+  type From,
+  GenServer,
+  GenStatem,
+  noreply,
+  type Returns,
+  Runtime,
+  Statem,
+  type StatemEvent,
+} from '../../src/index.js';
 
 // The README's "replying later" snippet, type-checked: a From<R> checks GenServer.reply.
 type Call = { type: 'next' } & Returns<number>;
@@ -22,7 +31,41 @@ class Queue extends GenServer<From<number>[], Call, number> {
   }
 }
 
+// The README's GenStatem snippet, type-checked.
+type DoorState = 'locked' | 'open';
+type DoorCall = { type: 'state' } & Returns<DoorState>;
+type DoorCast = { type: 'button'; digit: string };
+
+class Door extends GenStatem<DoorState, { code: string }, DoorCall, DoorCast> {
+  static override stateEnter = true;
+  override init(code: string) {
+    return Statem.ok<DoorState, { code: string }>('locked', { code });
+  }
+  override handleEvent(
+    event: StatemEvent<DoorState, DoorCall, DoorCast>,
+    state: DoorState,
+    data: { code: string },
+  ) {
+    if (event.type === 'call') return Statem.keepStateAndData([Statem.reply(event.from, state)]);
+    if (state === 'locked' && event.type === 'cast' && event.content.digit === data.code) {
+      return Statem.nextState('open', data);
+    }
+    if (state === 'open' && event.type === 'enter') {
+      return Statem.keepStateAndData([{ type: 'state_timeout', time: 10_000, content: 'lock' }]);
+    }
+    if (state === 'open' && event.type === 'state_timeout') return Statem.nextState('locked', data);
+    if (state === 'open' && event.type === 'cast') {
+      return Statem.keepStateAndData([{ type: 'postpone' }]);
+    }
+    return Statem.keepStateAndData();
+  }
+}
+
 describe('the README snippets', () => {
+  it('types the GenStatem door', () => {
+    expectTypeOf<Parameters<Door['init']>[0]>().toEqualTypeOf<string>();
+  });
+
   it('types a deferred reply by its From', () => {
     const rt = new Runtime({ logger: false });
     expectTypeOf(GenServer.ref<typeof Queue>(rt, 'q').call({ type: 'next' })).toEqualTypeOf<

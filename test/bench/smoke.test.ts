@@ -21,6 +21,7 @@ const BENCHMARKS = [
   'registry',
   'selective-receive',
   'responsiveness',
+  'statem',
 ] as const;
 
 /** Benchmarks with an Erlang program in bench/beam/. */

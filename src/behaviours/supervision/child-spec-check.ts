@@ -1,16 +1,15 @@
 import { describeValue } from '../../describe.js';
 import { InvalidChildSpecError } from '../../errors.js';
-import { GenServer } from '../gen-server.js';
 import { optionError } from '../option-error.js';
+import { type EngineHostClass, isEngineHostClass } from '../server-engine.js';
 import type { NormalizedBackoff, NormalizedChildSpec } from './child-spec.js';
 
 const RESTARTS = new Set(['permanent', 'transient', 'temporary']);
 const TYPES = new Set(['worker', 'supervisor']);
 
-function isBehaviourClass(value: unknown): value is typeof GenServer {
-  return (
-    typeof value === 'function' && (value === GenServer || value.prototype instanceof GenServer)
-  );
+/** A GenServer or GenStatem class (Supervisor, Registry... included). */
+function isBehaviourClass(value: unknown): value is EngineHostClass {
+  return isEngineHostClass(value);
 }
 
 /**
