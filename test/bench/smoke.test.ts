@@ -21,6 +21,7 @@ const BENCHMARKS = [
   'registry',
   'selective-receive',
   'responsiveness',
+  'task',
   'statem',
 ] as const;
 
