@@ -1,3 +1,4 @@
+export { Agent, type AgentRef } from './behaviours/agent.js';
 export { type Caller, From } from './behaviours/gen.js';
 export {
   type Awaitable,
