@@ -21,7 +21,15 @@ import type { ChildSpec, RestartType, ShutdownSpec } from '../supervision/child-
 import { type AsyncStreamOptions, checkStreamOptions, taskStream } from './async-stream.js';
 import { type TaskListener, type TaskResult, TaskState, TaskWait } from './task-state.js';
 
-/** The function a task runs: it gets the task's own `self` (whose `signal` aborts when the task ends) and may be async. */
+/**
+ * The function a task runs: it gets the task's own `self` (whose `signal` aborts when
+ * the task ends) and may be async.
+ *
+ * @example
+ * ```ts
+ * const fn: TaskFunction<number> = async (self) => (await fetch(url, { signal: self.signal })).status;
+ * ```
+ */
 export type TaskFunction<T> = (self: Self) => T | PromiseLike<T>;
 
 const DEFAULT_TIMEOUT = 5000;

@@ -56,6 +56,35 @@ describe('Task.async', () => {
     expect(await aborted.promise).toBe('killed');
   });
 
+  it("aborts the task's signal with 'shutdown' when it is shut down", async () => {
+    const rt = makeRuntime();
+    const aborted = deferred<unknown>();
+    const task = Task.async(rt, (self) => {
+      self.signal.addEventListener('abort', () => aborted.resolve(self.signal.reason));
+      return forever(self);
+    });
+    await Task.yield(task, 0);
+    await Task.shutdown(task);
+    expect(await aborted.promise).toBe('shutdown');
+  });
+
+  it("aborts the task's signal with the owner's reason when its linked owner dies", async () => {
+    const rt = makeRuntime();
+    const aborted = deferred<unknown>();
+    const running = deferred();
+    const owner = rt.spawn(async (self) => {
+      Task.async(self, (task) => {
+        task.signal.addEventListener('abort', () => aborted.resolve(task.signal.reason));
+        running.resolve();
+        return forever(task);
+      });
+      await self.receive();
+    });
+    await running.promise;
+    rt.exit(owner, 'owner gone');
+    expect(await aborted.promise).toBe('owner gone');
+  });
+
   it('links the task to a calling process: the task crashing takes the owner down', async () => {
     const rt = makeRuntime();
     const owner = rt.spawn(async (self) => {
