@@ -37,7 +37,8 @@ function testCodec(): PidCodec {
     ref: (wire: WireRef) => {
       const key = `${wire.node}/${wire.words.join('.')}/${wire.creation}`;
       let ref = refs.get(key);
-      if (ref === undefined) refs.set(key, (ref = new Ref(wire.node, wire.words[0]!, wire.creation)));
+      if (ref === undefined)
+        refs.set(key, (ref = new Ref(wire.node, wire.words[0]!, wire.creation)));
       return ref;
     },
   };
@@ -171,10 +172,14 @@ describe('encodeTerm', () => {
   });
 
   it('throws a TermError naming the path of what has no term', () => {
-    expect(() => encodeTerm({ a: [1, () => 0] }, codec)).toThrow(/a function .* at message\.a\[1\]/);
+    expect(() => encodeTerm({ a: [1, () => 0] }, codec)).toThrow(
+      /a function .* at message\.a\[1\]/,
+    );
     expect(() => encodeTerm({ s: Symbol('local') }, codec)).toThrow(/Symbol.for/);
     class Secret {}
-    expect(() => encodeTerm([new Secret()], codec)).toThrow(/an instance of Secret \(.*\) at message\[0\]/);
+    expect(() => encodeTerm([new Secret()], codec)).toThrow(
+      /an instance of Secret \(.*\) at message\[0\]/,
+    );
     const loop: unknown[] = [];
     loop.push(loop);
     expect(() => encodeTerm(loop, codec)).toThrow(TermError);
@@ -203,7 +208,9 @@ const values = fc.letrec((tie) => ({
     fc.array(tie('node'), { maxLength: 4 }),
     fc.dictionary(fc.string({ unit: 'grapheme', maxLength: 8 }), tie('node'), { maxKeys: 4 }),
     fc.array(tie('node'), { maxLength: 4 }).map((items) => new Tuple(...items)),
-    fc.array(fc.tuple(tie('leaf'), tie('node')), { maxLength: 3 }).map((entries) => new Map(entries)),
+    fc
+      .array(fc.tuple(tie('leaf'), tie('node')), { maxLength: 3 })
+      .map((entries) => new Map(entries)),
     fc.array(fc.integer(), { maxLength: 4 }).map((items) => new Set(items)),
     fc.string().map((message) => new RangeError(message)),
   ),

@@ -1,4 +1,5 @@
 import { inflateSync } from 'node:zlib';
+import { reviveTagged } from './tagged.js';
 import {
   BitBinary,
   ImproperList,
@@ -8,7 +9,6 @@ import {
   TermError,
   VERSION,
 } from './terms.js';
-import { reviveTagged } from './tagged.js';
 
 // Decoding the external term format (OTP's erl_ext_dist) into JavaScript values, for
 // terms that come from another node: untrusted. Every length is checked against the
@@ -45,7 +45,11 @@ export function decodeTerm(bytes: Uint8Array, codec: PidCodec, limits: DecodeLim
  * is one, the payload, each with its own version byte, back to back.
  * @internal
  */
-export function decodeTerms(bytes: Uint8Array, codec: PidCodec, limits: DecodeLimits = {}): unknown[] {
+export function decodeTerms(
+  bytes: Uint8Array,
+  codec: PidCodec,
+  limits: DecodeLimits = {},
+): unknown[] {
   const reader = new Reader(bytes, codec, limits);
   return reader.all();
 }
@@ -89,7 +93,9 @@ class Reader {
 
   #need(n: number): void {
     if (n < 0 || this.#pos + n > this.#bytes.length) {
-      throw new TermError(`the term is truncated: ${n} bytes needed at ${this.#pos}, ${this.#bytes.length - this.#pos} left`);
+      throw new TermError(
+        `the term is truncated: ${n} bytes needed at ${this.#pos}, ${this.#bytes.length - this.#pos} left`,
+      );
     }
   }
 
@@ -151,7 +157,8 @@ class Reader {
       case Tag.FLOAT: {
         const text = latin1.decode(this.#slice(31)).replace(/\0.*$/s, '');
         const v = Number.parseFloat(text);
-        if (Number.isNaN(v)) throw new TermError(`a FLOAT_EXT that is no number: ${JSON.stringify(text)}`);
+        if (Number.isNaN(v))
+          throw new TermError(`a FLOAT_EXT that is no number: ${JSON.stringify(text)}`);
         return v;
       }
       case Tag.SMALL_BIG:
@@ -180,7 +187,8 @@ class Reader {
       case Tag.BIT_BINARY: {
         const n = this.#u32();
         const bits = this.#u8();
-        if (bits < 1 || bits > 8 || n === 0) throw new TermError(`a bit binary with ${bits} bits in its last of ${n} bytes`);
+        if (bits < 1 || bits > 8 || n === 0)
+          throw new TermError(`a bit binary with ${bits} bits in its last of ${n} bytes`);
         const bytes = this.#slice(n);
         return bits === 8 ? binaryValue(bytes) : new BitBinary(bytes, bits);
       }
@@ -248,7 +256,8 @@ class Reader {
   }
 
   #nested<T>(read: () => T): T {
-    if (++this.#depth > this.#maxDepth) throw new TermError(`terms nested deeper than ${this.#maxDepth}`);
+    if (++this.#depth > this.#maxDepth)
+      throw new TermError(`terms nested deeper than ${this.#maxDepth}`);
     try {
       return read();
     } finally {
@@ -270,7 +279,12 @@ class Reader {
   /** The node name of a pid, port or reference: an atom. */
   #nodeName(): string {
     const tag = this.#u8();
-    if (tag !== Tag.ATOM && tag !== Tag.ATOM_UTF8 && tag !== Tag.SMALL_ATOM && tag !== Tag.SMALL_ATOM_UTF8) {
+    if (
+      tag !== Tag.ATOM &&
+      tag !== Tag.ATOM_UTF8 &&
+      tag !== Tag.SMALL_ATOM &&
+      tag !== Tag.SMALL_ATOM_UTF8
+    ) {
       throw new TermError(`expected a node name (an atom), got tag ${tag}`);
     }
     return this.#atomText(tag);
@@ -334,24 +348,34 @@ class Reader {
   #compressed(): unknown {
     const size = this.#u32();
     if (size > this.#maxInflated) {
-      throw new TermError(`a compressed term of ${size} bytes, over the limit of ${this.#maxInflated}`);
+      throw new TermError(
+        `a compressed term of ${size} bytes, over the limit of ${this.#maxInflated}`,
+      );
     }
     let inflated: Buffer;
     try {
-      inflated = inflateSync(this.#bytes.subarray(this.#pos), { maxOutputLength: Math.max(size, 1) });
+      inflated = inflateSync(this.#bytes.subarray(this.#pos), {
+        maxOutputLength: Math.max(size, 1),
+      });
     } catch (error) {
       throw new TermError(`a compressed term that does not inflate: ${(error as Error).message}`);
     }
     if (inflated.length !== size) {
-      throw new TermError(`a compressed term that inflates to ${inflated.length} bytes, not the ${size} it claims`);
+      throw new TermError(
+        `a compressed term that inflates to ${inflated.length} bytes, not the ${size} it claims`,
+      );
     }
     // The compressed data runs to the end of what was given: a term inside a message
     // is the last one (Erlang compresses the whole payload).
     this.#pos = this.#bytes.length;
-    const inner = new Reader(new Uint8Array(inflated.buffer, inflated.byteOffset, inflated.length), this.#codec, {
-      maxDepth: this.#maxDepth - this.#depth,
-      maxInflated: 0,
-    });
+    const inner = new Reader(
+      new Uint8Array(inflated.buffer, inflated.byteOffset, inflated.length),
+      this.#codec,
+      {
+        maxDepth: this.#maxDepth - this.#depth,
+        maxInflated: 0,
+      },
+    );
     const term = inner.#term();
     if (inner.#pos !== inflated.length) throw new TermError('bytes after a compressed term');
     return term;

@@ -206,7 +206,9 @@ class Writer {
     }
     if (value instanceof OpaqueTerm) return this.#bytes(value.bytes);
     if (value instanceof Uint8Array) {
-      return this.#nested(value, path, () => this.term(tagged('bytes', new BinaryBytes(value)), path));
+      return this.#nested(value, path, () =>
+        this.term(tagged('bytes', new BinaryBytes(value)), path),
+      );
     }
     if (value instanceof BinaryBytes) return this.#binary(value.bytes);
     if (value instanceof BitBinary) {
@@ -284,12 +286,17 @@ class Writer {
       const fields = { name: value.name, message: value.message, stack: value.stack ?? '' };
       return this.term(tagged('error', fields), path);
     }
-    if (value instanceof Exit) return this.term(tagged('exit', new Tuple(value.from, value.reason)), path);
+    if (value instanceof Exit)
+      return this.term(tagged('exit', new Tuple(value.from, value.reason)), path);
     if (value instanceof Down) {
       return this.term(tagged('down', new Tuple(value.ref, value.pid, value.reason)), path);
     }
     const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
-    throw this.#fail(value, path, `an instance of ${typeof name === 'string' && name !== '' ? name : 'an unknown class'}`);
+    throw this.#fail(
+      value,
+      path,
+      `an instance of ${typeof name === 'string' && name !== '' ? name : 'an unknown class'}`,
+    );
   }
 
   #list(items: readonly unknown[], tail: unknown, path: string): void {
@@ -326,7 +333,13 @@ class Writer {
 function isByteList(items: readonly unknown[]): boolean {
   if (items.length > 0xffff) return false;
   for (const item of items) {
-    if (typeof item !== 'number' || !Number.isInteger(item) || item < 0 || item > 255 || Object.is(item, -0))
+    if (
+      typeof item !== 'number' ||
+      !Number.isInteger(item) ||
+      item < 0 ||
+      item > 255 ||
+      Object.is(item, -0)
+    )
       return false;
   }
   return true;

@@ -75,7 +75,11 @@ export function reviveTagged(elements: unknown[], codec: PidCodec): unknown {
       break;
     case 'down':
       if (payload instanceof Tuple && payload.length === 3 && codec.refOf(payload.elements[0])) {
-        return new Down(payload.elements[0] as Ref, payload.elements[1] as Pid, payload.elements[2]);
+        return new Down(
+          payload.elements[0] as Ref,
+          payload.elements[1] as Pid,
+          payload.elements[2],
+        );
       }
       break;
     default:
@@ -106,7 +110,9 @@ function bytesOf(payload: unknown): Uint8Array | undefined {
 }
 
 function isPlainRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
+  return (
+    typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype
+  );
 }
 
 /** The built-in error classes, which come back as themselves; any other error comes back as an Error with its name. */
