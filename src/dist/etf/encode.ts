@@ -93,27 +93,40 @@ class Writer {
   term(value: unknown, path: string): void {
     switch (typeof value) {
       case 'string':
-        return this.#binary(utf8.encode(value));
+        this.#binary(utf8.encode(value));
+        return;
       case 'number':
-        return this.#number(value);
+        this.#number(value);
+        return;
       case 'bigint':
-        if (value > MAX_SAFE || value < -MAX_SAFE) return this.#big(value);
+        if (value > MAX_SAFE || value < -MAX_SAFE) {
+          this.#big(value);
+          return;
+        }
         // A bigint an Erlang integer would bring back as a number: tagged.
-        return this.term(tagged('bigint', Number(value)), path);
+        this.term(tagged('bigint', Number(value)), path);
+        return;
       case 'boolean':
-        return this.atom(value ? 'true' : 'false');
+        this.atom(value ? 'true' : 'false');
+        return;
       case 'undefined':
-        return this.atom('undefined');
+        this.atom('undefined');
+        return;
       case 'symbol': {
         const name = Symbol.keyFor(value);
         if (name === undefined) throw this.#fail(value, path, 'a symbol not made by Symbol.for');
-        return this.atom(name);
+        this.atom(name);
+        return;
       }
       case 'function':
         throw this.#fail(value, path, 'a function');
     }
-    if (value === null) return this.atom('nil');
-    return this.#object(value as object, path);
+    if (value === null) {
+      this.atom('nil');
+      return;
+    }
+    this.#object(value as object, path);
+    return;
   }
 
   atom(name: string): void {
@@ -155,7 +168,10 @@ class Writer {
       }
       return;
     }
-    if (Number.isFinite(value)) return this.#float(value);
+    if (Number.isFinite(value)) {
+      this.#float(value);
+      return;
+    }
     this.term(tagged('float', String(value)), '');
   }
 
@@ -204,18 +220,24 @@ class Writer {
       for (const word of ref.words) this.#u32(word);
       return;
     }
-    if (value instanceof OpaqueTerm) return this.#bytes(value.bytes);
-    if (value instanceof Uint8Array) {
-      return this.#nested(value, path, () =>
-        this.term(tagged('bytes', new BinaryBytes(value)), path),
-      );
+    if (value instanceof OpaqueTerm) {
+      this.#bytes(value.bytes);
+      return;
     }
-    if (value instanceof BinaryBytes) return this.#binary(value.bytes);
+    if (value instanceof Uint8Array) {
+      this.#nested(value, path, () => this.term(tagged('bytes', new BinaryBytes(value)), path));
+      return;
+    }
+    if (value instanceof BinaryBytes) {
+      this.#binary(value.bytes);
+      return;
+    }
     if (value instanceof BitBinary) {
       this.u8(Tag.BIT_BINARY);
       this.#u32(value.bytes.length);
       this.u8(value.bits);
-      return this.#bytes(value.bytes);
+      this.#bytes(value.bytes);
+      return;
     }
     this.#nested(value, path, () => this.#structure(value, path));
   }
@@ -234,7 +256,10 @@ class Writer {
   }
 
   #structure(value: object, path: string): void {
-    if (Array.isArray(value)) return this.#list(value, [], path);
+    if (Array.isArray(value)) {
+      this.#list(value, [], path);
+      return;
+    }
     if (value instanceof Tuple) {
       const n = value.elements.length;
       if (n < 256) {
@@ -244,12 +269,13 @@ class Writer {
         this.u8(Tag.LARGE_TUPLE);
         this.#u32(n);
       }
-      value.elements.forEach((element, i) => this.term(element, `${path}.elements[${i}]`));
+      for (let i = 0; i < n; i++) this.term(value.elements[i], `${path}.elements[${i}]`);
       return;
     }
     if (value instanceof ImproperList) {
       if (value.items.length === 0) throw this.#fail(value, path, 'an improper list with no items');
-      return this.#list(value.items, value.tail, path);
+      this.#list(value.items, value.tail, path);
+      return;
     }
     const proto = Object.getPrototypeOf(value) as object | null;
     if (proto === Object.prototype || proto === null) {
@@ -266,30 +292,49 @@ class Writer {
       let stringKeys = true;
       for (const key of value.keys()) if (typeof key !== 'string') stringKeys = false;
       // A Map of string keys would come back as a plain object: tagged.
-      if (stringKeys) return this.term(tagged('map', new PlainMap(value)), path);
-      return this.#map(value, path);
+      if (stringKeys) {
+        this.term(tagged('map', new PlainMap(value)), path);
+        return;
+      }
+      this.#map(value, path);
+      return;
     }
-    if (value instanceof PlainMap) return this.#map(value.map, path);
-    if (value instanceof Set) return this.term(tagged('set', [...value]), path);
-    if (value instanceof Date) return this.term(tagged('date', value.getTime()), path);
+    if (value instanceof PlainMap) {
+      this.#map(value.map, path);
+      return;
+    }
+    if (value instanceof Set) {
+      this.term(tagged('set', [...value]), path);
+      return;
+    }
+    if (value instanceof Date) {
+      this.term(tagged('date', value.getTime()), path);
+      return;
+    }
     if (value instanceof ArrayBuffer) {
-      return this.term(tagged('arraybuffer', new BinaryBytes(new Uint8Array(value))), path);
+      this.term(tagged('arraybuffer', new BinaryBytes(new Uint8Array(value))), path);
+      return;
     }
     if (ArrayBuffer.isView(value)) {
       const name = typedArrayName(value);
       if (name !== undefined) {
         const bytes = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-        return this.term(tagged(name, new BinaryBytes(bytes)), path);
+        this.term(tagged(name, new BinaryBytes(bytes)), path);
+        return;
       }
     }
     if (value instanceof Error) {
       const fields = { name: value.name, message: value.message, stack: value.stack ?? '' };
-      return this.term(tagged('error', fields), path);
+      this.term(tagged('error', fields), path);
+      return;
     }
-    if (value instanceof Exit)
-      return this.term(tagged('exit', new Tuple(value.from, value.reason)), path);
+    if (value instanceof Exit) {
+      this.term(tagged('exit', new Tuple(value.from, value.reason)), path);
+      return;
+    }
     if (value instanceof Down) {
-      return this.term(tagged('down', new Tuple(value.ref, value.pid, value.reason)), path);
+      this.term(tagged('down', new Tuple(value.ref, value.pid, value.reason)), path);
+      return;
     }
     const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
     throw this.#fail(
@@ -300,16 +345,20 @@ class Writer {
   }
 
   #list(items: readonly unknown[], tail: unknown, path: string): void {
-    if (items.length === 0) return this.u8(Tag.NIL);
+    if (items.length === 0) {
+      this.u8(Tag.NIL);
+      return;
+    }
     if (Array.isArray(tail) && tail.length === 0 && isByteList(items)) {
       // As Erlang writes a proper list of bytes: a STRING_EXT (it decodes to the same array).
       this.u8(Tag.STRING);
       this.#u16(items.length);
-      return this.#bytes(Uint8Array.from(items as number[]));
+      this.#bytes(Uint8Array.from(items as number[]));
+      return;
     }
     this.u8(Tag.LIST);
     this.#u32(items.length);
-    items.forEach((item, i) => this.term(item, `${path}[${i}]`));
+    for (let i = 0; i < items.length; i++) this.term(items[i], `${path}[${i}]`);
     this.term(tail, `${path}.tail`);
   }
 

@@ -222,9 +222,15 @@ export class PortMapper extends EventEmitter<{ register: [string]; unregister: [
     const view = new DataView(request.buffer, request.byteOffset, request.byteLength);
     switch (request[0]) {
       case ALIVE2_REQ: {
-        if (request.length < 13) return void socket.destroy();
+        if (request.length < 13) {
+          socket.destroy();
+          return;
+        }
         const nameLength = view.getUint16(9);
-        if (request.length < 11 + nameLength) return void socket.destroy();
+        if (request.length < 11 + nameLength) {
+          socket.destroy();
+          return;
+        }
         const name = new TextDecoder().decode(request.subarray(11, 11 + nameLength));
         if (name === '' || this.#names.has(name)) {
           socket.end(new Uint8Array([ALIVE2_X_RESP, 1, 0, 0, 0, 0]));
