@@ -12,7 +12,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     // Type tests are only type-checked (below): their values are never meant to run.
-    exclude: [...configDefaults.exclude, 'test/**/*.types.test.ts'],
+    // The interop suite needs Erlang: it runs with `npm run test:interop`.
+    exclude: [...configDefaults.exclude, 'test/**/*.types.test.ts', 'test/interop/**'],
     typecheck: { enabled: true, include: ['test/**/*.types.test.ts'] },
     testTimeout: 20_000,
     hookTimeout: 20_000,
