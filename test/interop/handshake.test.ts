@@ -13,6 +13,7 @@ import {
   initiateHandshake,
   OUR_FLAGS,
 } from '../../src/dist/tcp/handshake.js';
+import { TcpLink } from '../../src/dist/tcp/link.js';
 import { ErlNode, ensureEpmd, erlEval } from './erlang.js';
 
 const COOKIE = 'interop-cookie';
@@ -148,6 +149,28 @@ describe('the handshake with an Erlang node', () => {
     expect(sent.elements[0]).toBe(2);
     expect(sent.elements[2]).toMatchObject({ node: me.node, id: 1 });
     expect(message).toEqual(new Tuple(Symbol.for('echoed'), { hello: 'erlang' }));
+  });
+
+  it("keeps the connection up on ticks alone, at Erlang's pace, for several tick times", async () => {
+    // Erlang's net_ticktime is 2 s here: it ticks every half second and drops a
+    // connection silent for 2 s. Once we connect, it waits 5 s and lists its hidden nodes.
+    const erl = erlNode(
+      'erl_ticks',
+      `net_kernel:monitor_nodes(true, [{node_type, hidden}]), io:format("ready~n"), receive {nodeup, _, _} -> ok end, timer:sleep(5000), io:format("hidden ~p~n", [nodes(hidden)]), receive after infinity -> ok end.`,
+      COOKIE,
+      ['-kernel', 'net_ticktime', '2'],
+    );
+    await erl.line(/^ready$/);
+    const entry = await lookupNode('erl_ticks');
+    const socket = createConnection({ host: '127.0.0.1', port: entry!.port });
+    cleanups.push(() => socket.destroy());
+    await once(socket, 'connect');
+    const me = { node: 'js_ticks@127.0.0.1', cookie: COOKIE, creation: 6, flags: OUR_FLAGS };
+    const result = await initiateHandshake(socket, me, 'erl_ticks@127.0.0.1');
+    const link = new TcpLink(socket, result.rest, { tickTime: 2000 });
+    cleanups.push(() => link.close());
+    expect(await erl.line(/^hidden /)).toBe("hidden ['js_ticks@127.0.0.1']");
+    expect(link.up).toBe(true);
   });
 
   it('refuses, and is refused by, a node whose cookie differs', async () => {
