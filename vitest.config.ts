@@ -7,12 +7,17 @@ export default defineConfig({
     // (tsconfig.json maps it the same way for tsc and tsx), so no build is needed.
     alias: [
       { find: /^otp-ts$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+      {
+        find: /^otp-ts\/observer$/,
+        replacement: fileURLToPath(new URL('./src/observer/index.ts', import.meta.url)),
+      },
     ],
   },
   test: {
     include: ['test/**/*.test.ts'],
     // Type tests are only type-checked (below): their values are never meant to run.
-    exclude: [...configDefaults.exclude, 'test/**/*.types.test.ts'],
+    // Browser tests run apart, with `npm run test:e2e` (vitest.e2e.config.ts).
+    exclude: [...configDefaults.exclude, 'test/**/*.types.test.ts', 'test/e2e/**'],
     typecheck: { enabled: true, include: ['test/**/*.types.test.ts'] },
     testTimeout: 20_000,
     hookTimeout: 20_000,

@@ -180,6 +180,13 @@ if (text.includes('@internal')) {
 writeFileSync(input, text);
 // A bundled declaration file has no relative imports, so the CommonJS one is the same text.
 writeFileSync(join(dist, 'index.d.cts'), text);
+// The observer's declarations import the core's types from 'otp-ts' and hold nothing
+// internal (checked): the same text serves both formats.
+const observer = readFileSync(join(dist, 'observer.d.ts'), 'utf8');
+if (observer.includes('@internal')) {
+  throw new Error(`strip-internal: an @internal comment is in ${join(dist, 'observer.d.ts')}`);
+}
+writeFileSync(join(dist, 'observer.d.cts'), observer);
 console.log(
   `strip-internal: removed ${internalCount} @internal declarations and ${unusedCount} unused ones; wrote ${input} and index.d.cts (${(text.length / 1024).toFixed(1)} KB)`,
 );

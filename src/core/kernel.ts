@@ -205,3 +205,12 @@ export function traceProcess(
 ): Trace {
   return runtime.traceWith(proc, events, listener);
 }
+
+/**
+ * Calls `fn` for every live process of `runtime`, oldest first, without making an
+ * array of them (the observer reads 100,000 processes a second this way). `fn` must
+ * not spawn or end processes.
+ */
+export function eachProcess(runtime: Runtime, fn: (proc: Process) => void): void {
+  runtime.table.forEach(fn);
+}

@@ -672,9 +672,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     this.#tracerHost ??= {
       rootPid: this.rootPid,
       processOf: (pid) => this.processOf(pid),
-      eachProcess: (fn) => {
-        for (const p of this.table.toArray()) fn(p);
-      },
+      eachProcess: (fn) => this.table.forEach(fn),
       tracerIdle: () => {
         this.tracer = undefined;
       },
