@@ -97,7 +97,7 @@ describe('the observer page', () => {
     expect(text).toContain("pin: '****'");
     expect(text).not.toContain('1234');
     expect(text).toContain('<script>window.pwned = 1</script>');
-    expect(await page.evaluate(() => (window as { pwned?: number }).pwned)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as { pwned?: number }).pwned)).toBeUndefined();
     await expect.poll(() => page.getByTestId('count').textContent()).toContain('33 processes');
   });
 
