@@ -30,6 +30,7 @@ interface TraceEventBase {
  * ```
  */
 export interface TraceSendEvent extends TraceEventBase {
+  /** The kind of event. */
   type: 'send';
   /** Where it went: a pid or a name, as the sender gave it. */
   to: Dest;
@@ -45,6 +46,7 @@ export interface TraceSendEvent extends TraceEventBase {
  * ```
  */
 export interface TraceReceiveEvent extends TraceEventBase {
+  /** The kind of event. */
   type: 'receive';
   /** The message, as it sits in the mailbox. */
   message: unknown;
@@ -58,6 +60,7 @@ export interface TraceReceiveEvent extends TraceEventBase {
  * ```
  */
 export interface TraceCallEvent extends TraceEventBase {
+  /** The kind of event. */
   type: 'call';
   /** The server called. */
   dest: Dest;
@@ -74,6 +77,7 @@ export interface TraceCallEvent extends TraceEventBase {
  * ```
  */
 export interface TraceSpawnEvent extends TraceEventBase {
+  /** The kind of event. */
   type: 'spawn';
   /** The new process. */
   child: Pid;
@@ -87,6 +91,7 @@ export interface TraceSpawnEvent extends TraceEventBase {
  * ```
  */
 export interface TraceExitEvent extends TraceEventBase {
+  /** The kind of event. */
   type: 'exit';
   /** Its exit reason. */
   reason: ExitReason;
@@ -100,6 +105,7 @@ export interface TraceExitEvent extends TraceEventBase {
  * ```
  */
 export interface TraceLinkEvent extends TraceEventBase {
+  /** The kind of event. */
   type: 'link';
   /** The process at the other end. */
   other: Pid;
@@ -115,6 +121,7 @@ export interface TraceLinkEvent extends TraceEventBase {
  * ```
  */
 export interface TraceRestartEvent extends TraceEventBase {
+  /** The kind of event. */
   type: 'restart';
   /** The child's id in its supervisor. */
   childId: unknown;
@@ -179,7 +186,12 @@ export interface TraceOptions {
    * recon_trace's `{Max, Time}` does, so that tracing a busy node cannot take it down.
    * @defaultValue no rate limit
    */
-  rate?: { max: number; ms: number };
+  rate?: {
+    /** The most events allowed within `ms` (a whole number from 1 to 1,000,000). */
+    max: number;
+    /** The window, in ms. */
+    ms: number;
+  };
 }
 
 const KIND_BITS: Record<TraceEventKind, number> = {
