@@ -83,9 +83,38 @@ module.exports = {
       severity: 'error',
       comment:
         'No file in src/ imports an entry point (src/index.ts, src/observer/index.ts, ' +
-        'src/testing/index.ts): import the file that defines the thing instead.',
-      from: { path: '^src/' },
+        'src/testing/index.ts): import the file that defines the thing instead. (The ' +
+        'observer may name the core entry in type-only imports: next rule.)',
+      from: { path: '^src/', pathNot: '^src/observer/' },
       to: { path: ENTRIES },
+    },
+    {
+      name: 'observer-names-the-core-entry-by-type-only',
+      severity: 'error',
+      comment:
+        'src/observer/ imports no entry point, except `import type` from `otp-ts` (the ' +
+        "core's public types, so that the observer's declarations refer to the package " +
+        'as users import it; erased from the bundle).',
+      from: { path: '^src/observer/' },
+      to: { path: ENTRIES, dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'observer-is-apart',
+      severity: 'error',
+      comment:
+        'Nothing outside src/observer/ (core, behaviours, dist, testing) imports it: the ' +
+        'core stays free of its code. Users reach it through `otp-ts/observer` alone.',
+      from: { path: '^src/', pathNot: '^src/observer/' },
+      to: { path: '^src/observer/' },
+    },
+    {
+      name: 'observer-has-no-dependencies',
+      severity: 'error',
+      comment:
+        'The observer uses Node.js built-ins (node:http, server-sent events) and the ' +
+        'core, no npm package: the page is a static string with no framework.',
+      from: { path: '^src/observer/' },
+      to: { dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg'] },
     },
     {
       name: 'examples-import-the-package',

@@ -1,17 +1,20 @@
 import { rmSync } from 'node:fs';
 import { defineConfig, type Options } from 'tsup';
 
-// One bundle per format: dist/index.js for `import`, dist/index.cjs for `require`, each
-// with a source map. The declarations are bundled once, with `@internal` members still in
+// One bundle per format and entry (the core, dist/index.*, and the `otp-ts/observer`
+// subpath, dist/observer.*), split so that both share one chunk of the core, each with
+// a source map. The declarations are bundled once, with `@internal` members still in
 // them (see scripts/strip-internal.ts for why); `npm run build` then strips those and
 // writes dist/index.d.ts and its CommonJS twin dist/index.d.cts.
 const common: Options = {
-  entry: ['src/index.ts'],
+  // The core and the `otp-ts/observer` subpath. Split, so that both import one copy of
+  // the core (a chunk): the observer's calls must meet the same Runtime class.
+  entry: { index: 'src/index.ts', observer: 'src/observer/index.ts' },
   tsconfig: 'tsconfig.build.json',
   target: 'node20',
   platform: 'node',
   sourcemap: true,
-  splitting: false,
+  splitting: true,
   outDir: 'dist',
 };
 
@@ -19,8 +22,23 @@ export default defineConfig(() => {
   // The two formats build concurrently, so neither may use tsup's `clean`: it would
   // delete the other's output. Start from an empty dist/ instead.
   rmSync('dist', { recursive: true, force: true });
-  return [
-    { ...common, format: 'esm', dts: { compilerOptions: { stripInternal: false } } },
+  const builds: Options[] = [
+    { ...common, format: 'esm' },
+    // The declarations: the core's bundled alone, so that it stands by itself; the
+    // observer's import the core's types from 'otp-ts', as a user's code would.
+    {
+      ...common,
+      entry: { index: 'src/index.ts' },
+      format: 'esm',
+      dts: { only: true, compilerOptions: { stripInternal: false } },
+    },
+    {
+      ...common,
+      entry: { observer: 'src/observer/index.ts' },
+      external: ['otp-ts'],
+      format: 'esm',
+      dts: { only: true, compilerOptions: { stripInternal: false } },
+    },
     {
       ...common,
       format: 'cjs',
@@ -29,4 +47,5 @@ export default defineConfig(() => {
       noExternal: ['nanoid'],
     },
   ];
+  return builds;
 });

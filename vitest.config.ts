@@ -7,13 +7,23 @@ export default defineConfig({
     // (tsconfig.json maps it the same way for tsc and tsx), so no build is needed.
     alias: [
       { find: /^otp-ts$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+      {
+        find: /^otp-ts\/observer$/,
+        replacement: fileURLToPath(new URL('./src/observer/index.ts', import.meta.url)),
+      },
     ],
   },
   test: {
     include: ['test/**/*.test.ts'],
     // Type tests are only type-checked (below): their values are never meant to run.
-    // The interop suite needs Erlang: it runs with `npm run test:interop`.
-    exclude: [...configDefaults.exclude, 'test/**/*.types.test.ts', 'test/interop/**'],
+    // Apart from `npm test`: the interop suite needs Erlang (`npm run test:interop`), the
+    // browser tests Chromium (`npm run test:e2e`, vitest.e2e.config.ts).
+    exclude: [
+      ...configDefaults.exclude,
+      'test/**/*.types.test.ts',
+      'test/interop/**',
+      'test/e2e/**',
+    ],
     typecheck: { enabled: true, include: ['test/**/*.types.test.ts'] },
     testTimeout: 20_000,
     hookTimeout: 20_000,

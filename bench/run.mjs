@@ -57,6 +57,8 @@ const BENCHMARKS = [
   'responsiveness',
   'task',
   'statem',
+  'trace',
+  'observer',
 ];
 
 const here = path.dirname(fileURLToPath(import.meta.url));

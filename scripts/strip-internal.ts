@@ -11,8 +11,8 @@
  *
  * Run by `npm run build` after tsup: `tsx scripts/strip-internal.ts [dist]`.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 
 const dist = process.argv[2] ?? 'dist';
@@ -180,6 +180,27 @@ if (text.includes('@internal')) {
 writeFileSync(input, text);
 // A bundled declaration file has no relative imports, so the CommonJS one is the same text.
 writeFileSync(join(dist, 'index.d.cts'), text);
+// The observer's declarations import the core's types from 'otp-ts' and hold nothing
+// internal (checked): the same text serves both formats.
+const observer = readFileSync(join(dist, 'observer.d.ts'), 'utf8');
+if (observer.includes('@internal')) {
+  throw new Error(`strip-internal: an @internal comment is in ${join(dist, 'observer.d.ts')}`);
+}
+writeFileSync(join(dist, 'observer.d.cts'), observer);
 console.log(
   `strip-internal: removed ${internalCount} @internal declarations and ${unusedCount} unused ones; wrote ${input} and index.d.cts (${(text.length / 1024).toFixed(1)} KB)`,
 );
+
+// esbuild's CommonJS code splitting names each bundle's own wrapper by its absolute path
+// in the source map: make such sources relative to dist/, so a map names no build machine.
+for (const file of readdirSync(dist).filter((f) => f.endsWith('.map'))) {
+  const path = join(dist, file);
+  const map = JSON.parse(readFileSync(path, 'utf8')) as { sources: string[] };
+  const fixed = map.sources.map((source) =>
+    isAbsolute(source) ? relative(resolve(dist), source) : source,
+  );
+  if (fixed.some((source, i) => source !== map.sources[i])) {
+    map.sources = fixed;
+    writeFileSync(path, JSON.stringify(map));
+  }
+}

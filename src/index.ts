@@ -59,7 +59,7 @@ export {
   StopResult,
   stop,
 } from './behaviours/results.js';
-export type { SysStatus } from './behaviours/server-engine.js';
+export type { SysStatistics, SysStatus } from './behaviours/server-engine.js';
 export type {
   Backoff,
   CheckedChild,
@@ -103,6 +103,20 @@ export {
 export { defaultInitArg } from './core/runtime-types.js';
 export type { ProcessSignal } from './core/self.js';
 export { Down, Exit, isNormalExit, Timeout } from './core/signals.js';
+export {
+  Trace,
+  type TraceCallEvent,
+  type TraceEndReason,
+  type TraceEvent,
+  type TraceEventKind,
+  type TraceExitEvent,
+  type TraceLinkEvent,
+  type TraceOptions,
+  type TraceReceiveEvent,
+  type TraceRestartEvent,
+  type TraceSendEvent,
+  type TraceSpawnEvent,
+} from './core/trace.js';
 export {
   AlreadyRegisteredError,
   AlreadyStartedError,

@@ -13,11 +13,13 @@ import {
   nameOf,
   Pid,
   type Process,
+  processOfSelf,
   Runtime,
   type Self,
   type StartOptions,
   startBehaviour,
   type Timeout,
+  traceSend,
 } from '../core/kernel.js';
 import { describeProcess, describeValue } from '../describe.js';
 import { OtpError, StartError } from '../errors.js';
@@ -347,6 +349,21 @@ export class GenServer<State = unknown, Call = unknown, Cast = unknown, Info = u
    */
   terminate(_reason: ExitReason, _state: State): Awaitable<void> {}
 
+  /**
+   * What `Sys.getStatus`, crash reports and the observer show of the state, as OTP's
+   * `format_status`: return a copy with secrets hidden. Optional: without it they show
+   * the state itself. It must not throw; if it does, the state is shown as an error note.
+   * (`Sys.getState` still gives the state itself, as `sys:get_state` does.)
+   *
+   * @example
+   * ```ts
+   * override formatStatus(state: { user: string; password: string }) {
+   *   return { ...state, password: '***' };
+   * }
+   * ```
+   */
+  formatStatus?(state: State): unknown;
+
   #unexpected(what: string, message: unknown, callback: string): Error {
     return new Error(
       `${describeServer(this)} received an unexpected ${what} ${describeValue(message, 300)}, but ${this.constructor.name} does not implement ${callback}`,
@@ -551,6 +568,12 @@ export function castTo(caller: Caller, dest: Dest, request: unknown, operation: 
   }
   if (target === undefined) return;
   if (copiesMessages(runtime)) request = copyMessage(request, operation);
+  if (context !== runtime) {
+    // A cast made by a process: a message out, for Sys.statistics and traces.
+    const sender = processOfSelf(context as Self);
+    sender.sent++;
+    if (sender.traced) traceSend(runtime, sender, dest, request);
+  }
   if (target instanceof HandlerProcess && target.takesTagged) target.deliverTagged(request);
   else target.deliver(new CastMessage(request));
 }

@@ -14,6 +14,7 @@ import {
   Runtime,
   Self,
   timersOf,
+  traceCall,
 } from '../core/kernel.js';
 import { describeDest, describeReasonBriefly, describeValue, safeMessage } from '../describe.js';
 import { CallError, CallTimeoutError, NoProcError } from '../errors.js';
@@ -316,7 +317,12 @@ export function request<R>(
       ),
     );
   }
-  const pid = self?.pid;
+  let pid: Pid | undefined;
+  if (self !== undefined) {
+    pid = self.pid;
+    self.sent++;
+    if (self.traced) traceCall(runtime, self, dest as Dest, message);
+  }
   const from = system
     ? new SystemRequest(runtime, pid, message, dest as Dest, operation)
     : new From(runtime, pid, message, dest as Dest, operation);

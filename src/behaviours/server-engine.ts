@@ -11,12 +11,16 @@ import {
   type Process,
   prototypeOf,
   type Runtime,
+  rootPid,
   type Self,
   selfOf,
   Timeout,
   type TimerEntry,
+  type Trace,
+  traceProcess,
+  traceSend,
 } from '../core/kernel.js';
-import { describeProcess, describeValue } from '../describe.js';
+import { describeDest, describeProcess, describeValue } from '../describe.js';
 import type { ExitReason } from '../types.js';
 import type { From, SystemRequest } from './gen.js';
 import type { StartRequest } from './proc-lib.js';
@@ -53,6 +57,8 @@ export interface ServerCallbacks {
   terminate(reason: ExitReason, state: unknown): unknown;
   /** What Sys and crash reports show for `state`, when it is not the state itself. */
   [formatState]?(state: unknown): unknown;
+  /** The user's hook (GenServer's `formatStatus`): what `Sys.getStatus` and reports show. */
+  formatStatus?(state: unknown): unknown;
   /**
    * Takes the state `Sys.replaceState` made (what `formatState` showed, changed) and
    * returns what the engine keeps; throws when it cannot be taken, so the request fails
@@ -117,7 +123,27 @@ export type SysRequest =
   | { kind: 'get_status' }
   | { kind: 'suspend' }
   | { kind: 'resume' }
-  | { kind: 'terminate'; reason: ExitReason };
+  | { kind: 'terminate'; reason: ExitReason }
+  | { kind: 'statistics' }
+  | { kind: 'trace'; on: boolean };
+
+/**
+ * What `Sys.statistics` reports about a server, as `sys:statistics/2` does, with no
+ * enabling call: the counts are kept all the time.
+ *
+ * @example
+ * ```ts
+ * const { messagesIn, messagesOut, startedAt } = await Sys.statistics(rt, 'Test1');
+ * ```
+ */
+export interface SysStatistics {
+  /** Messages it has taken from its mailbox: calls, casts, infos and Sys requests. */
+  messagesIn: number;
+  /** Messages it has sent: replies, casts, calls, and sends through its `self`. */
+  messagesOut: number;
+  /** When it started (`Date.now()`, in ms). */
+  startedAt: number;
+}
 
 /**
  * What `Sys.getStatus` reports about a server.
@@ -189,6 +215,10 @@ export class ServerEngine implements MessageHandler {
   #parent: Pid | undefined = undefined;
   /** The server's own handle, made the first time something asks for it. */
   #self: Self | undefined = undefined;
+  /** When it started, for `Sys.statistics`. */
+  #startedAt = 0;
+  /** The trace of its sends and calls while `Sys.trace` is on: then it logs every event. */
+  #debug: Trace | undefined = undefined;
 
   constructor(server: ServerCallbacks, module: string, behaviour: string) {
     this.#server = server;
@@ -200,6 +230,7 @@ export class ServerEngine implements MessageHandler {
     this.#proc = proc;
     this.#runtime = runtime;
     this.#parent = parent;
+    this.#startedAt = Date.now();
   }
 
   /** The behaviour it runs, for `info` and reports. */
@@ -216,8 +247,20 @@ export class ServerEngine implements MessageHandler {
   /** What the server's crash report adds: its last message and its state. */
   reportContext(): { lastMessage?: unknown; state: unknown } {
     return this.lastMessage === NO_MESSAGE
-      ? { state: this.#shownState() }
-      : { lastMessage: this.lastMessage, state: this.#shownState() };
+      ? { state: this.#statusState() }
+      : { lastMessage: this.lastMessage, state: this.#statusState() };
+  }
+
+  /** The state as `Sys.getStatus` and crash reports show it: through the user's `formatStatus`. */
+  #statusState(): unknown {
+    const shown = this.#shownState();
+    const server = this.#server;
+    if (typeof server.formatStatus !== 'function') return shown;
+    try {
+      return server.formatStatus(shown);
+    } catch (error) {
+      return `<formatStatus threw: ${describeValue(error, 200)}>`;
+    }
   }
 
   /** The state as Sys and crash reports show it. */
@@ -228,6 +271,20 @@ export class ServerEngine implements MessageHandler {
 
   /** Handles one message of the process (the engine is the process's MessageHandler). */
   handle(message: unknown): Step {
+    if (this.#debug !== undefined) return this.#debugged(message, false);
+    return this.#handle(message);
+  }
+
+  /**
+   * Handles a cast, delivered as a tagged message (no wrapper object); a cast that
+   * comes while the server is suspended waits, wrapped, with the other deferred messages.
+   */
+  handleTagged(request: unknown): Step {
+    if (this.#debug !== undefined) return this.#debugged(request, true);
+    return this.#handleCast(request);
+  }
+
+  #handle(message: unknown): Step {
     if (typeof message !== 'object' || message === null) {
       // A primitive is a plain message: none of our classes, nothing to look up.
       if (this.#idleTimer !== undefined) this.#cancelIdle();
@@ -247,7 +304,7 @@ export class ServerEngine implements MessageHandler {
     // A Sys request is the one message that does not end the idle wait, as in gen_server.
     if (tag === SYSTEM_TAG) return this.#system(message as SystemRequest);
     if (this.#idleTimer !== undefined && message !== this.#idle) this.#cancelIdle();
-    if (tag === CAST_TAG) return this.handleTagged((message as CastMessage).request);
+    if (tag === CAST_TAG) return this.#handleCast((message as CastMessage).request);
     if (tag === START_TAG) return this.#init(message as StartRequest);
     const proc = this.#proc;
     // Exit is the core's class: told by its prototype, and only by a server that traps exits.
@@ -273,11 +330,7 @@ export class ServerEngine implements MessageHandler {
     return this.#info(message);
   }
 
-  /**
-   * Handles a cast, delivered as a tagged message (no wrapper object); a cast that
-   * comes while the server is suspended waits, wrapped, with the other deferred messages.
-   */
-  handleTagged(request: unknown): Step {
+  #handleCast(request: unknown): Step {
     if (this.#idleTimer !== undefined) this.#cancelIdle();
     if (this.suspended) return this.#defer(new CastMessage(request));
     this.lastMessage = request;
@@ -430,6 +483,7 @@ export class ServerEngine implements MessageHandler {
       const replied = result as ReplyResult<unknown, unknown>;
       this.state = replied.state;
       from.settle(replied.value);
+      this.#replied(from, replied.value);
       return replied.opts === undefined ? undefined : this.#options(replied.opts);
     }
     if (kind === 'noreply') {
@@ -440,7 +494,10 @@ export class ServerEngine implements MessageHandler {
     if (kind === 'stop') {
       const stopped = result as StopResult<unknown>;
       if (stopped.state !== undefined) this.state = stopped.state;
-      if (from !== undefined && stopped.hasReply) from.settle(stopped.reply);
+      if (from !== undefined && stopped.hasReply) {
+        from.settle(stopped.reply);
+        this.#replied(from, stopped.reply);
+      }
       return this.#stop(stopped.reason, true);
     }
     if (callback === 'handleCall') {
@@ -462,6 +519,70 @@ export class ServerEngine implements MessageHandler {
     }
     this.state = result;
     return undefined;
+  }
+
+  /** Counts a reply as a message out, and traces it as a send when the process is traced. */
+  #replied(from: From, value: unknown): void {
+    const proc = this.#proc;
+    proc.sent++;
+    if (proc.traced) traceSend(this.#runtime, proc, from.pid ?? rootPid(this.#runtime), value);
+  }
+
+  /** `Sys.trace` is on: logs the message, handles it, then logs the state if it changed. */
+  #debugged(message: unknown, cast: boolean): Step {
+    const tag = cast
+      ? CAST_TAG
+      : typeof message === 'object' && message !== null
+        ? tagOf(message)
+        : undefined;
+    if (tag !== SYSTEM_TAG) {
+      let got: string;
+      if (cast) got = `cast ${describeValue(message, 500)}`;
+      else if (tag === CALL_TAG) {
+        const from = message as From;
+        got = `call ${describeValue(from.request, 500)} from ${from.pid === undefined ? 'outside any process' : String(from.pid)}`;
+      } else if (tag === CAST_TAG)
+        got = `cast ${describeValue((message as CastMessage).request, 500)}`;
+      else got = describeValue(message, 500);
+      this.#log(`got ${got}`);
+    }
+    const before = this.state;
+    const step = cast ? this.#handleCast(message) : this.#handle(message);
+    const after = (): void => {
+      if (this.#debug !== undefined && this.#proc.alive && this.state !== before) {
+        this.#log(`new state ${describeValue(this.#statusState(), 500)}`);
+      }
+    };
+    if (step === undefined) {
+      after();
+      return undefined;
+    }
+    return step.then(after);
+  }
+
+  /** Logs one `Sys.trace` line, as `:sys.trace` prints `*DBG*` lines; a throwing logger is ignored. */
+  #log(text: string): void {
+    try {
+      loggerOf(this.#runtime).info(`*DBG* ${this.who} ${text}`);
+    } catch {
+      // The server goes on whatever the logger does.
+    }
+  }
+
+  #setTrace(on: boolean): void {
+    if (!on) {
+      this.#debug?.stop();
+      this.#debug = undefined;
+      return;
+    }
+    if (this.#debug !== undefined) return;
+    this.#debug = traceProcess(this.#runtime, this.#proc, ['send', 'call'], (event) => {
+      if (event.type === 'send') {
+        this.#log(`sent ${describeValue(event.message, 500)} to ${describeDest(event.to)}`);
+      } else if (event.type === 'call') {
+        this.#log(`called ${describeDest(event.dest)} with ${describeValue(event.request, 500)}`);
+      }
+    });
   }
 
   #options(opts: ResultOptions | undefined): Step {
@@ -583,6 +704,20 @@ export class ServerEngine implements MessageHandler {
         from.settle(next);
         return undefined;
       }
+      case 'statistics': {
+        const proc = this.#proc;
+        const statistics: SysStatistics = {
+          messagesIn: proc.handled,
+          messagesOut: proc.sent,
+          startedAt: this.#startedAt,
+        };
+        from.settle(statistics);
+        return undefined;
+      }
+      case 'trace':
+        this.#setTrace(request.on);
+        from.settle(undefined);
+        return undefined;
       case 'get_status': {
         const proc = this.#proc;
         const status: SysStatus = {
@@ -592,7 +727,7 @@ export class ServerEngine implements MessageHandler {
           module: this.#module,
           status: this.suspended ? 'suspended' : 'running',
           parent: this.#parent,
-          state: this.#shownState(),
+          state: this.#statusState(),
           messageQueueLen: proc.messageQueueLen + (this.#deferred?.length ?? 0),
         };
         from.settle(status);

@@ -1,6 +1,6 @@
 import type { Dest, ExitReason } from '../types.js';
 import { type Caller, request } from './gen.js';
-import type { SysRequest, SysStatus } from './server-engine.js';
+import type { SysRequest, SysStatistics, SysStatus } from './server-engine.js';
 
 const DEFAULT_TIMEOUT = 5_000;
 
@@ -79,6 +79,41 @@ export const Sys = {
    */
   getStatus(caller: Caller, dest: Dest, timeout = DEFAULT_TIMEOUT): Promise<SysStatus> {
     return sys<SysStatus>(caller, dest, { kind: 'get_status' }, 'Sys.getStatus', timeout);
+  },
+
+  /**
+   * Logs the server's events through the runtime's logger (at `info`), as `:sys.trace`
+   * prints `*DBG*` lines: each message in (calls, casts, infos), each message out
+   * (replies, sends, casts and calls it makes) and each change of its state (shown
+   * through `formatStatus` when the server has one). `on = false` stops it; tracing
+   * also stops when the server exits.
+   * @example
+   * ```ts
+   * await Sys.trace(rt, 'Test1', true);
+   * // *DBG* Store "Test1" got call { type: 'count' } from outside any process
+   * // *DBG* Store "Test1" sent 3 to <0.0.0>
+   * await Sys.trace(rt, 'Test1', false);
+   * ```
+   */
+  trace(caller: Caller, dest: Dest, on: boolean, timeout = DEFAULT_TIMEOUT): Promise<void> {
+    if (typeof on !== 'boolean') {
+      return Promise.reject(
+        new TypeError(`Sys.trace: expected \`on\` to be a boolean, got ${typeof on}`),
+      );
+    }
+    return sys<void>(caller, dest, { kind: 'trace', on }, 'Sys.trace', timeout);
+  },
+
+  /**
+   * The server's statistics, as `sys:statistics/2` gives them, with no enabling call:
+   * messages in, messages out (replies, sends, casts and calls it made) and when it started.
+   * @example
+   * ```ts
+   * const { messagesIn, messagesOut, startedAt } = await Sys.statistics(rt, 'Test1');
+   * ```
+   */
+  statistics(caller: Caller, dest: Dest, timeout = DEFAULT_TIMEOUT): Promise<SysStatistics> {
+    return sys<SysStatistics>(caller, dest, { kind: 'statistics' }, 'Sys.statistics', timeout);
   },
 
   /**

@@ -49,6 +49,7 @@ export class HandlerProcess extends Process {
    */
   deliverTagged(payload: unknown): void {
     if (this.state >= ProcessState.Exiting) return;
+    if (this.traced) this.host.traceReceive(this, payload);
     const mailbox = (this.mailbox ??= new Mailbox());
     mailbox.pushTagged(payload);
     this.#queued(mailbox);
@@ -63,6 +64,7 @@ export class HandlerProcess extends Process {
 
   deliver(message: unknown): void {
     if (this.state >= ProcessState.Exiting) return;
+    if (this.traced) this.host.traceReceive(this, message);
     const mailbox = (this.mailbox ??= new Mailbox());
     mailbox.push(message);
     this.#queued(mailbox);

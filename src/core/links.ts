@@ -40,12 +40,14 @@ export function link(proc: Process, other: Process | undefined, pid: Pid): void 
   const theirs = other.more();
   (mine.links ??= new Set()).add(other);
   (theirs.links ??= new Set()).add(proc);
+  if (proc.traced || other.traced) proc.host.traceLink(proc, other, true);
 }
 
 /** Removes the link between two processes, if any. @internal */
 export function unlink(proc: Process, other: Process): void {
-  proc.extras?.links?.delete(other);
+  const had = proc.extras?.links?.delete(other) === true;
   other.extras?.links?.delete(proc);
+  if (had && (proc.traced || other.traced)) proc.host.traceLink(proc, other, false);
 }
 
 /** `watcher` monitors `target` under `ref`. @internal */

@@ -52,6 +52,15 @@ export class ProcessTable {
     return out;
   }
 
+  /** Calls `fn` for every live process, oldest first, with no snapshot array. */
+  forEach(fn: (proc: Process) => void): void {
+    const slots = this.#slots;
+    for (let i = 0; i < slots.length; i++) {
+      const proc = slots[i];
+      if (proc !== undefined) fn(proc);
+    }
+  }
+
   #compact(): void {
     const slots = this.#slots;
     let next = 0;

@@ -43,6 +43,10 @@ export interface Host {
   terminate(proc: Process, reason: ExitReason, selfInflicted: boolean): void;
   /** A mailbox reached the warning threshold. */
   mailboxOverflow(proc: Process): void;
+  /** A message arrived at a traced process (`proc.traced`). */
+  traceReceive(proc: Process, message: unknown): void;
+  /** A link was made or removed between two processes, one of them traced. */
+  traceLink(proc: Process, other: Process, linked: boolean): void;
 }
 
 /**
@@ -117,6 +121,13 @@ export abstract class Process implements Runnable {
   slot = -1;
   /** Messages taken from the mailbox so far (info's `messagesHandled`). */
   handled = 0;
+  /** Messages it sent so far (`Sys.statistics`'s `messagesOut`). */
+  sent = 0;
+  /**
+   * A trace follows this process (`rt.trace` on it, or on `'all'`): its hot paths test
+   * this one field, so that no trace running costs one well-predicted branch.
+   */
+  traced = false;
   /** Made on the first message that has to wait. */
   mailbox: Mailbox | undefined = undefined;
   /** The name this process holds, if any. */

@@ -132,6 +132,7 @@ export class RawProcess<S> extends Process {
   deliver(message: unknown): void {
     const state = this.state;
     if (state >= ProcessState.Exiting) return;
+    if (this.traced) this.host.traceReceive(this, message);
     let mailbox = this.mailbox;
     if (
       state === ProcessState.Waiting &&

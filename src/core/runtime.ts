@@ -34,6 +34,14 @@ import { assertPid, SelfHandle, type SpawnOptions } from './self.js';
 import { SendTimers } from './send-timers.js';
 import { attachWatcher, type ListedWatcher } from './signals.js';
 import { Timers } from './timers.js';
+import {
+  checkTraceOptions,
+  type Trace,
+  type TraceEvent,
+  type TraceOptions,
+  Tracer,
+  type TracerHost,
+} from './trace.js';
 
 export type {
   BehaviourClass,
@@ -96,6 +104,23 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   readonly #makeSelf = (proc: Process): Self => new Self(this, this, proc);
   #finalizing = false;
   #stopped = false;
+  /**
+   * The traces, while at least one runs; `undefined` otherwise, so that the send sites
+   * that test it pay one branch when nothing is traced. @internal
+   */
+  tracer: Tracer | undefined = undefined;
+  /** What the tracer needs of the runtime, made with the first trace. */
+  #tracerHost: TracerHost | undefined = undefined;
+  /** Hands supervisors' restarts to the tracer, while one listens. */
+  readonly #onRestart = (
+    supervisor: Pid,
+    id: unknown,
+    reason: ExitReason,
+    oldPid: Pid | undefined,
+    newPid: Pid | undefined,
+  ): void => {
+    this.tracer?.restarted(supervisor, id, reason, oldPid, newPid);
+  };
   #shutdown: Promise<void> | undefined;
 
   /**
@@ -146,9 +171,17 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
         `spawn: expected \`body\` to be a function, got ${describeValue(body, 100)}`,
       );
     }
+    return this.#spawnRaw(body, opts, undefined);
+  }
+
+  #spawnRaw(
+    body: (self: Self) => unknown,
+    opts: SpawnOptions | undefined,
+    spawner: Process | undefined,
+  ): Pid {
     const parent = this.#checkSpawn(opts, 'spawn');
     const proc = new RawProcess<Self>(this.#newPid(), this, body, this.#makeSelf);
-    this.#admit(proc, opts, parent, 'spawn');
+    this.#admit(proc, opts, parent, 'spawn', spawner);
     if (proc.alive) this.scheduler.enqueue(proc);
     return proc.pid;
   }
@@ -158,8 +191,9 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    * handle's class is generic over its runtime, so the core has no import cycle).
    * @internal
    */
-  spawnFor(body: unknown, opts: SpawnOptions | undefined): Pid {
-    return this.spawn(body as (self: Self) => unknown, opts);
+  spawnFor(body: unknown, opts: SpawnOptions | undefined, spawner: Process): Pid {
+    if (typeof body !== 'function') return this.spawn(body as (self: Self) => unknown, opts);
+    return this.#spawnRaw(body as (self: Self) => unknown, opts, spawner);
   }
 
   /**
@@ -173,7 +207,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   ): HandlerProcess {
     const parent = this.#checkSpawn(opts, operation);
     const proc = new HandlerProcess(this.#newPid(), this, handler);
-    this.#admit(proc, opts, parent, operation);
+    this.#admit(proc, opts, parent, operation, undefined);
     return proc;
   }
 
@@ -211,12 +245,17 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     opts: SpawnOptions | undefined,
     parent: Pid | undefined,
     operation: string,
+    spawner: Process | undefined,
   ): void {
     if (opts?.name !== undefined) this.names.register(opts.name, proc, operation);
     // From now on the pid reaches the process.
     proc.bind();
     if (opts?.trapExit === true) proc.trapping = true;
     this.table.add(proc);
+    const tracer = this.tracer;
+    if (tracer !== undefined) {
+      tracer.spawned(proc, spawner ?? (parent === undefined ? undefined : this.processOf(parent)));
+    }
     this.emitSafely('spawn', proc.pid);
     if (parent !== undefined) {
       proc.more().parent = parent;
@@ -518,6 +557,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     ]);
     clearTimeout(timer);
     for (const proc of this.table.toArray().reverse()) this.terminate(proc, 'killed', false);
+    this.tracer?.endAll('shutdown');
     this.#sendTimers.clear();
     this.#stopped = true;
     this.timers.stop();
@@ -570,7 +610,99 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
   /** @internal */
   emitExit(pid: Pid, reason: ExitReason): void {
+    const tracer = this.tracer;
+    if (tracer !== undefined) tracer.exited(pid, reason);
     this.emitSafely('exit', pid, reason);
+  }
+
+  /**
+   * Traces a process, or every process (`'all'`): its sends, receives, calls, spawns,
+   * exit, links and (for a supervisor) restarts, as typed events. A trace always ends by
+   * itself, as recon_trace's do, so that tracing a busy node cannot take it down: after
+   * `opts.limit` events (1,000 by default), as soon as more than `opts.rate.max` events
+   * come within `opts.rate.ms`, when the traced process exits, or at `trace.stop()`.
+   * With no trace running, the runtime pays nothing measurable for the feature (one test
+   * of a flag the hot paths have at hand; bench/RESULTS.md).
+   *
+   * @param target - a pid, a name, or `'all'` (every process, those spawned later too).
+   * @param opts - `events` to follow (all by default), `limit`, `rate`.
+   * @returns The {@link Trace}: an `AsyncIterable` of {@link TraceEvent}s, with `stop()`.
+   * @throws NoProcError when `target` names no live process; TypeError or RangeError for
+   * a bad option.
+   * @example
+   * ```ts
+   * const trace = rt.trace('store', { events: ['receive', 'send'], limit: 100 });
+   * for await (const event of trace) {
+   *   if (event.type === 'receive') console.log(`${event.pid} got`, event.message);
+   * }
+   * ```
+   * @see {@link Trace}
+   */
+  trace(target: Pid | Name | 'all', opts?: TraceOptions): Trace {
+    const checked = checkTraceOptions(opts);
+    let proc: Process | 'all';
+    if (target === 'all') {
+      proc = 'all';
+    } else {
+      const found = this.resolveProcess(target, 'trace', 'target');
+      if (found === undefined) throw new NoProcError('trace', target);
+      proc = found;
+    }
+    return this.#startTrace(proc, checked);
+  }
+
+  /**
+   * A trace whose events go to `listener` as they come, for `Sys.trace`: it ends only
+   * when stopped or when its process exits. @internal
+   */
+  traceWith(
+    proc: Process,
+    events: TraceOptions['events'],
+    listener: (event: TraceEvent) => void,
+  ): Trace {
+    const checked = checkTraceOptions({ events, limit: Number.POSITIVE_INFINITY });
+    return this.#startTrace(proc, checked, listener);
+  }
+
+  #startTrace(
+    proc: Process | 'all',
+    checked: ReturnType<typeof checkTraceOptions>,
+    listener?: (event: TraceEvent) => void,
+  ): Trace {
+    this.#tracerHost ??= {
+      rootPid: this.rootPid,
+      processOf: (pid) => this.processOf(pid),
+      eachProcess: (fn) => this.table.forEach(fn),
+      tracerIdle: () => {
+        this.tracer = undefined;
+      },
+      watchRestarts: (on) => {
+        if (on) this.on('restart', this.#onRestart);
+        else this.off('restart', this.#onRestart);
+      },
+    };
+    this.tracer ??= new Tracer(this.#tracerHost);
+    return this.tracer.start(proc, checked, listener);
+  }
+
+  /** @internal */
+  traceReceive(proc: Process, message: unknown): void {
+    this.tracer?.received(proc, message);
+  }
+
+  /** @internal */
+  traceSend(proc: Process, dest: Dest, message: unknown): void {
+    this.tracer?.sent(proc, dest, message);
+  }
+
+  /** @internal */
+  traceCall(proc: Process, dest: Dest, request: unknown): void {
+    this.tracer?.called(proc, dest, request);
+  }
+
+  /** @internal */
+  traceLink(proc: Process, other: Process, linked: boolean): void {
+    this.tracer?.linked(proc, other, linked);
   }
 
   /** @internal */

@@ -48,8 +48,10 @@ export interface SpawnOptions {
  */
 export interface SelfHost {
   send(dest: Dest, message: unknown): void;
-  /** `rt.spawn`, for a body the handle has not typed (its type is the runtime's `Self`). */
-  spawnFor(body: unknown, opts: SpawnOptions | undefined): Pid;
+  /** `rt.spawn` by `spawner`, for a body the handle has not typed (its type is the runtime's `Self`). */
+  spawnFor(body: unknown, opts: SpawnOptions | undefined, spawner: Process): Pid;
+  /** The traced `proc` sent `message` to `dest`. */
+  traceSend(proc: Process, dest: Dest, message: unknown): void;
   /** The live process behind `dest` (`undefined` for a free name or a dead pid). */
   resolveProcess(dest: Dest, operation: string): Process | undefined;
   makeRef(): Ref;
@@ -175,8 +177,11 @@ export class SelfHandle<R> {
    * ```
    */
   send(dest: Dest, message: unknown): void {
-    if (!this.#process.alive) return;
+    const proc = this.#process;
+    if (!proc.alive) return;
+    if (proc.traced) this.#host.traceSend(proc, dest, message);
     this.#host.send(dest, message);
+    proc.sent++;
   }
 
   /**
@@ -187,7 +192,7 @@ export class SelfHandle<R> {
    * ```
    */
   spawn(body: (self: this) => unknown, opts?: Omit<SpawnOptions, 'link'>): Pid {
-    return this.#host.spawnFor(body, opts);
+    return this.#host.spawnFor(body, opts, this.#process);
   }
 
   /**
@@ -199,7 +204,7 @@ export class SelfHandle<R> {
    * ```
    */
   spawnLink(body: (self: this) => unknown, opts?: Omit<SpawnOptions, 'link'>): Pid {
-    return this.#host.spawnFor(body, { ...opts, link: this.pid });
+    return this.#host.spawnFor(body, { ...opts, link: this.pid }, this.#process);
   }
 
   /**
@@ -211,7 +216,7 @@ export class SelfHandle<R> {
    * ```
    */
   spawnMonitor(body: (self: this) => unknown, opts?: Omit<SpawnOptions, 'link'>): [Pid, Ref] {
-    const pid = this.#host.spawnFor(body, opts);
+    const pid = this.#host.spawnFor(body, opts, this.#process);
     return [pid, this.monitor(pid)];
   }
 

@@ -23,6 +23,8 @@ const BENCHMARKS = [
   'responsiveness',
   'task',
   'statem',
+  'trace',
+  'observer',
 ] as const;
 
 /** Benchmarks with an Erlang program in bench/beam/. */

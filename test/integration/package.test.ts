@@ -38,7 +38,16 @@ const BUILD_INPUTS = [
   'tsup.config.ts',
   'scripts/strip-internal.ts',
 ];
-const BUILD_OUTPUTS = ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts'];
+const BUILD_OUTPUTS = [
+  'index.js',
+  'index.cjs',
+  'index.d.ts',
+  'index.d.cts',
+  'observer.js',
+  'observer.cjs',
+  'observer.d.ts',
+  'observer.d.cts',
+];
 const RUNTIME_DEPENDENCIES = ['eventemitter3', 'nanoid'];
 
 function installedVersion(dep: string): string {
@@ -118,8 +127,16 @@ const rt = new Runtime({ logger: false });
 await rt.start(Counter, 41, { name: 'counter' });
 const value = await GenServer.call(rt, 'counter', 'increment');
 const noproc = await GenServer.call(rt, 'nobody', 'x').catch((e) => e instanceof NoProcError);
+const { startObserver } = await import('otp-ts/observer');
+const observer = await startObserver(rt);
+const page = await (await fetch(observer.url)).text();
+await observer.close();
 await rt.shutdown();
-console.log(JSON.stringify({ value, noproc, entry: fileURLToPath(import.meta.resolve('otp-ts')) }));
+console.log(JSON.stringify({
+  value, noproc, entry: fileURLToPath(import.meta.resolve('otp-ts')),
+  observer: fileURLToPath(import.meta.resolve('otp-ts/observer')),
+  page: page.includes('otp-ts observer'),
+}));
 `;
 
 const CJS_SCRIPT = `
@@ -138,8 +155,15 @@ class Counter extends GenServer {
   await rt.start(Counter, 41, { name: 'counter' });
   const value = await GenServer.call(rt, 'counter', 'increment');
   const noproc = await GenServer.call(rt, 'nobody', 'x').catch((e) => e instanceof NoProcError);
+  const { startObserver } = require('otp-ts/observer');
+  const observer = await startObserver(rt);
+  const page = await (await fetch(observer.url)).text();
+  await observer.close();
   await rt.shutdown();
-  console.log(JSON.stringify({ value, noproc, entry: require.resolve('otp-ts') }));
+  console.log(JSON.stringify({
+    value, noproc, entry: require.resolve('otp-ts'), observer: require.resolve('otp-ts/observer'),
+    page: page.includes('otp-ts observer'),
+  }));
 })().catch((error) => {
   console.error(error);
   process.exitCode = 1;
@@ -157,6 +181,7 @@ import {
   reply,
   Supervisor,
 } from 'otp-ts';
+import { type Observer, startObserver } from 'otp-ts/observer';
 
 class Counter extends GenServer<number, 'get' | 'increment', 'reset'> {
   override init(start: number): number {
@@ -181,6 +206,11 @@ export async function main(): Promise<number> {
   // @ts-expect-error internal members are stripped from the declarations
   rt.scheduler;
   const error: unknown = await GenServer.call(rt, 'nobody', 'x').catch((e: unknown) => e);
+  // The observer takes the Runtime of 'otp-ts': one class in both entries' declarations.
+  const observer: Observer = await startObserver(rt, { port: 0 });
+  // @ts-expect-error the observer takes a Runtime
+  await startObserver({}).catch(() => undefined);
+  await observer.close();
   await rt.shutdown();
   return error instanceof NoProcError ? value : -1;
 }
@@ -298,7 +328,7 @@ describe('npm pack', () => {
     const files = stdout.split('\n').filter((line) => line !== '');
     const unexpected = files.filter(
       (file) =>
-        !/^package\/(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/index\.(js|cjs|d\.ts|d\.cts)(\.map)?|src\/[a-z/-]+\.ts)$/.test(
+        !/^package\/(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/(index|observer|chunk-[A-Z0-9]+)\.(js|cjs|d\.ts|d\.cts)(\.map)?|src\/[a-z/-]+\.ts)$/.test(
           file,
         ),
     );
@@ -307,6 +337,10 @@ describe('npm pack', () => {
       expect(files).toContain(`package/${file}`);
     for (const file of ['dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts'])
       expect(files).toContain(`package/${file}`);
+    // The observer subpath: its bundles and declarations, sharing a chunk of the core.
+    for (const file of BUILD_OUTPUTS.filter((f) => f.startsWith('observer')))
+      expect(files).toContain(`package/dist/${file}`);
+    expect(files.filter((f) => /dist\/chunk-[A-Z0-9]+\.(js|cjs)$/.test(f))).toHaveLength(2);
   });
 
   it('installs into a fresh project outside the repository, offline', () => {
@@ -323,14 +357,14 @@ describe('npm pack', () => {
 
   it('has source maps whose every source is a file it ships', () => {
     const dist = join(project, 'node_modules', 'otp-ts', 'dist');
-    for (const map of ['index.js.map', 'index.cjs.map']) {
+    for (const map of ['index.js.map', 'index.cjs.map', 'observer.js.map', 'observer.cjs.map']) {
       const { sources } = JSON.parse(readFileSync(join(dist, map), 'utf8')) as {
         sources: string[];
       };
       // The CommonJS bundle inlines nanoid (see tsup.config.ts); its sources stay embedded
       // in the map's sourcesContent, as they are not ours to ship.
       const ours = sources.filter((source) => !source.includes('node_modules'));
-      expect(ours.length).toBeGreaterThan(10);
+      expect(ours.length).toBeGreaterThan(map.startsWith('index') ? 10 : 2);
       for (const source of ours) expect(existsSync(join(dist, source)), source).toBe(true);
     }
   });
@@ -343,6 +377,8 @@ describe('the installed package', () => {
     expect(out.value).toBe(42);
     expect(out.noproc).toBe(true);
     expect(out.entry).toBe(join(project, 'node_modules', 'otp-ts', 'dist', 'index.js'));
+    expect(out.observer).toBe(join(project, 'node_modules', 'otp-ts', 'dist', 'observer.js'));
+    expect(out.page).toBe(true);
   });
 
   it('is required from a CommonJS module, which makes a GenServer call', async () => {
@@ -351,6 +387,8 @@ describe('the installed package', () => {
     expect(out.value).toBe(42);
     expect(out.noproc).toBe(true);
     expect(out.entry).toBe(join(project, 'node_modules', 'otp-ts', 'dist', 'index.cjs'));
+    expect(out.observer).toBe(join(project, 'node_modules', 'otp-ts', 'dist', 'observer.cjs'));
+    expect(out.page).toBe(true);
   });
 
   it('type-checks a TypeScript consumer with moduleResolution node16 (ESM and CommonJS)', async () => {
@@ -368,7 +406,7 @@ describe('the installed package', () => {
   });
 
   it('has no @internal member in its declarations', () => {
-    for (const file of ['index.d.ts', 'index.d.cts']) {
+    for (const file of ['index.d.ts', 'index.d.cts', 'observer.d.ts', 'observer.d.cts']) {
       const text = readFileSync(join(project, 'node_modules', 'otp-ts', 'dist', file), 'utf8');
       expect(text).not.toContain('@internal');
       expect(text).not.toMatch(/\bspawnProcess\b|\bemitSafely\b|\bdeliver\(/);

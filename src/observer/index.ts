@@ -1,0 +1,1 @@
+export { type Observer, type ObserverOptions, startObserver } from './observer.js';
