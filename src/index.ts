@@ -89,6 +89,7 @@ export { TaskSupervisor, type TaskSupervisorSpec } from './behaviours/task/task-
 export { registerMessageClass } from './core/copy.js';
 export { Pid, Ref } from './core/pid.js';
 export type { ReceiveOptions } from './core/raw-process.js';
+export type { Peer, PeerOptions } from './core/remote.js';
 export {
   type BehaviourClass,
   type InitArg,
@@ -103,6 +104,7 @@ export {
 export { defaultInitArg } from './core/runtime-types.js';
 export type { ProcessSignal } from './core/self.js';
 export { Down, Exit, isNormalExit, Timeout } from './core/signals.js';
+export { NodeDown } from './dist/nodes.js';
 export {
   AlreadyRegisteredError,
   AlreadyStartedError,
@@ -110,6 +112,7 @@ export {
   CallTimeoutError,
   InvalidChildSpecError,
   MaxChildrenError,
+  NodeError,
   NoProcError,
   OtpError,
   StartError,
@@ -117,4 +120,4 @@ export {
   TaskError,
 } from './errors.js';
 export { type CrashReport, formatCrashReport, type Logger } from './logger.js';
-export type { Dest, ExitReason, Name, ViaName } from './types.js';
+export type { Dest, ExitReason, Name, RemoteName, ViaName } from './types.js';

@@ -14,6 +14,7 @@ import {
   Pid,
   type Process,
   Runtime,
+  remoteRouter,
   type Self,
   type StartOptions,
   startBehaviour,
@@ -549,7 +550,10 @@ export function castTo(caller: Caller, dest: Dest, request: unknown, operation: 
       return; // A via name whose registry is gone is just a missing destination.
     }
   }
-  if (target === undefined) return;
+  if (target === undefined) {
+    remoteRouter(runtime, dest)?.cast(dest as Pid, request, operation);
+    return;
+  }
   if (copiesMessages(runtime)) request = copyMessage(request, operation);
   if (target instanceof HandlerProcess && target.takesTagged) target.deliverTagged(request);
   else target.deliver(new CastMessage(request));

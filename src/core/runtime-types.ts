@@ -13,6 +13,16 @@ import type { Pid } from './pid.js';
 export interface RuntimeOptions {
   /** A name for the runtime, for logs. @defaultValue a random `otp-…` id */
   name?: string;
+  /**
+   * The node's name, `name@host`, which makes the runtime a node that other nodes can
+   * reach (`startPeer`, `connect`). @defaultValue `'nonode@nohost'`: not distributed
+   */
+  node?: string;
+  /**
+   * The node's incarnation, carried by its pids: a pid of an earlier incarnation of a
+   * node of the same name is dead. @defaultValue a random number from 1 to 2^32 - 1
+   */
+  creation?: number;
   /** Where reports go; `false` silences them. @defaultValue a logger writing to stderr */
   logger?: Logger | false;
   /**
@@ -102,6 +112,10 @@ export interface RuntimeEvents {
   ];
   /** A mailbox reached `mailboxWarning` messages. */
   mailbox_overflow: [pid: Pid, messageQueueLen: number];
+  /** A connection to another node came up. */
+  nodeup: [node: string];
+  /** A connection to another node was lost; `reason` is `'noconnection'` or `'stopped'`. */
+  nodedown: [node: string, reason: ExitReason];
 }
 
 /** Any behaviour class that `rt.start` accepts: GenServer, Supervisor and their subclasses. */

@@ -1,15 +1,15 @@
 import { EventEmitter } from 'eventemitter3';
 import { nanoid } from 'nanoid';
 import { describeValue } from '../describe.js';
-import { NoProcError, OtpError } from '../errors.js';
+import { NodeError, NoProcError, OtpError } from '../errors.js';
 import { type CrashReport, type Logger, silentLogger, stderrLogger } from '../logger.js';
-import type { Dest, ExitReason, Name } from '../types.js';
+import type { Dest, ExitReason, Name, RemoteName } from '../types.js';
 import { copyMessage } from './copy.js';
 import { finalizeExit } from './exits.js';
 import { HandlerProcess } from './handler-process.js';
 import { exitSignal, link } from './links.js';
-import { assertDest, assertName, NameTable } from './names.js';
-import { LOCAL_NODE, Pid, Ref } from './pid.js';
+import { assertDest, assertName, isRemoteName, NameTable } from './names.js';
+import { LOCAL_NODE, markLocalNode, Pid, Ref } from './pid.js';
 import {
   type MessageHandler,
   type Process,
@@ -19,6 +19,7 @@ import {
 } from './process.js';
 import { ProcessTable } from './process-table.js';
 import { RawProcess } from './raw-process.js';
+import { createRouter, type NodeService, type Peer, type PeerOptions } from './remote.js';
 import { checkRuntimeOptions } from './runtime-options.js';
 import {
   type BehaviourClass,
@@ -38,6 +39,8 @@ import { Timers } from './timers.js';
 export type {
   BehaviourClass,
   InitArg,
+  Peer,
+  PeerOptions,
   ProcessInfo,
   RuntimeEvents,
   RuntimeOptions,
@@ -71,9 +74,11 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   /** Whether messages are copied: read on every send. @internal */
   readonly copying: boolean;
   /** The node's name: `'nonode@nohost'` for a runtime that is not distributed. */
-  readonly node: string = LOCAL_NODE;
-  /** The node's incarnation, carried by its pids and refs. */
-  readonly creation: number = 0;
+  readonly node: string;
+  /** The node's incarnation, carried by its pids and refs (0 when not distributed). */
+  readonly creation: number;
+  /** The node layer, for a runtime with a node name. @internal */
+  readonly router: NodeService | undefined;
   /** @internal */ readonly logger: Logger;
   /** Whether reports go nowhere (`logger: false`): callers can skip formatting them. @internal */
   readonly quiet: boolean;
@@ -104,7 +109,12 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    */
   constructor(opts: RuntimeOptions = {}) {
     super();
-    const { name, logger, budget, mailboxWarning, messages } = checkRuntimeOptions(opts);
+    const { name, node, creation, logger, budget, mailboxWarning, messages } =
+      checkRuntimeOptions(opts);
+    this.node = node ?? LOCAL_NODE;
+    this.creation =
+      node === undefined ? 0 : (creation ?? 1 + Math.floor(Math.random() * 0xffff_fffe));
+    markLocalNode(this.node);
     this.messages = messages;
     this.copying = messages === 'copy';
     this.name = name ?? `otp-${nanoid(8)}`;
@@ -113,6 +123,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     this.mailboxWarning = mailboxWarning;
     this.rootPid = new Pid(this.node, 0, this.creation);
     this.scheduler = new Scheduler(budget, (error) => this.#internalError(error));
+    this.router = node === undefined ? undefined : createRouter(this);
   }
 
   /** Reports an error that escaped a delivery or a run; never throws. */
@@ -239,9 +250,22 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     let proc: Process | undefined;
     if (dest instanceof Pid) {
       proc = this.processOf(dest);
+      // Only a pid with no live local process can be another node's.
+      if (proc === undefined && dest.node !== this.node) {
+        this.router?.send(undefined, dest, message, 'send');
+        return;
+      }
     } else {
       assertDest(dest, 'send');
-      proc = this.names.resolve(dest);
+      if (isRemoteName(dest)) {
+        if (dest.node !== this.node) {
+          this.router?.sendNamed(undefined, dest, message, 'send');
+          return;
+        }
+        proc = this.names.resolve(dest.name);
+      } else {
+        proc = this.names.resolve(dest);
+      }
       if (proc === undefined) throw new NoProcError('send', dest);
     }
     // The message is copied (or refused) even for a dead pid: a send that works only
@@ -266,6 +290,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     assertPid(pid, 'exit');
     const target = this.processOf(pid);
     if (target !== undefined) exitSignal(target, this.rootPid, reason, false);
+    else if (pid.node !== this.node) this.router?.exit(this.rootPid, pid, reason);
   }
 
   /** The live process of this runtime that `pid` names. @internal */
@@ -453,7 +478,16 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     }
     if (this.copying) message = copyMessage(message, 'sendAfter');
     return this.#sendTimers.add(this.makeRef(), ms, () => {
-      const proc = dest instanceof Pid ? this.processOf(dest) : safeResolve(this.names, dest);
+      if (dest instanceof Pid ? dest.node !== this.node : isRemoteName(dest)) {
+        try {
+          this.send(dest, message);
+        } catch {
+          // As for a name nobody holds when the timer fires: the message is dropped.
+        }
+        return;
+      }
+      const proc =
+        dest instanceof Pid ? this.processOf(dest) : safeResolve(this.names, dest as Name);
       proc?.deliver(message);
     });
   }
@@ -518,6 +552,11 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     ]);
     clearTimeout(timer);
     for (const proc of this.table.toArray().reverse()) this.terminate(proc, 'killed', false);
+    try {
+      await this.router?.shutdown();
+    } catch (error) {
+      this.#internalError(error);
+    }
     this.#sendTimers.clear();
     this.#stopped = true;
     this.timers.stop();
@@ -533,7 +572,95 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   resolveProcess(dest: Dest, operation: string, argument = 'dest'): Process | undefined {
     if (dest instanceof Pid) return this.processOf(dest);
     assertDest(dest, operation, argument);
+    if (isRemoteName(dest)) {
+      return dest.node === this.node ? this.names.resolve(dest.name) : undefined;
+    }
     return this.names.resolve(dest);
+  }
+
+  /**
+   * Whether `dest` names a process of another node: a pid of another node, or a
+   * `{ name, node }` whose node is not this one. @internal
+   */
+  isRemote(dest: unknown): dest is Pid | RemoteName {
+    if (dest instanceof Pid) return dest.node !== this.node;
+    return isRemoteName(dest) && dest.node !== this.node;
+  }
+
+  /** The node layer, or a NodeError `'not_alive'` naming the operation. */
+  #nodeService(operation: string): NodeService {
+    if (this.router === undefined) {
+      throw new NodeError(
+        `${operation}: runtime ${this.name} is not a node; give it a node name: new Runtime({ node: 'app@localhost' })`,
+        this.node,
+        'not_alive',
+      );
+    }
+    return this.router;
+  }
+
+  /**
+   * Starts a node on a new worker thread of this Node.js process and connects it
+   * (and every other node of this process) to it. Its `entry` module's default export
+   * `(rt, arg)` boots it. Resolves once it has booted. A peer whose thread fails (its
+   * code throws outside any process, calls `process.exit`, runs out of memory) is a
+   * node that went down: its links fire with `'noconnection'`, and this runtime goes on.
+   *
+   * @param opts - the peer's node name, entry module and its argument.
+   * @returns The {@link Peer}, to stop it.
+   * @throws (as rejections) NodeError `'not_alive'` when this runtime has no node
+   * name, `'not_allowed'` when the name is taken or this runtime is itself a peer,
+   * `'boot_failed'` when the entry cannot be loaded or its boot throws; TypeError for
+   * malformed options.
+   * @example
+   * ```ts
+   * const rt = new Runtime({ node: 'main@localhost' });
+   * const peer = await rt.startPeer({ name: 'w1@localhost', entry: new URL('./w1.ts', import.meta.url) });
+   * await GenServer.call(rt, { name: 'Pool', node: 'w1@localhost' }, 'status');
+   * await peer.stop();
+   * ```
+   * @see {@link Runtime.nodes}
+   */
+  startPeer(opts: PeerOptions): Promise<Peer> {
+    try {
+      return this.#nodeService('startPeer').startPeer(opts);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Connects to `node`, as Erlang's `net_kernel:connect_node`: resolves `true` once
+   * connected (at once if already), `false` when it cannot be reached. A send, call,
+   * link or monitor to a process of a node not yet connected connects first by itself.
+   * @throws (as a rejection) NodeError `'not_alive'` when this runtime has no node name.
+   * @example
+   * ```ts
+   * if (await rt.connect('w1@localhost')) console.log(rt.nodes());
+   * ```
+   */
+  connect(node: string): Promise<boolean> {
+    try {
+      if (typeof node !== 'string') {
+        throw new TypeError(
+          `connect: expected \`node\` to be a node name, got ${describeValue(node, 100)}`,
+        );
+      }
+      return this.#nodeService('connect').connect(node);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * The nodes this one is connected to (not itself), as Erlang's `nodes()`.
+   * @example
+   * ```ts
+   * rt.nodes(); // ['w1@localhost', 'w2@localhost']
+   * ```
+   */
+  nodes(): string[] {
+    return this.router?.nodes() ?? [];
   }
 
   /**
