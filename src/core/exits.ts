@@ -15,7 +15,7 @@ export interface ExitHost {
   readonly names: NameTable;
   readonly table: ProcessTable;
   /** The node layer, for links and monitors across nodes. */
-  readonly router: NodeRouter | undefined;
+  readonly router: NodeRouter<Process> | undefined;
   /** Emits `'crash'` or `'exit'` without ever throwing. */
   emitExit(pid: Process['pid'], reason: ExitReason): void;
   emitCrash(report: CrashReport): void;

@@ -109,7 +109,7 @@ export function exitProcess(proc: Process, reason: ExitReason, selfInflicted: bo
  * The node layer of `runtime` when `dest` names a process of another node (a pid of
  * another node, or a `{ name, node }` of another node); `undefined` otherwise.
  */
-export function remoteRouter(runtime: Runtime, dest: unknown): NodeService | undefined {
+export function remoteRouter(runtime: Runtime, dest: unknown): NodeService<Process> | undefined {
   return runtime.isRemote(dest) ? runtime.router : undefined;
 }
 

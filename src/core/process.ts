@@ -41,7 +41,7 @@ export interface Host {
   readonly timers: Timers;
   readonly mailboxWarning: number;
   /** The node layer, for a runtime with a node name: links and monitors across nodes. */
-  readonly router: NodeRouter | undefined;
+  readonly router: NodeRouter<Process> | undefined;
   /** Ends `proc` with `reason`; `selfInflicted` exits get a crash report when abnormal. */
   terminate(proc: Process, reason: ExitReason, selfInflicted: boolean): void;
   /** A mailbox reached the warning threshold. */

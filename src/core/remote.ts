@@ -1,6 +1,5 @@
 import type { ExitReason, RemoteName } from '../types.js';
 import type { Pid, Ref } from './pid.js';
-import type { Process } from './process.js';
 
 // The one door from the core to the node layer (src/dist/): what the core asks of it
 // for a pid, or a `{ name, node }`, of another node. The core never imports dist; a
@@ -24,10 +23,11 @@ export interface RemoteEntry {
 }
 
 /**
- * What the core asks of the node layer. Implemented by src/dist/node.ts.
+ * What the core asks of the node layer. Implemented by src/dist/node.ts. Generic over
+ * the process record's type, so that this file and process.ts do not import each other.
  * @internal
  */
-export interface NodeRouter {
+export interface NodeRouter<Process> {
   /** Sends `message` to a pid of another node (SEND). `from` is the sender, for ordering. */
   send(from: Pid | undefined, to: Pid, message: unknown, operation: string): void;
   /** Sends `message` to `{ name, node }` of another node (REG_SEND). */
@@ -62,19 +62,19 @@ export interface NodeRouter {
 }
 
 /** The node layer's factory, installed by src/dist/node.ts when it is loaded. */
-let makeRouter: ((runtime: unknown) => NodeService) | undefined;
+let makeRouter: ((runtime: unknown) => NodeService<never>) | undefined;
 
 /**
  * Installs the node layer's factory: done once, by src/dist/node.ts as it loads.
  * Not a hand-off between calls: the factory never changes afterwards. @internal
  */
-export function provideNodeLayer(factory: (runtime: unknown) => NodeService): void {
-  makeRouter = factory;
+export function provideNodeLayer<P>(factory: (runtime: unknown) => NodeService<P>): void {
+  makeRouter = factory as unknown as (runtime: unknown) => NodeService<never>;
 }
 
 /** The router of a runtime with a node name, or `undefined` when no node layer is loaded. @internal */
-export function createRouter(runtime: unknown): NodeService | undefined {
-  return makeRouter?.(runtime);
+export function createRouter<P>(runtime: unknown): NodeService<P> | undefined {
+  return makeRouter?.(runtime) as NodeService<P> | undefined;
 }
 
 /**
@@ -138,7 +138,7 @@ export interface Peer {
  * The node operations of a runtime with a node name, behind `rt.startPeer`,
  * `rt.connect`, `rt.nodes` and `self.monitorNode`. @internal
  */
-export interface NodeService extends NodeRouter {
+export interface NodeService<Process> extends NodeRouter<Process> {
   startPeer(opts: PeerOptions): Promise<Peer>;
   connect(node: string): Promise<boolean>;
   nodes(): string[];

@@ -78,7 +78,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   /** The node's incarnation, carried by its pids and refs (0 when not distributed). */
   readonly creation: number;
   /** The node layer, for a runtime with a node name. @internal */
-  readonly router: NodeService | undefined;
+  readonly router: NodeService<Process> | undefined;
   /** @internal */ readonly logger: Logger;
   /** Whether reports go nowhere (`logger: false`): callers can skip formatting them. @internal */
   readonly quiet: boolean;
@@ -123,7 +123,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     this.mailboxWarning = mailboxWarning;
     this.rootPid = new Pid(this.node, 0, this.creation);
     this.scheduler = new Scheduler(budget, (error) => this.#internalError(error));
-    this.router = node === undefined ? undefined : createRouter(this);
+    this.router = node === undefined ? undefined : createRouter<Process>(this);
   }
 
   /** Reports an error that escaped a delivery or a run; never throws. */
@@ -588,7 +588,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   }
 
   /** The node layer, or a NodeError `'not_alive'` naming the operation. */
-  #nodeService(operation: string): NodeService {
+  #nodeService(operation: string): NodeService<Process> {
     if (this.router === undefined) {
       throw new NodeError(
         `${operation}: runtime ${this.name} is not a node; give it a node name: new Runtime({ node: 'app@localhost' })`,

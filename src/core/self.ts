@@ -61,7 +61,7 @@ export interface SelfHost {
   /** The node's name. */
   readonly node: string;
   /** The node layer, for a runtime with a node name. */
-  readonly router: NodeService | undefined;
+  readonly router: NodeService<Process> | undefined;
 }
 
 /** The record behind a process's own handle: for the kernel alone. @internal */

@@ -228,7 +228,7 @@ function interned<K, T extends object>(map: Map<K, WeakRef<T>>, key: K, make: ()
  * The node layer of one runtime: its connections, the links and monitors across
  * them, and the calls in flight to other nodes. @internal
  */
-export class NodeLayer implements NodeService, CodecHost {
+export class NodeLayer implements NodeService<Process>, CodecHost {
   readonly runtime: Runtime;
   readonly node: string;
   readonly creation: number;

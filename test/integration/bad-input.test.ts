@@ -614,7 +614,8 @@ const cases: Case[] = [
     what: 'GenServer.call with no arguments but the caller',
     call: ({ rt }) => asAny<(rt: unknown) => unknown>(GenServer.call)(rt),
     error: TypeError,
-    message: /^GenServer\.call: expected `dest` to be a pid, a name or { name, node }, got undefined$/,
+    message:
+      /^GenServer\.call: expected `dest` to be a pid, a name or { name, node }, got undefined$/,
   },
   {
     what: 'GenServer.call to a name nobody holds',
@@ -989,7 +990,9 @@ const cases: Case[] = [
       what: `Supervisor.${fn} of something that is not a destination`,
       call: ({ rt }) => Supervisor[fn](rt, bad(42)),
       error: TypeError,
-      message: new RegExp(`^Supervisor.${fn}: expected \`dest\` to be a pid, a name or { name, node }, got 42$`),
+      message: new RegExp(
+        `^Supervisor.${fn}: expected \`dest\` to be a pid, a name or { name, node }, got 42$`,
+      ),
     },
   ]),
   ...(
