@@ -120,4 +120,4 @@ export {
   TaskError,
 } from './errors.js';
 export { type CrashReport, formatCrashReport, type Logger } from './logger.js';
-export type { Dest, ExitReason, Name, RemoteName, ViaName } from './types.js';
+export type { BehaviourRef, Dest, ExitReason, Name, RemoteName, ViaName } from './types.js';

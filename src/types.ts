@@ -65,3 +65,22 @@ export interface RemoteName {
  * ```
  */
 export type Dest = Pid | Name | RemoteName;
+
+/**
+ * A behaviour class named by the module that exports it, so that another node can
+ * import it and start it there: Erlang's `{M, F, A}` for `rt.start(ref, arg, { node })`
+ * and for child specs. `module` is a URL (or `file:` URL string) the target node can
+ * import; `export` the name of the exported class.
+ *
+ * @example
+ * ```ts
+ * const Worker: BehaviourRef = { module: new URL('./worker.ts', import.meta.url).href, export: 'Worker' };
+ * const pid = await rt.start(Worker, { size: 4 }, { node: 'w1@localhost' });
+ * ```
+ */
+export interface BehaviourRef {
+  /** The URL of the module, as the target node imports it. */
+  readonly module: string;
+  /** The name under which the module exports the behaviour class. */
+  readonly export: string;
+}

@@ -35,11 +35,12 @@ export {
   provideNodeLayer,
   type RemoteEntry,
 } from './remote.js';
-export { Runtime, Self } from './runtime.js';
+export { importBehaviour, Runtime, Self } from './runtime.js';
 export {
   type BehaviourClass,
   defaultInitArg,
   type InitArg,
+  isBehaviourRef,
   type StartOptions,
   startBehaviour,
 } from './runtime-types.js';
@@ -121,6 +122,21 @@ export function exitSignalTo(
   viaLink: boolean,
 ): void {
   exitSignal(target, from, reason, viaLink);
+}
+
+/** Whether `pid` is a pid of another node than `runtime`'s. */
+export function isRemotePid(runtime: Runtime, pid: Pid): boolean {
+  return pid.node !== runtime.node;
+}
+
+/**
+ * The exit reason of `pid`, once it exits: of a local process (`'noproc'` if dead), or
+ * of a process of another node through the node layer.
+ */
+export function awaitExitOf(runtime: Runtime, pid: Pid): Promise<ExitReason> {
+  if (pid.node !== runtime.node && runtime.router !== undefined)
+    return runtime.router.awaitExit(pid);
+  return runtime.awaitExit(pid);
 }
 
 /** Links `proc` to `pid` on its behalf (a dead `pid` sends it `'noproc'`). */

@@ -1,4 +1,4 @@
-import type { ExitReason, RemoteName } from '../types.js';
+import type { BehaviourRef, ExitReason, RemoteName } from '../types.js';
 import type { Pid, Ref } from './pid.js';
 
 // The one door from the core to the node layer (src/dist/): what the core asks of it
@@ -57,6 +57,21 @@ export interface NodeRouter<Process> {
   ): Promise<unknown>;
   /** A cast to a process of another node; dropped when it is not there. */
   cast(dest: Pid | RemoteName, request: unknown, operation: string): void;
+  /**
+   * Starts `ref` with `arg` on `node` (Erlang's SPAWN_REQUEST): resolves with the new
+   * pid once its `init` has returned; linked to `parent` first when one is given (a
+   * supervisor). Rejects with NodeError when the node cannot be reached, StartError
+   * when the start fails there.
+   */
+  spawnRequest(
+    node: string,
+    ref: BehaviourRef,
+    arg: unknown,
+    opts: { name?: unknown; timeout?: number },
+    parent: Process | undefined,
+  ): Promise<Pid>;
+  /** The exit reason of a pid of another node, once it exits (`'noconnection'` if its node goes). */
+  awaitExit(pid: Pid): Promise<ExitReason>;
   /** The local process `pid`, which had an entry, exited: its links and monitors across fire. */
   exited(pid: Pid, entry: RemoteEntry, reason: ExitReason): void;
 }

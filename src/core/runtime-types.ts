@@ -1,5 +1,5 @@
 import type { CrashReport, Logger } from '../logger.js';
-import type { ExitReason, Name } from '../types.js';
+import type { BehaviourRef, ExitReason, Name } from '../types.js';
 import type { Pid } from './pid.js';
 
 /**
@@ -54,6 +54,11 @@ export interface StartOptions {
   name?: Name;
   /** How long `init` may take, in ms. @defaultValue 5000 */
   timeout?: number;
+  /**
+   * The node to start it on, for a behaviour named by a {@link BehaviourRef}
+   * `{ module, export }` (a class itself cannot travel). @defaultValue this node
+   */
+  node?: string;
 }
 
 /**
@@ -169,3 +174,13 @@ export const defaultInitArg: unique symbol = Symbol('otp-ts.defaultInitArg');
  * @internal
  */
 export const startBehaviour: unique symbol = Symbol('otp-ts.startBehaviour');
+
+/** Whether `value` is a {@link BehaviourRef} `{ module, export }`. @internal */
+export function isBehaviourRef(value: unknown): value is BehaviourRef {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { module?: unknown }).module === 'string' &&
+    typeof (value as { export?: unknown }).export === 'string'
+  );
+}

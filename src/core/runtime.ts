@@ -1,9 +1,9 @@
 import { EventEmitter } from 'eventemitter3';
 import { nanoid } from 'nanoid';
 import { describeValue } from '../describe.js';
-import { NodeError, NoProcError, OtpError } from '../errors.js';
+import { NodeError, NoProcError, OtpError, StartError } from '../errors.js';
 import { type CrashReport, type Logger, silentLogger, stderrLogger } from '../logger.js';
-import type { Dest, ExitReason, Name, RemoteName } from '../types.js';
+import type { BehaviourRef, Dest, ExitReason, Name, RemoteName } from '../types.js';
 import { copyMessage } from './copy.js';
 import { finalizeExit } from './exits.js';
 import { HandlerProcess } from './handler-process.js';
@@ -24,6 +24,7 @@ import { checkRuntimeOptions } from './runtime-options.js';
 import {
   type BehaviourClass,
   type InitArg,
+  isBehaviourRef,
   type ProcessInfo,
   type RuntimeEvents,
   type RuntimeOptions,
@@ -315,11 +316,32 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    * const pid = await rt.start(Counter, 0, { name: 'counter' });
    * ```
    */
-  start<B extends BehaviourClass>(
-    Behaviour: B,
-    arg: InitArg<B>,
-    opts?: StartOptions,
-  ): Promise<Pid> {
+  start<B extends BehaviourClass>(Behaviour: B, arg: InitArg<B>, opts?: StartOptions): Promise<Pid>;
+  /**
+   * Starts the behaviour class that `ref.module` exports as `ref.export`, on
+   * `opts.node` (this node by default): Erlang's remote spawn of `{M, F, A}`. The
+   * target node imports the module, starts the class with `arg` (copied), and
+   * resolves with the pid of the new process.
+   *
+   * @throws (as rejections) NodeError when `opts.node` cannot be reached (`'noconnection'`)
+   * or this runtime has no node name (`'not_alive'`); StartError naming the module and
+   * export when they do not resolve to a behaviour class, or when `init` fails.
+   * @example
+   * ```ts
+   * const ref = { module: new URL('./counter.ts', import.meta.url).href, export: 'Counter' };
+   * const pid = await rt.start(ref, 0, { node: 'w1@localhost', name: 'counter' });
+   * ```
+   */
+  start(ref: BehaviourRef, arg: unknown, opts?: StartOptions): Promise<Pid>;
+  start(Behaviour: BehaviourClass | BehaviourRef, arg: unknown, opts?: StartOptions): Promise<Pid> {
+    if (isBehaviourRef(Behaviour)) return this.#startRef(Behaviour, arg, opts);
+    if (opts?.node !== undefined && opts.node !== this.node) {
+      return Promise.reject(
+        new TypeError(
+          `start: a class cannot travel to node ${opts.node}; name it by its module instead: rt.start({ module, export }, arg, { node })`,
+        ),
+      );
+    }
     let start: unknown;
     try {
       start =
@@ -337,6 +359,27 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       );
     }
     return (start as StartFunction).call(Behaviour, this, arg, opts);
+  }
+
+  /** Starts the class `ref` names, on this node (imported here) or on another. */
+  async #startRef(ref: BehaviourRef, arg: unknown, opts: StartOptions | undefined): Promise<Pid> {
+    const node = opts?.node ?? this.node;
+    if (typeof node !== 'string') {
+      throw new TypeError(
+        `start: expected \`opts.node\` to be a node name, got ${describeValue(node, 100)}`,
+      );
+    }
+    const local = { name: opts?.name, timeout: opts?.timeout };
+    if (node !== this.node) {
+      return this.#nodeService(`start of ${ref.export} on ${node}`).spawnRequest(
+        node,
+        ref,
+        arg,
+        local,
+        undefined,
+      );
+    }
+    return this.start(await importBehaviour(ref), arg as never, local);
   }
 
   /**
@@ -748,6 +791,43 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       }
     }
   }
+}
+
+/**
+ * The behaviour class `ref.module` exports as `ref.export`.
+ * @throws StartError naming the module and export when it cannot be imported or is
+ * not a behaviour class.
+ * @internal
+ */
+export async function importBehaviour(ref: BehaviourRef): Promise<BehaviourClass> {
+  let module: Record<string, unknown>;
+  try {
+    module = (await import(ref.module)) as Record<string, unknown>;
+  } catch (error) {
+    throw new StartError(
+      `start of ${ref.export} from ${ref.module} failed: the module cannot be imported (${describeValue(error, 200)})`,
+      error,
+      undefined,
+      { cause: error },
+    );
+  }
+  const Class = module[ref.export];
+  let start: unknown;
+  try {
+    start =
+      typeof Class === 'function'
+        ? (Class as unknown as Record<symbol, unknown>)[startBehaviour]
+        : undefined;
+  } catch {
+    start = undefined;
+  }
+  if (typeof start !== 'function') {
+    throw new StartError(
+      `start of ${ref.export} from ${ref.module} failed: the module's export ${ref.export} is ${describeValue(Class, 100)}, not a behaviour class (a GenServer, Supervisor...)`,
+      'bad_export',
+    );
+  }
+  return Class as BehaviourClass;
 }
 
 function safeResolve(names: NameTable, name: Name): Process | undefined {

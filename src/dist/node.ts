@@ -4,6 +4,8 @@ import {
   Down,
   emit,
   exitSignalTo,
+  importBehaviour,
+  linkOnBehalf,
   localProcess,
   lookup,
   makeRef,
@@ -19,8 +21,8 @@ import {
   type Runtime,
 } from '../core/kernel.js';
 import { describeDest, describeReasonBriefly } from '../describe.js';
-import { CallError, CallTimeoutError, NodeError, NoProcError } from '../errors.js';
-import type { ExitReason, RemoteName } from '../types.js';
+import { CallError, CallTimeoutError, NodeError, NoProcError, StartError } from '../errors.js';
+import type { BehaviourRef, ExitReason, RemoteName } from '../types.js';
 import { type CodecHost, decode, encode } from './codec.js';
 
 export { NodeDown };
@@ -47,6 +49,8 @@ export const Op = {
   DEMONITOR_P: 20,
   MONITOR_P_EXIT: 21,
   ALIAS_SEND: 33,
+  SPAWN_REQUEST: 29,
+  SPAWN_REPLY: 31,
   UNLINK_ID: 35,
   UNLINK_ID_ACK: 36,
   /** SEND of `{'$gen_cast', Msg}`: a GenServer cast. */
@@ -72,6 +76,8 @@ const ARITY: Record<number, number> = {
   [Op.DEMONITOR_P]: 1, // refId
   [Op.MONITOR_P_EXIT]: 2, // refId, reason
   [Op.ALIAS_SEND]: 2, // refId, msg
+  [Op.SPAWN_REQUEST]: 6, // reqId, parentId (-1: none), module, export, arg, opts
+  [Op.SPAWN_REPLY]: 3, // reqId, ok, pid id or error
   [Op.UNLINK_ID]: 3, // unlinkId, fromId, toId
   [Op.UNLINK_ID_ACK]: 3, // unlinkId, fromId, toId
   [Op.SEND_CAST]: 3, // toId, toCreation, msg
@@ -117,9 +123,23 @@ interface PendingCall {
   readonly operation: string;
 }
 
+/** Internal code waiting for a process of another node to exit (`awaitExit`). */
+interface ExitWait {
+  readonly kind: 'wait';
+  resolve(reason: ExitReason): void;
+}
+
+/** A start on another node waiting for its SPAWN_REPLY. */
+interface PendingSpawn {
+  resolve(pid: Pid): void;
+  reject(error: unknown): void;
+  readonly conn: Connection;
+  readonly ref: BehaviourRef;
+}
+
 /** A monitor this node set on a process of another node, by a process or for a call. */
 interface OutMonitor {
-  readonly owner: Process | PendingCall;
+  readonly owner: Process | PendingCall | ExitWait;
   readonly ref: Ref;
   readonly target: Pid | RemoteName;
   readonly conn: Connection;
@@ -244,6 +264,9 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
   /** Node monitors: node → process → how many. */
   readonly #nodeMonitors = new Map<string, Map<Process, number>>();
   #nextUnlinkId = 1;
+  /** Starts in flight on other nodes, by request id. */
+  readonly #spawns = new Map<number, PendingSpawn>();
+  #nextSpawnId = 1;
   #threads: (Carrier & { startPeer(opts: PeerOptions): Promise<Peer> }) | undefined;
   /** Made by the thread carrier's module when it loads: how peers are started. */
   static threadCarrier:
@@ -321,6 +344,17 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
       }
     }
     conn.linked.clear();
+    for (const [id, spawn] of this.#spawns) {
+      if (spawn.conn !== conn) continue;
+      this.#spawns.delete(id);
+      spawn.reject(
+        new NodeError(
+          `start of ${spawn.ref.export} on ${node} failed: the connection to ${node} was lost (noconnection)`,
+          node,
+          'noconnection',
+        ),
+      );
+    }
     const watchers = this.#nodeMonitors.get(node);
     if (watchers !== undefined) {
       this.#nodeMonitors.delete(node);
@@ -491,6 +525,58 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
         conn.push(Op.MONITOR_P, dest.name, 0, ref.id);
         conn.push(Op.REG_CALL, dest.name, fromId, ref.id, system, wire);
       }
+    });
+  }
+
+  spawnRequest(
+    node: string,
+    ref: BehaviourRef,
+    arg: unknown,
+    opts: { name?: unknown; timeout?: number },
+    parent: Process | undefined,
+  ): Promise<Pid> {
+    let wireArg: unknown;
+    let wireOpts: unknown;
+    try {
+      wireArg = encode(arg, this, `start of ${ref.export} on ${node}`);
+      wireOpts = encode(opts, this, `start of ${ref.export} on ${node}`);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const conn = this.#connection(node);
+    if (conn === undefined) {
+      return Promise.reject(
+        new NodeError(
+          `start of ${ref.export} on ${node} failed: node ${node} cannot be reached (noconnection)`,
+          node,
+          'noconnection',
+        ),
+      );
+    }
+    const id = this.#nextSpawnId++;
+    if (parent !== undefined) this.exportPid(parent.pid);
+    return new Promise<Pid>((resolve, reject) => {
+      this.#spawns.set(id, { resolve, reject, conn, ref });
+      conn.push(
+        Op.SPAWN_REQUEST,
+        id,
+        parent === undefined ? NO_PID : parent.pid.id,
+        ref.module,
+        ref.export,
+        wireArg,
+        wireOpts,
+      );
+    });
+  }
+
+  awaitExit(pid: Pid): Promise<ExitReason> {
+    const conn = this.#connection(pid.node);
+    if (conn === undefined) return Promise.resolve('noconnection');
+    if (pid.creation !== conn.creation) return Promise.resolve('noproc');
+    return new Promise((resolve) => {
+      const ref = makeRef(this.runtime);
+      this.#outMonitors.set(ref.id, { owner: { kind: 'wait', resolve }, ref, target: pid, conn });
+      conn.push(Op.MONITOR_P, pid.id, pid.creation, ref.id);
     });
   }
 
@@ -699,6 +785,17 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
         else call.reject(decode(b[i + 1], this));
         return;
       }
+      case Op.SPAWN_REQUEST:
+        this.#serveSpawn(conn, b, i);
+        return;
+      case Op.SPAWN_REPLY: {
+        const spawn = this.#spawns.get(b[i] as number);
+        if (spawn === undefined) return;
+        this.#spawns.delete(b[i] as number);
+        if (b[i + 1] === true) spawn.resolve(this.#their(conn, b[i + 2] as number));
+        else spawn.reject(decode(b[i + 2], this));
+        return;
+      }
       case Op.LINK: {
         const from = this.#their(conn, b[i] as number);
         const proc = this.#local(b[i + 1] as number, b[i + 2] as number);
@@ -834,9 +931,56 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
     );
   }
 
+  /**
+   * Starts what a SPAWN_REQUEST names, then answers: the pid, or why it failed. A child
+   * of a remote supervisor is linked to it before the answer goes, so the supervisor
+   * sees the link (the LINK travels first) as a local startLink would give it.
+   */
+  #serveSpawn(conn: Connection, b: unknown[], i: number): void {
+    const id = b[i] as number;
+    const parentId = b[i + 1] as number;
+    const ref: BehaviourRef = { module: b[i + 2] as string, export: b[i + 3] as string };
+    const arg = decode(b[i + 4], this);
+    const opts = decode(b[i + 5], this) as { name?: string; timeout?: number };
+    const runtime = this.runtime;
+    const started = importBehaviour(ref).then((Class) =>
+      runtime.start(Class, arg as never, { name: opts.name, timeout: opts.timeout }),
+    );
+    started.then(
+      (pid) => {
+        const proc = localProcess(runtime, pid);
+        if (parentId !== NO_PID && proc !== undefined) {
+          linkOnBehalf(runtime, proc, this.#their(conn, parentId));
+        }
+        this.exportPid(pid);
+        conn.push(Op.SPAWN_REPLY, id, true, pid.id);
+      },
+      (error: unknown) => {
+        let wire: unknown;
+        try {
+          wire = encode(error, this, 'start');
+        } catch {
+          wire = encode(
+            new StartError(
+              `start of ${ref.export} on ${this.node} failed: ${describeReasonBriefly(error)}`,
+              describeReasonBriefly(error),
+            ),
+            this,
+            'start',
+          );
+        }
+        conn.push(Op.SPAWN_REPLY, id, false, wire);
+      },
+    );
+  }
+
   /** A monitor on another node fired (its target exited, or the connection was lost). */
   #monitorFired(monitor: OutMonitor, reason: ExitReason): void {
     const owner = monitor.owner;
+    if (isWait(owner)) {
+      owner.resolve(reason);
+      return;
+    }
     if (isCall(owner)) {
       clearTimeout(owner.timer);
       const { dest, operation } = owner;
@@ -860,8 +1004,12 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
   }
 }
 
-function isCall(owner: Process | PendingCall): owner is PendingCall {
+function isCall(owner: Process | PendingCall | ExitWait): owner is PendingCall {
   return (owner as Partial<PendingCall>).kind === 'call';
+}
+
+function isWait(owner: Process | PendingCall | ExitWait): owner is ExitWait {
+  return (owner as Partial<ExitWait>).kind === 'wait';
 }
 
 function entryOf(proc: Process): Entry | undefined {
