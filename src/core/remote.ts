@@ -108,11 +108,11 @@ export interface PeerOptions {
   /** The peer's node name, `name@host`; unique among the nodes this one knows. */
   name: string;
   /**
-   * The module that boots the peer (a URL, a `file:` URL string, or a path): its
+   * The module that boots the peer (a `URL`, a `file:` URL string, or a path): its
    * default export `(rt, arg) => void | Promise<void>` runs on the new node's runtime,
    * typically to start its supervision tree.
    */
-  entry: string | URL;
+  entry: string | { readonly href: string };
   /** What the entry's default export gets, copied by the rules of `messages: 'copy'`. */
   arg?: unknown;
   /**

@@ -255,6 +255,9 @@ export class ThreadCarrier implements Carrier {
 /** The URL of a peer's entry module: a URL, a URL string, or a path. */
 function entryUrl(entry: unknown): string {
   if (entry instanceof URL) return entry.href;
+  if (typeof entry === 'object' && entry !== null && typeof (entry as URL).href === 'string') {
+    return (entry as URL).href;
+  }
   if (typeof entry === 'string' && entry.length > 0) {
     return /^[a-z][a-z0-9+.-]+:/i.test(entry) && !/^[a-z]:[\\/]/i.test(entry)
       ? entry
