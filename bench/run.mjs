@@ -57,6 +57,7 @@ const BENCHMARKS = [
   'responsiveness',
   'task',
   'statem',
+  'threads',
 ];
 
 const here = path.dirname(fileURLToPath(import.meta.url));

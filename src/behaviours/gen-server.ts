@@ -555,6 +555,14 @@ export function castTo(caller: Caller, dest: Dest, request: unknown, operation: 
     return;
   }
   if (copiesMessages(runtime)) request = copyMessage(request, operation);
+  castToProcess(target, request);
+}
+
+/**
+ * Delivers a cast to a live local process: what a cast from another node comes to,
+ * once its request is already the receiver's own copy. @internal
+ */
+export function castToProcess(target: Process, request: unknown): void {
   if (target instanceof HandlerProcess && target.takesTagged) target.deliverTagged(request);
   else target.deliver(new CastMessage(request));
 }

@@ -119,7 +119,7 @@ export interface RuntimeEvents {
   mailbox_overflow: [pid: Pid, messageQueueLen: number];
   /** A connection to another node came up. */
   nodeup: [node: string];
-  /** A connection to another node was lost; `reason` is `'noconnection'` or `'stopped'`. */
+  /** A connection to another node was lost (`reason` `'noconnection'`). */
   nodedown: [node: string, reason: ExitReason];
 }
 

@@ -89,7 +89,7 @@ export class NodeDown {
   readonly type = 'NODEDOWN' as const;
   /** The node that went down. */
   readonly node: string;
-  /** Why: `'noconnection'`, or `'stopped'` for a peer stopped with `peer.stop()`. */
+  /** Why: `'noconnection'`, as in Erlang, whatever ended the connection. */
   readonly reason: ExitReason;
 
   /** @internal */

@@ -204,7 +204,9 @@ export function decode(wire: unknown, host: CodecHost): unknown {
       return Symbol.for(object.k as string);
     case 'o':
     case 'n': {
-      const fields = decode(object.v, host) as Record<string, unknown>;
+      // The fields one by one: `v` itself may hold the tag key (that is why it is escaped).
+      const fields = object.v as Record<string, unknown>;
+      for (const key of Object.keys(fields)) fields[key] = decode(fields[key], host);
       return tag === 'o' ? fields : Object.assign(Object.create(null) as object, fields);
     }
     case 'm': {

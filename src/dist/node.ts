@@ -1,6 +1,8 @@
 import { serveRequest } from '../behaviours/gen.js';
-import { castTo } from '../behaviours/gen-server.js';
+import { castToProcess } from '../behaviours/gen-server.js';
 import {
+  addTimer,
+  cancelTimer,
   Down,
   emit,
   exitSignalTo,
@@ -11,6 +13,7 @@ import {
   makeRef,
   NodeDown,
   type NodeService,
+  now,
   type Peer,
   type PeerOptions,
   Pid,
@@ -19,6 +22,7 @@ import {
   Ref,
   type RemoteEntry,
   type Runtime,
+  type TimerEntry,
 } from '../core/kernel.js';
 import { describeDest, describeReasonBriefly } from '../describe.js';
 import { CallError, CallTimeoutError, NodeError, NoProcError, StartError } from '../errors.js';
@@ -113,14 +117,36 @@ export interface Carrier {
   shutdown(): Promise<void>;
 }
 
-/** A pending call to a process of another node. */
-interface PendingCall {
-  readonly kind: 'call';
-  resolve(value: unknown): void;
-  reject(error: unknown): void;
-  timer: NodeJS.Timeout | undefined;
+/**
+ * A pending call to a process of another node; its timeout is an entry of the
+ * runtime's timer heap (one Node.js timer for every call in flight).
+ */
+class PendingCall implements TimerEntry {
+  readonly kind = 'call' as const;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
   readonly dest: Pid | RemoteName;
   readonly operation: string;
+  deadline = Number.POSITIVE_INFINITY;
+  cancelled = false;
+  /** Set when the call has a timeout: what its expiry does. */
+  expire: (() => void) | undefined = undefined;
+
+  constructor(
+    resolve: (value: unknown) => void,
+    reject: (error: unknown) => void,
+    dest: Pid | RemoteName,
+    operation: string,
+  ) {
+    this.resolve = resolve;
+    this.reject = reject;
+    this.dest = dest;
+    this.operation = operation;
+  }
+
+  fire(): void {
+    this.expire?.();
+  }
 }
 
 /** Internal code waiting for a process of another node to exit (`awaitExit`). */
@@ -433,11 +459,18 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
     });
   }
 
+  /** The last process `#local` found: messages come in runs to one process. */
+  #lastLocal: Process | undefined = undefined;
+
   /** The live local process with this id (of our current incarnation). */
   #local(id: number, creation: number): Process | undefined {
     if (creation !== this.creation) return undefined;
+    const last = this.#lastLocal;
+    if (last !== undefined && last.pid.id === id && last.alive) return last;
     const pid = this.#exported.get(id)?.deref();
-    return pid === undefined ? undefined : localProcess(this.runtime, pid);
+    const proc = pid === undefined ? undefined : localProcess(this.runtime, pid);
+    this.#lastLocal = proc;
+    return proc;
   }
 
   /** The sending node's pid `id`. */
@@ -501,22 +534,17 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
     const fromId = caller === undefined ? NO_PID : caller.pid.id;
     if (caller !== undefined) this.exportPid(caller.pid);
     return new Promise((resolve, reject) => {
-      const pending: PendingCall = {
-        kind: 'call',
-        resolve,
-        reject,
-        timer: undefined,
-        dest,
-        operation,
-      };
+      const pending = new PendingCall(resolve, reject, dest, operation);
       this.#outMonitors.set(ref.id, { owner: pending, ref, target: dest, conn });
       if (timeout !== Number.POSITIVE_INFINITY) {
-        pending.timer = setTimeout(() => {
+        pending.expire = () => {
           if (this.#outMonitors.delete(ref.id)) {
             conn.push(Op.DEMONITOR_P, ref.id);
             reject(new CallTimeoutError(operation, dest, timeout));
           }
-        }, timeout);
+        };
+        pending.deadline = now(this.runtime) + timeout;
+        addTimer(this.runtime, pending);
       }
       if (dest instanceof Pid) {
         conn.push(Op.MONITOR_P, dest.id, dest.creation, ref.id);
@@ -752,8 +780,7 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
       }
       case Op.SEND_CAST: {
         const proc = this.#local(b[i] as number, b[i + 1] as number);
-        if (proc !== undefined)
-          castTo(this.runtime, proc.pid, decode(b[i + 2], this), 'GenServer.cast');
+        if (proc !== undefined) castToProcess(proc, decode(b[i + 2], this));
         return;
       }
       case Op.REG_SEND: {
@@ -763,8 +790,7 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
       }
       case Op.REG_CAST: {
         const proc = this.#named(b[i] as string);
-        if (proc !== undefined)
-          castTo(this.runtime, proc.pid, decode(b[i + 1], this), 'GenServer.cast');
+        if (proc !== undefined) castToProcess(proc, decode(b[i + 1], this));
         return;
       }
       case Op.SEND_CALL:
@@ -777,10 +803,11 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
       case Op.ALIAS_SEND_ERROR: {
         const monitor = this.#outMonitors.get(b[i] as number);
         if (monitor === undefined || !isCall(monitor.owner)) return;
+        // The server dropped the call's monitor as it replied (as OTP's alias monitors
+        // with reply_demonitor do): no DEMONITOR_P to send.
         this.#outMonitors.delete(b[i] as number);
-        conn.push(Op.DEMONITOR_P, b[i]);
         const call = monitor.owner;
-        clearTimeout(call.timer);
+        if (call.expire !== undefined) cancelTimer(this.runtime, call);
         if (op === Op.ALIAS_SEND) call.resolve(decode(b[i + 1], this));
         else call.reject(decode(b[i + 1], this));
         return;
@@ -863,17 +890,9 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
         conn.inMonitors.set(refId, proc);
         return;
       }
-      case Op.DEMONITOR_P: {
-        const refId = b[i] as number;
-        const proc = conn.inMonitors.get(refId);
-        if (proc === undefined) return;
-        conn.inMonitors.delete(refId);
-        const entry = entryOf(proc);
-        const refs = entry?.monitoredBy.get(conn);
-        refs?.delete(refId);
-        if (refs?.size === 0) entry?.monitoredBy.delete(conn);
+      case Op.DEMONITOR_P:
+        this.#dropInMonitor(conn, b[i] as number);
         return;
-      }
       case Op.MONITOR_P_EXIT: {
         const monitor = this.#outMonitors.get(b[i] as number);
         if (monitor === undefined) return;
@@ -899,6 +918,17 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
     }
   }
 
+  /** Removes the monitor `refId` that `conn`'s node set on one of our processes. */
+  #dropInMonitor(conn: Connection, refId: number): void {
+    const proc = conn.inMonitors.get(refId);
+    if (proc === undefined) return;
+    conn.inMonitors.delete(refId);
+    const entry = entryOf(proc);
+    const refs = entry?.monitoredBy.get(conn);
+    refs?.delete(refId);
+    if (refs?.size === 0) entry?.monitoredBy.delete(conn);
+  }
+
   #serveCall(conn: Connection, proc: Process | undefined, b: unknown[], i: number): void {
     if (proc === undefined) return; // The monitor sent before it already answered noproc.
     const fromId = b[i] as number;
@@ -916,6 +946,9 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
       system,
     ).then(
       (reply) => {
+        // The call's monitor ends with the reply (OTP's alias monitor with
+        // reply_demonitor): the caller sends no DEMONITOR_P for it.
+        this.#dropInMonitor(conn, refId);
         let wire: unknown;
         try {
           wire = encode(reply, this, `the reply to a call from ${conn.node}`);
@@ -982,7 +1015,7 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
       return;
     }
     if (isCall(owner)) {
-      clearTimeout(owner.timer);
+      if (owner.expire !== undefined) cancelTimer(this.runtime, owner);
       const { dest, operation } = owner;
       if (reason === 'noproc') owner.reject(new NoProcError(operation, dest));
       else {

@@ -23,6 +23,7 @@ const BENCHMARKS = [
   'responsiveness',
   'task',
   'statem',
+  'threads',
 ] as const;
 
 /** Benchmarks with an Erlang program in bench/beam/. */
