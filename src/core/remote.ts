@@ -112,7 +112,12 @@ export interface PeerOptions {
    * default export `(rt, arg) => void | Promise<void>` runs on the new node's runtime,
    * typically to start its supervision tree.
    */
-  entry: string | { readonly href: string };
+  entry:
+    | string
+    | {
+        /** The module's URL: a `URL` object fits. */
+        readonly href: string;
+      };
   /** What the entry's default export gets, copied by the rules of `messages: 'copy'`. */
   arg?: unknown;
   /**
