@@ -227,6 +227,80 @@ describe('links across nodes', () => {
     expect((exit.reason as Error).message).toBe('local crash');
   });
 
+  it('a normal exit on the peer does not kill the linked local process; a trapping one gets Exit normal', async () => {
+    const { rt, peer } = await mainAndPeer();
+    const p = probe(rt);
+    const agent = await remoteAgent(rt, peer, p);
+    const local = rt.spawn(async (self) => {
+      self.link(agent);
+      self.send(p.pid, 'linked');
+      self.send(p.pid, await self.receive());
+    });
+    const trapper = rt.spawn(async (self) => {
+      self.trapExit(true);
+      self.link(agent);
+      self.send(p.pid, 'trapper linked');
+      self.send(p.pid, await self.receive({ match: (m) => m instanceof Exit }));
+    });
+    await p.expectMessage((m) => m === 'linked', WAIT);
+    await p.expectMessage((m) => m === 'trapper linked', WAIT);
+    order(rt, agent, p, { do: 'exit', reason: 'normal' });
+    expect(await p.expectMessage((m) => m instanceof Exit, WAIT)).toMatchObject({
+      from: agent,
+      reason: 'normal',
+    });
+    await rt.awaitExit(trapper);
+    expect(rt.isAlive(local)).toBe(true);
+    rt.send(local, 'still here');
+    expect(await p.expectMessage((m) => m === 'still here', WAIT)).toBe('still here');
+  });
+
+  it('a local process killed is seen as killed by its trapping link on the peer', async () => {
+    const { rt, peer } = await mainAndPeer();
+    const p = probe(rt);
+    const agent = await remoteAgent(rt, peer, p);
+    order(rt, agent, p, { do: 'trap' });
+    await p.expectMessage((m) => m === 'trapping', WAIT);
+    const local = rt.spawn(async (self) => {
+      self.link(agent);
+      self.send(p.pid, 'linked');
+      await self.receive();
+    });
+    await p.expectMessage((m) => m === 'linked', WAIT);
+    order(rt, agent, p, { do: 'forward' });
+    rt.exit(local, 'kill');
+    expect(await p.expectMessage((m) => m instanceof Exit, WAIT)).toMatchObject({
+      from: local,
+      reason: 'killed',
+    });
+  });
+
+  it('a link or a monitor to a pid of an earlier incarnation of a node gives noproc', async () => {
+    const { rt, peer } = await mainAndPeer();
+    const p = probe(rt);
+    const agent = await remoteAgent(rt, peer, p);
+    const stale = new (Pid as unknown as new (n: string, i: number, c: number) => Pid)(
+      agent.node,
+      agent.id,
+      agent.creation + 1,
+    );
+    rt.spawn(async (self) => {
+      self.trapExit(true);
+      self.link(stale);
+      self.send(p.pid, await self.receive({ match: (m) => m instanceof Exit }));
+      const ref = self.monitor(stale);
+      self.send(p.pid, await self.receive({ match: (m) => m instanceof Down && m.ref === ref }));
+    });
+    expect(await p.expectMessage((m) => m instanceof Exit, WAIT)).toMatchObject({
+      from: stale,
+      reason: 'noproc',
+    });
+    expect(await p.expectMessage((m) => m instanceof Down, WAIT)).toMatchObject({
+      pid: stale,
+      reason: 'noproc',
+    });
+  });
+
   it('a link to a remote pid that is dead gives noproc', async () => {
     const { rt, peer } = await mainAndPeer();
     const p = probe(rt);

@@ -745,7 +745,8 @@ const cases: Case[] = [
       what: `GenServer.cast to ${JSON.stringify(dest) ?? 'undefined'}`,
       call: ({ rt }) => GenServer.cast(rt, bad(dest), 'x'),
       error: TypeError,
-      message: /^GenServer\.cast: expected `dest` to be a (pid, a name or \{ name, node \}|non-empty string)/,
+      message:
+        /^GenServer\.cast: expected `dest` to be a (pid, a name or \{ name, node \}|non-empty string)/,
     }),
   ),
   {
