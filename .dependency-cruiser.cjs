@@ -6,7 +6,8 @@
 //               src/logger.ts, src/describe.ts, which core itself uses
 //   kernel      src/core/kernel.ts: the one door from the layers above into core
 //   behaviours  src/behaviours/
-//   services    src/dist/, src/observer/, src/testing/ (same door into core as behaviours)
+//   services    src/dist/, src/observer/, src/testing/ (same door into core as behaviours);
+//               in src/dist/, the node layer (node.ts, codec.ts) below the carriers
 //   entries     src/index.ts, src/observer/index.ts, src/testing/index.ts: for users only
 //   examples    examples/: through the entries, as users import the package
 //
@@ -77,6 +78,23 @@ module.exports = {
       comment: 'behaviours/ imports nothing from dist/, observer/ or testing/, which build on it.',
       from: { path: '^src/behaviours/' },
       to: { path: '^src/(dist|observer|testing)/' },
+    },
+    {
+      name: 'node-layer-below-carriers',
+      severity: 'error',
+      comment:
+        'src/dist/node.ts (the node layer and its control messages) and src/dist/codec.ts ' +
+        'know no carrier: the carriers (src/dist/carriers/: threads, then TCP) build on ' +
+        'them, so that a new carrier slots in beside the others without touching them.',
+      from: { path: '^src/dist/(node|codec)[.]ts$' },
+      to: { path: '^src/dist/carriers/' },
+    },
+    {
+      name: 'carriers-apart',
+      severity: 'error',
+      comment: 'A carrier does not import another carrier: each reaches nodes its own way.',
+      from: { path: '^src/dist/carriers/([^/]+)[.]ts$' },
+      to: { path: '^src/dist/carriers/', pathNot: '^src/dist/carriers/$1[.]ts$' },
     },
     {
       name: 'entries-are-for-users',

@@ -45,6 +45,9 @@ export default defineConfig(() => {
       // nanoid 5 is ESM-only, and `require()` of ESM needs Node.js 20.19 or later: bundle
       // it into the CommonJS build so that `require('otp-ts')` works on every Node.js 20.
       noExternal: ['nanoid'],
+      // The thread carrier starts a peer's worker on the bundle's own file
+      // (`import.meta.url`): give the CommonJS bundle its file URL too.
+      shims: true,
     },
   ];
   return builds;

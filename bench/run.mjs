@@ -59,6 +59,7 @@ const BENCHMARKS = [
   'statem',
   'trace',
   'observer',
+  'threads',
 ];
 
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -239,3 +239,26 @@ export class TaskError extends OtpError {
     this.pid = pid;
   }
 }
+
+/**
+ * An operation on a node that could not be done: `reason` is `'not_alive'` (the
+ * runtime has no node name), `'noconnection'` (the node cannot be reached or went
+ * down), `'not_allowed'`, `'timeout'`... and `node` the node it concerned.
+ *
+ * @example
+ * ```ts
+ * try { await rt.start({ module: url, export: 'Worker' }, arg, { node: 'gone@localhost' }); }
+ * catch (e) { if (e instanceof NodeError) console.log(e.node, e.reason); } // noconnection
+ * ```
+ */
+export class NodeError extends OtpError {
+  /** The node the operation concerned. */
+  readonly node: string;
+  /** Why it failed: `'not_alive'`, `'noconnection'`, `'not_allowed'`, `'timeout'`... */
+  readonly reason: string;
+  constructor(message: string, node: string, reason: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.node = node;
+    this.reason = reason;
+  }
+}

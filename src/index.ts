@@ -89,6 +89,7 @@ export { TaskSupervisor, type TaskSupervisorSpec } from './behaviours/task/task-
 export { registerMessageClass } from './core/copy.js';
 export { Pid, Ref } from './core/pid.js';
 export type { ReceiveOptions } from './core/raw-process.js';
+export type { Peer, PeerOptions } from './core/remote.js';
 export {
   type BehaviourClass,
   type InitArg,
@@ -117,6 +118,7 @@ export {
   type TraceSendEvent,
   type TraceSpawnEvent,
 } from './core/trace.js';
+export { NodeDown } from './dist/nodes.js';
 export {
   AlreadyRegisteredError,
   AlreadyStartedError,
@@ -124,6 +126,7 @@ export {
   CallTimeoutError,
   InvalidChildSpecError,
   MaxChildrenError,
+  NodeError,
   NoProcError,
   OtpError,
   StartError,
@@ -131,4 +134,4 @@ export {
   TaskError,
 } from './errors.js';
 export { type CrashReport, formatCrashReport, type Logger } from './logger.js';
-export type { Dest, ExitReason, Name, ViaName } from './types.js';
+export type { BehaviourRef, Dest, ExitReason, Name, RemoteName, ViaName } from './types.js';

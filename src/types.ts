@@ -40,11 +40,47 @@ export interface ViaName {
 export type Name = string | ViaName;
 
 /**
- * Anything a message can be sent to: a pid or a name.
+ * A name registered on a given node: Erlang's `{Name, Node}`. Sends, calls, casts,
+ * monitors and `Sys` requests to it reach whatever process holds `name` on `node`
+ * when the message arrives (see `rt.startPeer`).
+ *
+ * @example
+ * ```ts
+ * await GenServer.call(rt, { name: 'Store.Management', node: 'store@localhost' }, 'list');
+ * ```
+ */
+export interface RemoteName {
+  /** The name in that node's local name table. */
+  readonly name: string;
+  /** The node's name, e.g. `'worker1@localhost'`. */
+  readonly node: string;
+}
+
+/**
+ * Anything a message can be sent to: a pid, a name, or a name on a node.
  *
  * @example
  * ```ts
  * const dest: Dest = rt.whereis('Test1') ?? 'Test1';
  * ```
  */
-export type Dest = Pid | Name;
+export type Dest = Pid | Name | RemoteName;
+
+/**
+ * A behaviour class named by the module that exports it, so that another node can
+ * import it and start it there: Erlang's `{M, F, A}` for `rt.start(ref, arg, { node })`
+ * and for child specs. `module` is a URL (or `file:` URL string) the target node can
+ * import; `export` the name of the exported class.
+ *
+ * @example
+ * ```ts
+ * const Worker: BehaviourRef = { module: new URL('./worker.ts', import.meta.url).href, export: 'Worker' };
+ * const pid = await rt.start(Worker, { size: 4 }, { node: 'w1@localhost' });
+ * ```
+ */
+export interface BehaviourRef {
+  /** The URL of the module, as the target node imports it. */
+  readonly module: string;
+  /** The name under which the module exports the behaviour class. */
+  readonly export: string;
+}

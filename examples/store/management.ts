@@ -80,6 +80,11 @@ export async function getStore(caller: Caller, store: Store, timeout = 5_000): P
  */
 export function addEmployees(caller: Caller, store: Store, amount: number): void {
   assertStore(store, 'Management.addEmployees');
+  checkAmount(amount);
+  handle(caller, store).cast({ type: 'addEmployees', amount });
+}
+
+function checkAmount(amount: unknown): asserts amount is number {
   if (typeof amount !== 'number') {
     throw new TypeError(
       `Management.addEmployees: expected \`amount\` to be an integer >= 0, got ${typeof amount} ${describe(amount)}`,
@@ -90,11 +95,43 @@ export function addEmployees(caller: Caller, store: Store, amount: number): void
       `Management.addEmployees: expected \`amount\` to be an integer >= 0, got ${amount}`,
     );
   }
-  handle(caller, store).cast({ type: 'addEmployees', amount });
 }
 
-function handle(caller: Caller, store: Store): ServerRef<StoreCall, StoreCast> {
-  return GenServer.ref<typeof CoreStore>(caller, store.name);
+/**
+ * The same API for stores whose processes run on another node (say a peer that runs
+ * the `StoreSupervisor`, see the README's "Several cores"): each call and cast goes to
+ * `{ name: store.name, node }`, Erlang's `{Name, Node}`.
+ *
+ * @param node - the node the stores run on.
+ * @example
+ * ```ts
+ * const remote = Management.on('stores@localhost');
+ * remote.addEmployees(rt, test1, 4);
+ * await remote.getStore(rt, test1); // Store { name: 'Test1', employees: 6 }
+ * ```
+ */
+export function on(node: string): {
+  getStore(caller: Caller, store: Store, timeout?: number): Promise<Store>;
+  addEmployees(caller: Caller, store: Store, amount: number): void;
+} {
+  return {
+    getStore: async (caller, store, timeout = 5_000) => {
+      assertStore(store, 'Management.on(node).getStore');
+      return handle(caller, store, node).call('store', timeout);
+    },
+    addEmployees: (caller, store, amount) => {
+      checkAmount(amount);
+      assertStore(store, 'Management.on(node).addEmployees');
+      handle(caller, store, node).cast({ type: 'addEmployees', amount });
+    },
+  };
+}
+
+function handle(caller: Caller, store: Store, node?: string): ServerRef<StoreCall, StoreCast> {
+  return GenServer.ref<typeof CoreStore>(
+    caller,
+    node === undefined ? store.name : { name: store.name, node },
+  );
 }
 
 function assertStore(store: unknown, operation: string): asserts store is Store {

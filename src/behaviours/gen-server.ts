@@ -15,6 +15,7 @@ import {
   type Process,
   processOfSelf,
   Runtime,
+  remoteRouter,
   type Self,
   type StartOptions,
   startBehaviour,
@@ -566,7 +567,10 @@ export function castTo(caller: Caller, dest: Dest, request: unknown, operation: 
       return; // A via name whose registry is gone is just a missing destination.
     }
   }
-  if (target === undefined) return;
+  if (target === undefined) {
+    remoteRouter(runtime, dest)?.cast(dest as Pid, request, operation);
+    return;
+  }
   if (copiesMessages(runtime)) request = copyMessage(request, operation);
   if (context !== runtime) {
     // A cast made by a process: a message out, for Sys.statistics and traces.
@@ -574,6 +578,14 @@ export function castTo(caller: Caller, dest: Dest, request: unknown, operation: 
     sender.sent++;
     if (sender.traced) traceSend(runtime, sender, dest, request);
   }
+  castToProcess(target, request);
+}
+
+/**
+ * Delivers a cast to a live local process: what a cast from another node comes to,
+ * once its request is already the receiver's own copy. @internal
+ */
+export function castToProcess(target: Process, request: unknown): void {
   if (target instanceof HandlerProcess && target.takesTagged) target.deliverTagged(request);
   else target.deliver(new CastMessage(request));
 }

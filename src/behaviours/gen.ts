@@ -12,6 +12,7 @@ import {
   processOfSelf,
   type Ref,
   Runtime,
+  remoteRouter,
   Self,
   timersOf,
   traceCall,
@@ -307,7 +308,13 @@ export function request<R>(
   } catch (error) {
     return Promise.reject(error);
   }
-  if (target === undefined) return Promise.reject(new NoProcError(operation, dest));
+  if (target === undefined) {
+    const router = remoteRouter(runtime, dest);
+    if (router !== undefined) {
+      return router.call(self, dest as Pid, message, timeout, operation, system) as Promise<R>;
+    }
+    return Promise.reject(new NoProcError(operation, dest));
+  }
   if (target === self) {
     return Promise.reject(
       new CallError(
@@ -328,4 +335,25 @@ export function request<R>(
     : new From(runtime, pid, message, dest as Dest, operation);
   // Only `settle(value: R)`, typed by the server's handleCall, resolves it.
   return from.send(target, timeout) as Promise<R>;
+}
+
+/**
+ * Serves a call that came from another node: delivers it to the local `target` as a
+ * call from `callerPid` (`undefined` for a caller outside any process), and resolves
+ * with the reply. Rejects when the server exits first; the node layer ignores that,
+ * since its monitor tells the caller. @internal
+ */
+export function serveRequest(
+  runtime: Runtime,
+  target: Process,
+  callerPid: Pid | undefined,
+  message: unknown,
+  dest: Dest,
+  operation: string,
+  system: boolean,
+): Promise<unknown> {
+  const from = system
+    ? new SystemRequest(runtime, callerPid, message, dest, operation)
+    : new From(runtime, callerPid, message, dest, operation);
+  return from.send(target, Number.POSITIVE_INFINITY);
 }

@@ -1,6 +1,6 @@
 import { describeValue } from '../describe.js';
 import { Pid, Ref } from './pid.js';
-import { Down, Exit } from './signals.js';
+import { Down, Exit, NodeDown } from './signals.js';
 
 // Messages as a BEAM process sees them: with `messages: 'copy'`, what one process
 // sends another is a copy, so neither side can change the other's data. The rules are
@@ -146,7 +146,12 @@ class Copier {
     if (ArrayBuffer.isView(value)) return structuredClone(value);
     if (value instanceof ArrayBuffer) return value.slice(0);
     if (value instanceof Error) return this.#error(value, path);
-    if (value instanceof Exit || value instanceof Down || isRegistered(value)) {
+    if (
+      value instanceof Exit ||
+      value instanceof Down ||
+      value instanceof NodeDown ||
+      isRegistered(value)
+    ) {
       const out = Object.create(proto) as Record<string, unknown>;
       this.#seen.set(value, out);
       this.#fields(value, out, path);
@@ -208,6 +213,22 @@ class Copier {
     this.#fields(error, out, path);
     return out;
   }
+}
+
+/** The registered class named `name`, for a node that revives a copy. @internal */
+export function registeredClass(
+  name: string,
+): (abstract new (...args: never[]) => unknown) | undefined {
+  for (const Class of registered) if (Class.name === name) return Class;
+  return undefined;
+}
+
+/** Whether `value` is an instance of a registered class; the class, if so. @internal */
+export function registeredClassOf(
+  value: object,
+): (abstract new (...args: never[]) => unknown) | undefined {
+  for (const Class of registered) if (value instanceof Class) return Class;
+  return undefined;
 }
 
 function isRegistered(value: object): boolean {

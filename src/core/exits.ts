@@ -6,6 +6,7 @@ import type { NameTable } from './names.js';
 import type { Pid } from './pid.js';
 import { type CrashContext, Process } from './process.js';
 import type { ProcessTable } from './process-table.js';
+import type { NodeRouter } from './remote.js';
 import { Down, isNormalExit } from './signals.js';
 
 /** What completing an exit needs from the runtime. @internal */
@@ -13,6 +14,8 @@ export interface ExitHost {
   readonly logger: Logger;
   readonly names: NameTable;
   readonly table: ProcessTable;
+  /** The node layer, for links and monitors across nodes. */
+  readonly router: NodeRouter<Process> | undefined;
   /** Emits `'crash'` or `'exit'` without ever throwing. */
   emitExit(pid: Process['pid'], reason: ExitReason): void;
   emitCrash(report: CrashReport): void;
@@ -105,6 +108,14 @@ export function finalizeExit(
       watcher.down(undefined, pid, reason);
     } catch (error) {
       host.logger.error(`otp-ts: an exit watcher of ${pid} failed:`, error);
+    }
+  }
+  const remote = extras?.remote;
+  if (remote !== undefined && !remote.empty) {
+    try {
+      host.router?.exited(pid, remote, reason);
+    } catch (error) {
+      host.logger.error(`otp-ts: signalling the exit of ${pid} to other nodes failed:`, error);
     }
   }
   const abort = extras?.abort;

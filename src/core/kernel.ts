@@ -12,9 +12,10 @@
 import type { Logger } from '../logger.js';
 import type { Dest, ExitReason, Name } from '../types.js';
 import type { HandlerProcess } from './handler-process.js';
-import { link, unlink } from './links.js';
+import { exitSignal, link, unlinkPid } from './links.js';
 import type { Pid, Ref } from './pid.js';
 import type { MessageHandler, Process, ViaTable } from './process.js';
+import type { NodeService } from './remote.js';
 import type { Runtime, Self } from './runtime.js';
 import type { RuntimeEvents } from './runtime-types.js';
 import { processOfSelf as processOfHandle, type SpawnOptions } from './self.js';
@@ -22,16 +23,25 @@ import type { ExitWatcher } from './signals.js';
 import type { TimerEntry, Timers } from './timers.js';
 import type { Trace, TraceEvent, TraceEventKind } from './trace.js';
 
-export { copyMessage, shareProtocolClass } from './copy.js';
+export { copyMessage, registeredClass, registeredClassOf, shareProtocolClass } from './copy.js';
 export { HandlerProcess } from './handler-process.js';
-export { assertDest, assertName, isViaName, type ViaTable } from './names.js';
+export { assertDest, assertName, isRemoteName, isViaName, type ViaTable } from './names.js';
 export { LOCAL_NODE, Pid, Ref } from './pid.js';
 export { type CrashContext, type MessageHandler, Process, ProcessState } from './process.js';
-export { Runtime, Self } from './runtime.js';
+export {
+  type NodeRouter,
+  type NodeService,
+  type Peer,
+  type PeerOptions,
+  provideNodeLayer,
+  type RemoteEntry,
+} from './remote.js';
+export { importBehaviour, Runtime, Self } from './runtime.js';
 export {
   type BehaviourClass,
   defaultInitArg,
   type InitArg,
+  isBehaviourRef,
   type StartOptions,
   startBehaviour,
 } from './runtime-types.js';
@@ -44,6 +54,7 @@ export {
   type ExitWatcher,
   isNormalExit,
   type ListedWatcher,
+  NodeDown,
   Timeout,
 } from './signals.js';
 export type { TimerEntry, Timers } from './timers.js';
@@ -97,6 +108,39 @@ export function exitProcess(proc: Process, reason: ExitReason, selfInflicted: bo
   proc.host.terminate(proc, reason, selfInflicted);
 }
 
+/**
+ * The node layer of `runtime` when `dest` names a process of another node (a pid of
+ * another node, or a `{ name, node }` of another node); `undefined` otherwise.
+ */
+export function remoteRouter(runtime: Runtime, dest: unknown): NodeService<Process> | undefined {
+  return runtime.isRemote(dest) ? runtime.router : undefined;
+}
+
+/** The exit signal `exit/2` from `from`, on a local process. */
+export function exitSignalTo(
+  target: Process,
+  from: Pid,
+  reason: ExitReason,
+  viaLink: boolean,
+): void {
+  exitSignal(target, from, reason, viaLink);
+}
+
+/** Whether `pid` is a pid of another node than `runtime`'s. */
+export function isRemotePid(runtime: Runtime, pid: Pid): boolean {
+  return pid.node !== runtime.node;
+}
+
+/**
+ * The exit reason of `pid`, once it exits: of a local process (`'noproc'` if dead), or
+ * of a process of another node through the node layer.
+ */
+export function awaitExitOf(runtime: Runtime, pid: Pid): Promise<ExitReason> {
+  if (pid.node !== runtime.node && runtime.router !== undefined)
+    return runtime.router.awaitExit(pid);
+  return runtime.awaitExit(pid);
+}
+
 /** Links `proc` to `pid` on its behalf (a dead `pid` sends it `'noproc'`). */
 export function linkOnBehalf(runtime: Runtime, proc: Process, pid: Pid): void {
   link(proc, runtime.processOf(pid), pid);
@@ -104,8 +148,7 @@ export function linkOnBehalf(runtime: Runtime, proc: Process, pid: Pid): void {
 
 /** Removes the link between `proc` and `pid`, if any. */
 export function unlinkOnBehalf(runtime: Runtime, proc: Process, pid: Pid): void {
-  const other = runtime.processOf(pid);
-  if (other !== undefined) unlink(proc, other);
+  unlinkPid(proc, runtime.processOf(pid), pid);
 }
 
 /** Calls `watcher.down` when `proc` exits; the watch lasts until then. */

@@ -27,12 +27,15 @@ export function exitSignal(target: Process, from: Pid, reason: ExitReason, viaLi
 
 /**
  * Links `proc` to the process `pid` names (`other`, or `undefined` when it is dead
- * or of another runtime): a dead one sends `'noproc'` to `proc`, as in Erlang.
+ * or of another runtime): a dead one sends `'noproc'` to `proc`, as in Erlang. A pid
+ * of another node goes to the node layer, which links across.
  * @internal
  */
 export function link(proc: Process, other: Process | undefined, pid: Pid): void {
   if (other === undefined || other.host !== proc.host || !other.alive) {
-    exitSignal(proc, pid, 'noproc', true);
+    const router = proc.host.router;
+    if (router !== undefined && pid.node !== proc.pid.node) router.link(proc, pid);
+    else exitSignal(proc, pid, 'noproc', true);
     return;
   }
   if (other === proc) return;
@@ -48,6 +51,12 @@ export function unlink(proc: Process, other: Process): void {
   const had = proc.extras?.links?.delete(other) === true;
   other.extras?.links?.delete(proc);
   if (had && (proc.traced || other.traced)) proc.host.traceLink(proc, other, false);
+}
+
+/** Removes the link between `proc` and `pid`, a live local process or one of another node. @internal */
+export function unlinkPid(proc: Process, other: Process | undefined, pid: Pid): void {
+  if (other !== undefined) unlink(proc, other);
+  else if (pid.node !== proc.pid.node) proc.host.router?.unlink(proc, pid);
 }
 
 /** `watcher` monitors `target` under `ref`. @internal */
@@ -69,6 +78,9 @@ export function demonitor(watcher: Process, ref: Ref, flush: boolean): boolean {
     monitors!.delete(ref);
     target.extras?.monitoredBy?.delete(ref);
     active = true;
+  } else if (watcher.extras?.remote !== undefined) {
+    // Perhaps a monitor across nodes: the node layer keeps those.
+    active = watcher.host.router?.demonitor(watcher, ref) ?? false;
   }
   if (flush && watcher.mailbox !== undefined) {
     watcher.mailbox.removeAll((m) => isInstance(m, Down) && m.ref === ref);

@@ -1,6 +1,6 @@
 import { describeDest, describeValue } from '../describe.js';
 import { AlreadyRegisteredError } from '../errors.js';
-import type { Dest, Name, ViaName } from '../types.js';
+import type { Dest, Name, RemoteName, ViaName } from '../types.js';
 import { Pid } from './pid.js';
 import { type Process, processOf, type ViaTable } from './process.js';
 
@@ -35,7 +35,19 @@ export function assertName(
   );
 }
 
-/** Checks that `dest` is a pid or a name. @internal */
+/** Whether `value` is a `{ name, node }` destination (Erlang's `{Name, Node}`). @internal */
+export function isRemoteName(value: unknown): value is RemoteName {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !(value instanceof Pid) &&
+    typeof (value as { node?: unknown }).node === 'string' &&
+    typeof (value as { name?: unknown }).name === 'string' &&
+    !('via' in value)
+  );
+}
+
+/** Checks that `dest` is a pid, a name, or a `{ name, node }`. @internal */
 export function assertDest(
   dest: unknown,
   operation: string,
@@ -46,8 +58,9 @@ export function assertDest(
     assertName(dest, operation, argument);
     return;
   }
+  if (isRemoteName(dest) && dest.name.length > 0 && dest.node.length > 0) return;
   throw new TypeError(
-    `${operation}: expected \`${argument}\` to be a pid or a name, got ${describeValue(dest, 200)}`,
+    `${operation}: expected \`${argument}\` to be a pid, a name or { name, node }, got ${describeValue(dest, 200)}`,
   );
 }
 

@@ -4,6 +4,29 @@
 /** The node name of a runtime that is not distributed, as in Erlang. */
 export const LOCAL_NODE = 'nonode@nohost';
 
+/**
+ * The number a pid of each node prints with in this thread: 0 for the nodes that
+ * live here, then 1, 2... in the order other nodes are first printed, as Erlang
+ * numbers the nodes it knows. Per thread, as the pid objects themselves are.
+ */
+const nodeNumbers = new Map<string, number>([[LOCAL_NODE, 0]]);
+let nextNodeNumber = 1;
+
+/** Marks `node` as one that lives in this thread: its pids print `<0.…>`. @internal */
+export function markLocalNode(node: string): void {
+  nodeNumbers.set(node, 0);
+}
+
+/** The number pids of `node` print with. */
+function nodeNumber(node: string): number {
+  let n = nodeNumbers.get(node);
+  if (n === undefined) {
+    n = nextNodeNumber++;
+    nodeNumbers.set(node, n);
+  }
+  return n;
+}
+
 /** Node.js's `util.inspect.custom`, a registered symbol: no import needed for it. */
 const inspectCustom = Symbol.for('nodejs.util.inspect.custom');
 
@@ -60,8 +83,9 @@ export class Pid {
    * ```
    */
   toString(): string {
-    // Erlang's third number, the serial, is always 0 here: ids do not wrap.
-    return `<0.${this.id}.0>`;
+    // Erlang's third number, the serial, is always 0 here: ids do not wrap. The first
+    // is 0 for a pid of this thread's nodes, and the node's number for another's.
+    return `<${nodeNumber(this.node)}.${this.id}.0>`;
   }
 
   /**
@@ -121,7 +145,7 @@ export class Ref {
    * ```
    */
   toString(): string {
-    return `#Ref<0.0.0.${this.id}>`;
+    return `#Ref<${nodeNumber(this.node)}.0.0.${this.id}>`;
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { ExitReason, Name } from '../types.js';
 import type { Mailbox } from './mailbox.js';
 import { bindRecord, type Pid, type Ref, recordOf } from './pid.js';
+import type { NodeRouter, RemoteEntry } from './remote.js';
 import type { ProcessInfo } from './runtime-types.js';
 import type { Runnable, Scheduler } from './scheduler.js';
 import type { ExitWatcher, ListedWatcher } from './signals.js';
@@ -39,6 +40,8 @@ export interface Host {
   readonly scheduler: Scheduler;
   readonly timers: Timers;
   readonly mailboxWarning: number;
+  /** The node layer, for a runtime with a node name: links and monitors across nodes. */
+  readonly router: NodeRouter<Process> | undefined;
   /** Ends `proc` with `reason`; `selfInflicted` exits get a crash report when abnormal. */
   terminate(proc: Process, reason: ExitReason, selfInflicted: boolean): void;
   /** A mailbox reached the warning threshold. */
@@ -101,6 +104,8 @@ export class Extras {
   viaTable: ViaTable | undefined = undefined;
   /** Behind `self.signal`, made when first asked for; aborted when the process ends. */
   abort: AbortController | undefined = undefined;
+  /** Its links and monitors across nodes, kept by the node layer. */
+  remote: RemoteEntry | undefined = undefined;
 }
 
 /**
@@ -231,13 +236,16 @@ export function processInfo(proc: Process): ProcessInfo {
   const monitoredBy: Pid[] = [];
   for (const watcher of extras?.monitoredBy?.values() ?? [])
     if (watcher instanceof Process) monitoredBy.push(watcher.pid);
+  const remote = extras?.remote;
   return {
     pid: proc.pid,
     name: proc.name,
     status: proc.status,
     messageQueueLen: proc.messageQueueLen,
-    links: [...(extras?.links ?? [])].map((p) => p.pid),
-    monitors: [...(extras?.monitors?.values() ?? [])].map((p) => p.pid),
+    links: [...(extras?.links ?? [])].map((p) => p.pid).concat(remote?.linkedPids() ?? []),
+    monitors: [...(extras?.monitors?.values() ?? [])]
+      .map((p) => p.pid)
+      .concat(remote?.monitoredPids() ?? []),
     monitoredBy,
     trapExit: proc.trapping,
     messagesHandled: proc.handled,

@@ -7,6 +7,8 @@ const DEFAULT_BUDGET = 200;
 /** The options of `new Runtime`, checked, with their defaults. @internal */
 export interface CheckedOptions {
   name: string | undefined;
+  node: string | undefined;
+  creation: number | undefined;
   logger: Logger | false | undefined;
   messages: 'share' | 'copy';
   budget: number;
@@ -45,13 +47,27 @@ export function checkRuntimeOptions(opts: RuntimeOptions): CheckedOptions {
       'new Runtime: expected `logger` to have error, warn, info and debug functions, or be false',
     );
   }
+  const { node, creation } = opts;
+  if (node !== undefined && (typeof node !== 'string' || !/^[^@\s]+@[^@\s]+$/.test(node))) {
+    throw new TypeError(
+      `new Runtime: expected \`node\` to be a node name 'name@host', got ${describeValue(node, 100)}`,
+    );
+  }
+  if (
+    creation !== undefined &&
+    (!Number.isInteger(creation) || creation < 1 || creation > 0xffff_ffff)
+  ) {
+    throw new (typeof creation === 'number' ? RangeError : TypeError)(
+      `new Runtime: expected \`creation\` to be an integer from 1 to 4294967295, got ${describeValue(creation, 100)}`,
+    );
+  }
   const messages = opts.messages ?? 'share';
   if (messages !== 'share' && messages !== 'copy') {
     throw new TypeError(
       `new Runtime: expected \`messages\` to be 'share' or 'copy', got ${describeValue(messages, 100)}`,
     );
   }
-  return { name, logger, budget, mailboxWarning, messages };
+  return { name, node, creation, logger, budget, mailboxWarning, messages };
 }
 
 function isLogger(value: unknown): value is Logger {

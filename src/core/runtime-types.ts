@@ -1,5 +1,5 @@
 import type { CrashReport, Logger } from '../logger.js';
-import type { ExitReason, Name } from '../types.js';
+import type { BehaviourRef, ExitReason, Name } from '../types.js';
 import type { Pid } from './pid.js';
 
 /**
@@ -13,6 +13,16 @@ import type { Pid } from './pid.js';
 export interface RuntimeOptions {
   /** A name for the runtime, for logs. @defaultValue a random `otp-…` id */
   name?: string;
+  /**
+   * The node's name, `name@host`, which makes the runtime a node that other nodes can
+   * reach (`startPeer`, `connect`). @defaultValue `'nonode@nohost'`: not distributed
+   */
+  node?: string;
+  /**
+   * The node's incarnation, carried by its pids: a pid of an earlier incarnation of a
+   * node of the same name is dead. @defaultValue a random number from 1 to 2^32 - 1
+   */
+  creation?: number;
   /** Where reports go; `false` silences them. @defaultValue a logger writing to stderr */
   logger?: Logger | false;
   /**
@@ -44,6 +54,11 @@ export interface StartOptions {
   name?: Name;
   /** How long `init` may take, in ms. @defaultValue 5000 */
   timeout?: number;
+  /**
+   * The node to start it on, for a behaviour named by a {@link BehaviourRef}
+   * `{ module, export }` (a class itself cannot travel). @defaultValue this node
+   */
+  node?: string;
 }
 
 /**
@@ -102,6 +117,10 @@ export interface RuntimeEvents {
   ];
   /** A mailbox reached `mailboxWarning` messages. */
   mailbox_overflow: [pid: Pid, messageQueueLen: number];
+  /** A connection to another node came up. */
+  nodeup: [node: string];
+  /** A connection to another node was lost (`reason` `'noconnection'`). */
+  nodedown: [node: string, reason: ExitReason];
 }
 
 /** Any behaviour class that `rt.start` accepts: GenServer, Supervisor and their subclasses. */
@@ -155,3 +174,13 @@ export const defaultInitArg: unique symbol = Symbol('otp-ts.defaultInitArg');
  * @internal
  */
 export const startBehaviour: unique symbol = Symbol('otp-ts.startBehaviour');
+
+/** Whether `value` is a {@link BehaviourRef} `{ module, export }`. @internal */
+export function isBehaviourRef(value: unknown): value is BehaviourRef {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { module?: unknown }).module === 'string' &&
+    typeof (value as { export?: unknown }).export === 'string'
+  );
+}

@@ -1,15 +1,15 @@
 import { EventEmitter } from 'eventemitter3';
 import { nanoid } from 'nanoid';
 import { describeValue } from '../describe.js';
-import { NoProcError, OtpError } from '../errors.js';
+import { NodeError, NoProcError, OtpError, StartError } from '../errors.js';
 import { type CrashReport, type Logger, silentLogger, stderrLogger } from '../logger.js';
-import type { Dest, ExitReason, Name } from '../types.js';
+import type { BehaviourRef, Dest, ExitReason, Name, RemoteName } from '../types.js';
 import { copyMessage } from './copy.js';
 import { finalizeExit } from './exits.js';
 import { HandlerProcess } from './handler-process.js';
 import { exitSignal, link } from './links.js';
-import { assertDest, assertName, NameTable } from './names.js';
-import { LOCAL_NODE, Pid, Ref } from './pid.js';
+import { assertDest, assertName, isRemoteName, NameTable } from './names.js';
+import { LOCAL_NODE, markLocalNode, Pid, Ref } from './pid.js';
 import {
   type MessageHandler,
   type Process,
@@ -19,10 +19,12 @@ import {
 } from './process.js';
 import { ProcessTable } from './process-table.js';
 import { RawProcess } from './raw-process.js';
+import { createRouter, type NodeService, type Peer, type PeerOptions } from './remote.js';
 import { checkRuntimeOptions } from './runtime-options.js';
 import {
   type BehaviourClass,
   type InitArg,
+  isBehaviourRef,
   type ProcessInfo,
   type RuntimeEvents,
   type RuntimeOptions,
@@ -46,6 +48,8 @@ import {
 export type {
   BehaviourClass,
   InitArg,
+  Peer,
+  PeerOptions,
   ProcessInfo,
   RuntimeEvents,
   RuntimeOptions,
@@ -79,9 +83,11 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   /** Whether messages are copied: read on every send. @internal */
   readonly copying: boolean;
   /** The node's name: `'nonode@nohost'` for a runtime that is not distributed. */
-  readonly node: string = LOCAL_NODE;
-  /** The node's incarnation, carried by its pids and refs. */
-  readonly creation: number = 0;
+  readonly node: string;
+  /** The node's incarnation, carried by its pids and refs (0 when not distributed). */
+  readonly creation: number;
+  /** The node layer, for a runtime with a node name. @internal */
+  readonly router: NodeService<Process> | undefined;
   /** @internal */ readonly logger: Logger;
   /** Whether reports go nowhere (`logger: false`): callers can skip formatting them. @internal */
   readonly quiet: boolean;
@@ -129,7 +135,12 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    */
   constructor(opts: RuntimeOptions = {}) {
     super();
-    const { name, logger, budget, mailboxWarning, messages } = checkRuntimeOptions(opts);
+    const { name, node, creation, logger, budget, mailboxWarning, messages } =
+      checkRuntimeOptions(opts);
+    this.node = node ?? LOCAL_NODE;
+    this.creation =
+      node === undefined ? 0 : (creation ?? 1 + Math.floor(Math.random() * 0xffff_fffe));
+    markLocalNode(this.node);
     this.messages = messages;
     this.copying = messages === 'copy';
     this.name = name ?? `otp-${nanoid(8)}`;
@@ -138,6 +149,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     this.mailboxWarning = mailboxWarning;
     this.rootPid = new Pid(this.node, 0, this.creation);
     this.scheduler = new Scheduler(budget, (error) => this.#internalError(error));
+    this.router = node === undefined ? undefined : createRouter<Process>(this);
   }
 
   /** Reports an error that escaped a delivery or a run; never throws. */
@@ -278,9 +290,22 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     let proc: Process | undefined;
     if (dest instanceof Pid) {
       proc = this.processOf(dest);
+      // Only a pid with no live local process can be another node's.
+      if (proc === undefined && dest.node !== this.node) {
+        this.router?.send(undefined, dest, message, 'send');
+        return;
+      }
     } else {
       assertDest(dest, 'send');
-      proc = this.names.resolve(dest);
+      if (isRemoteName(dest)) {
+        if (dest.node !== this.node) {
+          this.router?.sendNamed(undefined, dest, message, 'send');
+          return;
+        }
+        proc = this.names.resolve(dest.name);
+      } else {
+        proc = this.names.resolve(dest);
+      }
       if (proc === undefined) throw new NoProcError('send', dest);
     }
     // The message is copied (or refused) even for a dead pid: a send that works only
@@ -305,6 +330,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     assertPid(pid, 'exit');
     const target = this.processOf(pid);
     if (target !== undefined) exitSignal(target, this.rootPid, reason, false);
+    else if (pid.node !== this.node) this.router?.exit(this.rootPid, pid, reason);
   }
 
   /** The live process of this runtime that `pid` names. @internal */
@@ -329,11 +355,32 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    * const pid = await rt.start(Counter, 0, { name: 'counter' });
    * ```
    */
-  start<B extends BehaviourClass>(
-    Behaviour: B,
-    arg: InitArg<B>,
-    opts?: StartOptions,
-  ): Promise<Pid> {
+  start<B extends BehaviourClass>(Behaviour: B, arg: InitArg<B>, opts?: StartOptions): Promise<Pid>;
+  /**
+   * Starts the behaviour class that `ref.module` exports as `ref.export`, on
+   * `opts.node` (this node by default): Erlang's remote spawn of `{M, F, A}`. The
+   * target node imports the module, starts the class with `arg` (copied), and
+   * resolves with the pid of the new process.
+   *
+   * @throws (as rejections) NodeError when `opts.node` cannot be reached (`'noconnection'`)
+   * or this runtime has no node name (`'not_alive'`); StartError naming the module and
+   * export when they do not resolve to a behaviour class, or when `init` fails.
+   * @example
+   * ```ts
+   * const ref = { module: new URL('./counter.ts', import.meta.url).href, export: 'Counter' };
+   * const pid = await rt.start(ref, 0, { node: 'w1@localhost', name: 'counter' });
+   * ```
+   */
+  start(ref: BehaviourRef, arg: unknown, opts?: StartOptions): Promise<Pid>;
+  start(Behaviour: BehaviourClass | BehaviourRef, arg: unknown, opts?: StartOptions): Promise<Pid> {
+    if (isBehaviourRef(Behaviour)) return this.#startRef(Behaviour, arg, opts);
+    if (opts?.node !== undefined && opts.node !== this.node) {
+      return Promise.reject(
+        new TypeError(
+          `start: a class cannot travel to node ${opts.node}; name it by its module instead: rt.start({ module, export }, arg, { node })`,
+        ),
+      );
+    }
     let start: unknown;
     try {
       start =
@@ -351,6 +398,27 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       );
     }
     return (start as StartFunction).call(Behaviour, this, arg, opts);
+  }
+
+  /** Starts the class `ref` names, on this node (imported here) or on another. */
+  async #startRef(ref: BehaviourRef, arg: unknown, opts: StartOptions | undefined): Promise<Pid> {
+    const node = opts?.node ?? this.node;
+    if (typeof node !== 'string') {
+      throw new TypeError(
+        `start: expected \`opts.node\` to be a node name, got ${describeValue(node, 100)}`,
+      );
+    }
+    const local = { name: opts?.name, timeout: opts?.timeout };
+    if (node !== this.node) {
+      return this.#nodeService(`start of ${ref.export} on ${node}`).spawnRequest(
+        node,
+        ref,
+        arg,
+        local,
+        undefined,
+      );
+    }
+    return this.start(await importBehaviour(ref), arg as never, local);
   }
 
   /**
@@ -492,7 +560,16 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     }
     if (this.copying) message = copyMessage(message, 'sendAfter');
     return this.#sendTimers.add(this.makeRef(), ms, () => {
-      const proc = dest instanceof Pid ? this.processOf(dest) : safeResolve(this.names, dest);
+      if (dest instanceof Pid ? dest.node !== this.node : isRemoteName(dest)) {
+        try {
+          this.send(dest, message);
+        } catch {
+          // As for a name nobody holds when the timer fires: the message is dropped.
+        }
+        return;
+      }
+      const proc =
+        dest instanceof Pid ? this.processOf(dest) : safeResolve(this.names, dest as Name);
       proc?.deliver(message);
     });
   }
@@ -558,6 +635,11 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     clearTimeout(timer);
     for (const proc of this.table.toArray().reverse()) this.terminate(proc, 'killed', false);
     this.tracer?.endAll('shutdown');
+    try {
+      await this.router?.shutdown();
+    } catch (error) {
+      this.#internalError(error);
+    }
     this.#sendTimers.clear();
     this.#stopped = true;
     this.timers.stop();
@@ -573,7 +655,95 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   resolveProcess(dest: Dest, operation: string, argument = 'dest'): Process | undefined {
     if (dest instanceof Pid) return this.processOf(dest);
     assertDest(dest, operation, argument);
+    if (isRemoteName(dest)) {
+      return dest.node === this.node ? this.names.resolve(dest.name) : undefined;
+    }
     return this.names.resolve(dest);
+  }
+
+  /**
+   * Whether `dest` names a process of another node: a pid of another node, or a
+   * `{ name, node }` whose node is not this one. @internal
+   */
+  isRemote(dest: unknown): dest is Pid | RemoteName {
+    if (dest instanceof Pid) return dest.node !== this.node;
+    return isRemoteName(dest) && dest.node !== this.node;
+  }
+
+  /** The node layer, or a NodeError `'not_alive'` naming the operation. */
+  #nodeService(operation: string): NodeService<Process> {
+    if (this.router === undefined) {
+      throw new NodeError(
+        `${operation}: runtime ${this.name} is not a node; give it a node name: new Runtime({ node: 'app@localhost' })`,
+        this.node,
+        'not_alive',
+      );
+    }
+    return this.router;
+  }
+
+  /**
+   * Starts a node on a new worker thread of this Node.js process and connects it
+   * (and every other node of this process) to it. Its `entry` module's default export
+   * `(rt, arg)` boots it. Resolves once it has booted. A peer whose thread fails (its
+   * code throws outside any process, calls `process.exit`, runs out of memory) is a
+   * node that went down: its links fire with `'noconnection'`, and this runtime goes on.
+   *
+   * @param opts - the peer's node name, entry module and its argument.
+   * @returns The {@link Peer}, to stop it.
+   * @throws (as rejections) NodeError `'not_alive'` when this runtime has no node
+   * name, `'not_allowed'` when the name is taken or this runtime is itself a peer,
+   * `'boot_failed'` when the entry cannot be loaded or its boot throws; TypeError for
+   * malformed options.
+   * @example
+   * ```ts
+   * const rt = new Runtime({ node: 'main@localhost' });
+   * const peer = await rt.startPeer({ name: 'w1@localhost', entry: new URL('./w1.ts', import.meta.url) });
+   * await GenServer.call(rt, { name: 'Pool', node: 'w1@localhost' }, 'status');
+   * await peer.stop();
+   * ```
+   * @see {@link Runtime.nodes}
+   */
+  startPeer(opts: PeerOptions): Promise<Peer> {
+    try {
+      return this.#nodeService('startPeer').startPeer(opts);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Connects to `node`, as Erlang's `net_kernel:connect_node`: resolves `true` once
+   * connected (at once if already), `false` when it cannot be reached. A send, call,
+   * link or monitor to a process of a node not yet connected connects first by itself.
+   * @throws (as a rejection) NodeError `'not_alive'` when this runtime has no node name.
+   * @example
+   * ```ts
+   * if (await rt.connect('w1@localhost')) console.log(rt.nodes());
+   * ```
+   */
+  connect(node: string): Promise<boolean> {
+    try {
+      if (typeof node !== 'string') {
+        throw new TypeError(
+          `connect: expected \`node\` to be a node name, got ${describeValue(node, 100)}`,
+        );
+      }
+      return this.#nodeService('connect').connect(node);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * The nodes this one is connected to (not itself), as Erlang's `nodes()`.
+   * @example
+   * ```ts
+   * rt.nodes(); // ['w1@localhost', 'w2@localhost']
+   * ```
+   */
+  nodes(): string[] {
+    return this.router?.nodes() ?? [];
   }
 
   /**
@@ -753,6 +923,43 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       }
     }
   }
+}
+
+/**
+ * The behaviour class `ref.module` exports as `ref.export`.
+ * @throws StartError naming the module and export when it cannot be imported or is
+ * not a behaviour class.
+ * @internal
+ */
+export async function importBehaviour(ref: BehaviourRef): Promise<BehaviourClass> {
+  let module: Record<string, unknown>;
+  try {
+    module = (await import(ref.module)) as Record<string, unknown>;
+  } catch (error) {
+    throw new StartError(
+      `start of ${ref.export} from ${ref.module} failed: the module cannot be imported (${describeValue(error, 200)})`,
+      error,
+      undefined,
+      { cause: error },
+    );
+  }
+  const Class = module[ref.export];
+  let start: unknown;
+  try {
+    start =
+      typeof Class === 'function'
+        ? (Class as unknown as Record<symbol, unknown>)[startBehaviour]
+        : undefined;
+  } catch {
+    start = undefined;
+  }
+  if (typeof start !== 'function') {
+    throw new StartError(
+      `start of ${ref.export} from ${ref.module} failed: the module's export ${ref.export} is ${describeValue(Class, 100)}, not a behaviour class (a GenServer, Supervisor...)`,
+      'bad_export',
+    );
+  }
+  return Class as BehaviourClass;
 }
 
 function safeResolve(names: NameTable, name: Name): Process | undefined {

@@ -1,9 +1,12 @@
 import { describeValue } from '../describe.js';
-import type { Dest, ExitReason, Name } from '../types.js';
-import { demonitor, exitSignal, link, monitor, unlink } from './links.js';
+import { NodeError } from '../errors.js';
+import type { Dest, ExitReason, Name, RemoteName } from '../types.js';
+import { demonitor, exitSignal, link, monitor, unlinkPid } from './links.js';
+import { isRemoteName } from './names.js';
 import { Pid, Ref } from './pid.js';
 import { type Process, processOf } from './process.js';
 import { ProcessExited, RawProcess, type ReceiveOptions } from './raw-process.js';
+import type { NodeService } from './remote.js';
 import { Down } from './signals.js';
 
 /**
@@ -57,6 +60,10 @@ export interface SelfHost {
   makeRef(): Ref;
   /** The pid exit signals from outside any process come from. */
   readonly rootPid: Pid;
+  /** The node's name. */
+  readonly node: string;
+  /** The node layer, for a runtime with a node name. */
+  readonly router: NodeService<Process> | undefined;
 }
 
 /** The record behind a process's own handle: for the kernel alone. @internal */
@@ -246,8 +253,7 @@ export class SelfHandle<R> {
    */
   unlink(pid: Pid): void {
     assertPid(pid, 'unlink');
-    const other = processOf(pid);
-    if (other !== undefined) unlink(this.#process, other);
+    unlinkPid(this.#process, processOf(pid), pid);
   }
 
   /**
@@ -268,11 +274,49 @@ export class SelfHandle<R> {
     // Only a live process of this runtime is found.
     const target = runtime.resolveProcess(dest, 'monitor');
     if (target === undefined) {
-      proc.deliver(new Down(ref, dest, 'noproc'));
+      const node = dest instanceof Pid ? dest.node : isRemoteName(dest) ? dest.node : undefined;
+      if (node === undefined || node === runtime.node) {
+        proc.deliver(new Down(ref, dest, 'noproc'));
+      } else if (runtime.router === undefined) {
+        // A node that is not distributed reaches no other node.
+        proc.deliver(new Down(ref, dest, 'noconnection'));
+      } else {
+        runtime.router.monitor(proc, dest as Pid | RemoteName, ref);
+      }
       return ref;
     }
     if (target !== proc) monitor(proc, target, ref); // Monitoring yourself sets nothing, as in Erlang.
     return ref;
+  }
+
+  /**
+   * Monitors the connection to `node`, as Erlang's `monitor_node/2`: a
+   * {@link NodeDown} message comes when it is lost (at once if it cannot be made).
+   * Each call with `on` adds a monitor (and a message); `on = false` removes one.
+   * @throws NodeError `'not_alive'` when the runtime has no node name; TypeError when
+   * `node` is not a string.
+   * @example
+   * ```ts
+   * self.monitorNode('w1@localhost');
+   * const down = await self.receive({ match: (m) => m instanceof NodeDown });
+   * ```
+   */
+  monitorNode(node: string, on = true): void {
+    if (typeof node !== 'string') {
+      throw new TypeError(
+        `monitorNode: expected \`node\` to be a node name, got ${describeValue(node, 100)}`,
+      );
+    }
+    const router = this.#host.router;
+    if (router === undefined) {
+      throw new NodeError(
+        `monitorNode of ${node}: this runtime is not a node (give it a node name: new Runtime({ node }))`,
+        node,
+        'not_alive',
+      );
+    }
+    if (!this.#process.alive || node === this.#host.node) return;
+    router.monitorNode(this.#process, node, on);
   }
 
   /**
@@ -331,6 +375,7 @@ export class SelfHandle<R> {
       assertPid(pid, 'exit');
       const target = this.#host.resolveProcess(pid, 'exit');
       if (target !== undefined) exitSignal(target, this.pid, reason, false);
+      else if (pid.node !== this.pid.node) this.#host.router?.exit(this.pid, pid, reason);
       return;
     }
     const reason = args[0];

@@ -1,4 +1,4 @@
-import type { ExitReason, Name } from '../types.js';
+import type { ExitReason, Name, RemoteName } from '../types.js';
 import type { Pid, Ref } from './pid.js';
 
 /**
@@ -57,15 +57,44 @@ export class Down {
   readonly type = 'DOWN' as const;
   /** The ref `monitor` returned. */
   readonly ref: Ref;
-  /** The monitored process, or the name that was monitored when no process held it. */
-  readonly pid: Pid | Name;
+  /**
+   * The monitored process, or the name that was monitored when no process held it;
+   * a `{ name, node }` for a monitor set by that name, as Erlang's.
+   */
+  readonly pid: Pid | Name | RemoteName;
   /** Its exit reason. */
   readonly reason: ExitReason;
 
   /** @internal */
-  constructor(ref: Ref, pid: Pid | Name, reason: ExitReason) {
+  constructor(ref: Ref, pid: Pid | Name | RemoteName, reason: ExitReason) {
     this.ref = ref;
     this.pid = pid;
+    this.reason = reason;
+  }
+}
+
+/**
+ * The message a node monitor delivers (`self.monitorNode(node)`), once, when the
+ * connection to that node is lost; also the `'nodedown'` event's reason comes with
+ * it. Check with `instanceof NodeDown`. Erlang's `{nodedown, Node}`.
+ *
+ * @example
+ * ```ts
+ * self.monitorNode('worker1@localhost');
+ * const msg = await self.receive({ match: (m) => m instanceof NodeDown });
+ * ```
+ */
+export class NodeDown {
+  /** Always `'NODEDOWN'`. */
+  readonly type = 'NODEDOWN' as const;
+  /** The node that went down. */
+  readonly node: string;
+  /** Why: `'noconnection'`, as in Erlang, whatever ended the connection. */
+  readonly reason: ExitReason;
+
+  /** @internal */
+  constructor(node: string, reason: ExitReason) {
+    this.node = node;
     this.reason = reason;
   }
 }

@@ -25,6 +25,7 @@ const BENCHMARKS = [
   'statem',
   'trace',
   'observer',
+  'threads',
 ] as const;
 
 /** Benchmarks with an Erlang program in bench/beam/. */

@@ -102,7 +102,7 @@ const cases: Case[] = [
       call: (rt) => rt.send(asDest(dest), 'msg'),
       error: TypeError,
       message:
-        /^send: expected `dest` to be a (pid or a name|non-empty string or \{ via, key \}), got /,
+        /^send: expected `dest` to be a (pid, a name or \{ name, node \}|non-empty string or \{ via, key \}), got /,
     }),
   ),
   {
@@ -115,7 +115,7 @@ const cases: Case[] = [
     what: 'self.send to something that is not a destination',
     call: (rt) => inProcess(rt, (self) => self.send(asDest(7), 'msg')),
     error: TypeError,
-    message: /^send: expected `dest` to be a pid or a name, got 7$/,
+    message: /^send: expected `dest` to be a pid, a name or { name, node }, got 7$/,
   },
   ...[-1, Number.NaN].map(
     (timeout): Case => ({
@@ -163,7 +163,7 @@ const cases: Case[] = [
     what: 'sendAfter to something that is not a destination',
     call: (rt) => rt.sendAfter(asDest(42), 'msg', 10),
     error: TypeError,
-    message: /^sendAfter: expected `dest` to be a pid or a name, got 42$/,
+    message: /^sendAfter: expected `dest` to be a pid, a name or { name, node }, got 42$/,
   },
   {
     what: 'cancelTimer of something that is not a ref',
@@ -244,7 +244,7 @@ const cases: Case[] = [
     what: 'monitor of something that is not a destination',
     call: (rt) => inProcess(rt, (self) => self.monitor(asDest(false))),
     error: TypeError,
-    message: /^monitor: expected `dest` to be a pid or a name, got false$/,
+    message: /^monitor: expected `dest` to be a pid, a name or { name, node }, got false$/,
   },
   {
     what: 'trapExit with a non-boolean',

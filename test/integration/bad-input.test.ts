@@ -614,7 +614,8 @@ const cases: Case[] = [
     what: 'GenServer.call with no arguments but the caller',
     call: ({ rt }) => asAny<(rt: unknown) => unknown>(GenServer.call)(rt),
     error: TypeError,
-    message: /^GenServer\.call: expected `dest` to be a pid or a name, got undefined$/,
+    message:
+      /^GenServer\.call: expected `dest` to be a pid, a name or { name, node }, got undefined$/,
   },
   {
     what: 'GenServer.call to a name nobody holds',
@@ -744,7 +745,8 @@ const cases: Case[] = [
       what: `GenServer.cast to ${JSON.stringify(dest) ?? 'undefined'}`,
       call: ({ rt }) => GenServer.cast(rt, bad(dest), 'x'),
       error: TypeError,
-      message: /^GenServer\.cast: expected `dest` to be a (pid or a name|non-empty string)/,
+      message:
+        /^GenServer\.cast: expected `dest` to be a (pid, a name or \{ name, node \}|non-empty string)/,
     }),
   ),
   {
@@ -857,7 +859,7 @@ const cases: Case[] = [
     what: 'GenServer.ref to something that is not a destination',
     call: ({ rt }) => GenServer.ref(rt, bad(42)),
     error: TypeError,
-    message: /^GenServer\.ref: expected `dest` to be a pid or a name, got 42$/,
+    message: /^GenServer\.ref: expected `dest` to be a pid, a name or { name, node }, got 42$/,
   },
   {
     what: 'GenServer.ref to a name nobody holds, then call',
@@ -989,7 +991,9 @@ const cases: Case[] = [
       what: `Supervisor.${fn} of something that is not a destination`,
       call: ({ rt }) => Supervisor[fn](rt, bad(42)),
       error: TypeError,
-      message: new RegExp(`^Supervisor.${fn}: expected \`dest\` to be a pid or a name, got 42$`),
+      message: new RegExp(
+        `^Supervisor.${fn}: expected \`dest\` to be a pid, a name or { name, node }, got 42$`,
+      ),
     },
   ]),
   ...(
@@ -1214,7 +1218,7 @@ const cases: Case[] = [
       call: ({ rt }) => asAny<(...args: unknown[]) => unknown>(Registry[fn])(rt, 42, 'k', () => {}),
       error: TypeError,
       message: new RegExp(
-        `^Registry\\.${fn}: expected \`registry\` to be a pid or a name, got 42$`,
+        `^Registry\\.${fn}: expected \`registry\` to be a pid, a name or { name, node }, got 42$`,
       ),
     },
   ]),

@@ -170,6 +170,53 @@ class Counter extends GenServer {
 });
 `;
 
+/** A peer's entry, in plain JavaScript: the peer runs the installed bundle. */
+const PEER_ENTRY_ESM = `
+import { GenServer, reply } from 'otp-ts';
+class Square extends GenServer {
+  init() { return null; }
+  handleCall(n, _from, state) { return reply(n * n, state); }
+}
+export default async function boot(rt) {
+  await rt.start(Square, undefined, { name: 'square' });
+}
+`;
+
+const PEER_ESM_SCRIPT = `
+import { GenServer, Runtime } from 'otp-ts';
+const rt = new Runtime({ node: 'main@localhost', logger: false });
+const peer = await rt.startPeer({ name: 'p1@localhost', entry: new URL('./peer-node.mjs', import.meta.url) });
+const value = await GenServer.call(rt, { name: 'square', node: peer.node }, 7);
+await rt.shutdown();
+console.log(JSON.stringify({ value, nodes: rt.nodes() }));
+`;
+
+const PEER_ENTRY_CJS = `
+const { GenServer, reply } = require('otp-ts');
+class Square extends GenServer {
+  init() { return null; }
+  handleCall(n, _from, state) { return reply(n * n, state); }
+}
+module.exports = async function boot(rt) {
+  await rt.start(Square, undefined, { name: 'square' });
+};
+`;
+
+const PEER_CJS_SCRIPT = `
+const { join } = require('node:path');
+const { GenServer, Runtime } = require('otp-ts');
+(async () => {
+  const rt = new Runtime({ node: 'main@localhost', logger: false });
+  const peer = await rt.startPeer({ name: 'p1@localhost', entry: join(__dirname, 'peer-node.cjs') });
+  const value = await GenServer.call(rt, { name: 'square', node: peer.node }, 9);
+  await rt.shutdown();
+  console.log(JSON.stringify({ value }));
+})().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
+`;
+
 /** A TypeScript consumer: it must type-check, and the `@ts-expect-error` lines must be errors. */
 const TS_CONSUMER = `
 import {
@@ -310,6 +357,10 @@ beforeAll(async () => {
   await Promise.all([
     writeFile(join(project, 'esm.mjs'), ESM_SCRIPT),
     writeFile(join(project, 'cjs.cjs'), CJS_SCRIPT),
+    writeFile(join(project, 'peer-node.mjs'), PEER_ENTRY_ESM),
+    writeFile(join(project, 'peer.mjs'), PEER_ESM_SCRIPT),
+    writeFile(join(project, 'peer-node.cjs'), PEER_ENTRY_CJS),
+    writeFile(join(project, 'peer.cjs'), PEER_CJS_SCRIPT),
     writeFile(join(project, 'consumer.mts'), TS_CONSUMER),
     writeFile(join(project, 'consumer.cts'), TS_CONSUMER),
     writeFile(join(project, 'consumer.ts'), TS_CONSUMER),
@@ -389,6 +440,16 @@ describe('the installed package', () => {
     expect(out.entry).toBe(join(project, 'node_modules', 'otp-ts', 'dist', 'index.cjs'));
     expect(out.observer).toBe(join(project, 'node_modules', 'otp-ts', 'dist', 'observer.cjs'));
     expect(out.page).toBe(true);
+  });
+
+  it('starts a peer on a worker thread from an ES module, and exits by itself', async () => {
+    const { stdout } = check('node peer.mjs', await run(process.execPath, ['peer.mjs'], project));
+    expect(JSON.parse(stdout)).toEqual({ value: 49, nodes: [] });
+  });
+
+  it('starts a peer on a worker thread from a CommonJS module', async () => {
+    const { stdout } = check('node peer.cjs', await run(process.execPath, ['peer.cjs'], project));
+    expect(JSON.parse(stdout)).toEqual({ value: 81 });
   });
 
   it('type-checks a TypeScript consumer with moduleResolution node16 (ESM and CommonJS)', async () => {

@@ -1,3 +1,4 @@
+import { isBehaviourRef } from '../../core/kernel.js';
 import { describeValue } from '../../describe.js';
 import { InvalidChildSpecError } from '../../errors.js';
 import { optionError } from '../option-error.js';
@@ -49,9 +50,9 @@ export function normalizeChild(input: unknown, where: string): NormalizedChildSp
   }
   const start = s.start;
   if (Array.isArray(start)) {
-    if (!isBehaviourClass(start[0])) {
+    if (!isBehaviourClass(start[0]) && !isBehaviourRef(start[0])) {
       throw new InvalidChildSpecError(
-        `${named} has a \`start\` tuple whose first element is not a GenServer class: ${describeValue(start[0], 100)}`,
+        `${named} has a \`start\` tuple whose first element is not a GenServer class (nor { module, export }): ${describeValue(start[0], 100)}`,
         'start',
         id,
       );

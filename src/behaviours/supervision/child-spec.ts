@@ -12,10 +12,12 @@ export type StartFunction = (self: Self) => Promise<Pid>;
 
 /**
  * How to start `[Class, arg, opts?]`: the supervisor starts `Class` with `arg`
- * linked to itself (`GenServer.startLink`).
+ * linked to itself (`GenServer.startLink`). `[{ module, export }, arg, { node }]`
+ * starts the class that module exports on `node` (this one by default), linked to
+ * the supervisor across nodes: a supervisor on one node supervises children on another.
  */
 export type StartTuple = readonly [
-  Behaviour: abstract new () => { init(arg: never): unknown },
+  Behaviour: (abstract new () => { init(arg: never): unknown }) | BehaviourRef,
   arg?: unknown,
   opts?: StartOptions,
 ];
@@ -130,6 +132,7 @@ export type ChildInput =
   | readonly [abstract new () => { init(arg: never): unknown }, unknown];
 
 import type { BehaviourClass, InitArg, Pid, Self, StartOptions } from '../../core/kernel.js';
+import type { BehaviourRef } from '../../types.js';
 
 /**
  * A child as `startChild` checks it: in `{ start: [Class, arg, opts?] }` the `arg` must

@@ -1,7 +1,16 @@
-import { Pid, type Self } from '../../core/kernel.js';
+import {
+  awaitExitOf,
+  importBehaviour,
+  isBehaviourRef,
+  isRemotePid,
+  Pid,
+  processOfSelf,
+  type Self,
+  type StartOptions,
+} from '../../core/kernel.js';
 import { describeReasonBriefly, describeValue } from '../../describe.js';
-import { StartError } from '../../errors.js';
-import type { ExitReason } from '../../types.js';
+import { NodeError, StartError } from '../../errors.js';
+import type { BehaviourRef, ExitReason } from '../../types.js';
 import { startServer } from '../gen-server.js';
 import type { NormalizedChildSpec, ShutdownSpec, StartFunction } from './child-spec.js';
 
@@ -21,17 +30,45 @@ export function startChild(sup: Self, spec: NormalizedChildSpec): Promise<Pid> {
   const start = spec.start;
   if (typeof start === 'function') return startWithFunction(sup, spec.id, start);
   try {
+    const Behaviour = start[0];
+    if (isBehaviourRef(Behaviour)) return startByRef(sup, Behaviour, start[1], start[2]);
     // Indexed, not destructured: destructuring a tuple may build an iterator.
-    return startServer(sup.runtime, start[0], start[1], start[2], sup);
+    return startServer(sup.runtime, Behaviour, start[1], start[2], sup);
   } catch (error) {
     // A hostile class (a Proxy that throws) fails its start; it must not crash the supervisor.
     return Promise.reject(error);
   }
 }
 
+/**
+ * Starts the class `ref` names, linked to the supervisor: imported here for this
+ * node, or started on `opts.node` through the node layer (Erlang's remote spawn).
+ */
+async function startByRef(
+  sup: Self,
+  ref: BehaviourRef,
+  arg: unknown,
+  opts: StartOptions | undefined,
+): Promise<Pid> {
+  const runtime = sup.runtime;
+  const node = opts?.node ?? runtime.node;
+  const local = { name: opts?.name, timeout: opts?.timeout };
+  if (node === runtime.node)
+    return startServer(runtime, await importBehaviour(ref), arg, local, sup);
+  const router = runtime.router;
+  if (router === undefined) {
+    throw new NodeError(
+      `start of ${ref.export} on ${node} failed: runtime ${runtime.name} is not a node (give it a node name)`,
+      node,
+      'not_alive',
+    );
+  }
+  return router.spawnRequest(node, ref, arg, local, processOfSelf(sup));
+}
+
 async function startWithFunction(sup: Self, id: unknown, start: StartFunction): Promise<Pid> {
   const pid: unknown = await start(sup);
-  if (!(pid instanceof Pid) || !sup.runtime.isAlive(pid)) {
+  if (!(pid instanceof Pid) || (!isRemotePid(sup.runtime, pid) && !sup.runtime.isAlive(pid))) {
     throw new TypeError(
       `the start function of child ${describeValue(id, 100)} resolved with ${describeValue(pid, 100)}, not a live pid`,
     );
@@ -81,6 +118,7 @@ function childModule(spec: NormalizedChildSpec): string {
   const start = spec.start;
   if (typeof start === 'function') return '';
   try {
+    if (isBehaviourRef(start[0])) return ` (${start[0].export})`;
     const name = (start[0] as { name?: unknown }).name;
     return typeof name === 'string' && name !== '' ? ` (${name})` : '';
   } catch {
@@ -102,8 +140,8 @@ export async function shutdownChild(
   shutdown: ShutdownSpec,
 ): Promise<ExitReason> {
   const runtime = sup.runtime;
-  if (!runtime.isAlive(pid)) return 'noproc';
-  const exited = runtime.awaitExit(pid);
+  if (!isRemotePid(runtime, pid) && !runtime.isAlive(pid)) return 'noproc';
+  const exited = awaitExitOf(runtime, pid);
   if (shutdown === 'brutal_kill') {
     sup.exit(pid, 'kill');
     return exited;

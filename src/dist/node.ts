@@ -1,0 +1,1086 @@
+import { serveRequest } from '../behaviours/gen.js';
+import { castToProcess } from '../behaviours/gen-server.js';
+import {
+  addTimer,
+  cancelTimer,
+  Down,
+  emit,
+  exitSignalTo,
+  importBehaviour,
+  linkOnBehalf,
+  localProcess,
+  lookup,
+  makeRef,
+  NodeDown,
+  type NodeService,
+  now,
+  type Peer,
+  type PeerOptions,
+  Pid,
+  type Process,
+  provideNodeLayer,
+  Ref,
+  type RemoteEntry,
+  type Runtime,
+  type TimerEntry,
+} from '../core/kernel.js';
+import { describeDest, describeReasonBriefly } from '../describe.js';
+import { CallError, CallTimeoutError, NodeError, NoProcError, StartError } from '../errors.js';
+import type { BehaviourRef, ExitReason, RemoteName } from '../types.js';
+import { type CodecHost, decode, encode } from './codec.js';
+
+export { NodeDown };
+
+// The node layer: a runtime with a node name routes what its processes do to pids of
+// other nodes through one connection per node, in the control messages of Erlang's
+// distribution protocol. A carrier (threads today, TCP next) moves batches of them;
+// everything here is the same over any carrier.
+//
+// A batch is one flat array: each control message is its operation code followed by
+// a fixed number of fields (OPS below), so that a structured clone copies one array of
+// plain values rather than one small array per message. Pids of the sending node go
+// as their numbers (the connection knows the node and its creation), pids of the
+// receiving node as number and creation, anything else through the codec.
+
+/** Operation codes: Erlang's `DOP_*` numbers, and three of ours for gen's call and cast. */
+export const Op = {
+  LINK: 1,
+  SEND: 2,
+  EXIT: 3,
+  REG_SEND: 6,
+  EXIT2: 8,
+  MONITOR_P: 19,
+  DEMONITOR_P: 20,
+  MONITOR_P_EXIT: 21,
+  ALIAS_SEND: 33,
+  SPAWN_REQUEST: 29,
+  SPAWN_REPLY: 31,
+  UNLINK_ID: 35,
+  UNLINK_ID_ACK: 36,
+  /** SEND of `{'$gen_cast', Msg}`: a GenServer cast. */
+  SEND_CAST: 102,
+  /** SEND of `{'$gen_call', {From, Ref}, Req}`: a call (`system` for Sys). */
+  SEND_CALL: 103,
+  /** REG_SEND of a cast. */
+  REG_CAST: 106,
+  /** REG_SEND of a call. */
+  REG_CALL: 107,
+  /** The answer to a call whose reply cannot be copied: the caller gets the TypeError. */
+  ALIAS_SEND_ERROR: 133,
+} as const;
+
+/** How many fields follow each operation code. */
+const ARITY: Record<number, number> = {
+  [Op.LINK]: 3, // fromId, toId, toCreation
+  [Op.SEND]: 3, // toId, toCreation, msg
+  [Op.EXIT]: 3, // fromId, toId, reason
+  [Op.REG_SEND]: 2, // name, msg
+  [Op.EXIT2]: 4, // fromId, toId, toCreation, reason
+  [Op.MONITOR_P]: 3, // to (id or name), toCreation, refId
+  [Op.DEMONITOR_P]: 1, // refId
+  [Op.MONITOR_P_EXIT]: 2, // refId, reason
+  [Op.ALIAS_SEND]: 2, // refId, msg
+  [Op.SPAWN_REQUEST]: 6, // reqId, parentId (-1: none), module, export, arg, opts
+  [Op.SPAWN_REPLY]: 3, // reqId, ok, pid id or error
+  [Op.UNLINK_ID]: 3, // unlinkId, fromId, toId
+  [Op.UNLINK_ID_ACK]: 3, // unlinkId, fromId, toId
+  [Op.SEND_CAST]: 3, // toId, toCreation, msg
+  [Op.SEND_CALL]: 6, // toId, toCreation, fromId (-1: none), refId, system, request
+  [Op.REG_CAST]: 2, // name, msg
+  [Op.REG_CALL]: 5, // name, fromId, refId, system, request
+  [Op.ALIAS_SEND_ERROR]: 2, // refId, error
+};
+
+/** The id sent for "no process" (a call from outside any process). */
+const NO_PID = -1;
+
+/**
+ * A connection as a carrier gives it: the node at the other end and how to send it a
+ * batch. The carrier calls the layer's `receive` with the batches that come, and its
+ * `lost` when the connection is gone. @internal
+ */
+export interface Channel {
+  readonly node: string;
+  /** The other node's incarnation. */
+  readonly creation: number;
+  /** Sends a batch (a flat array of control messages); the carrier owns it from now on. */
+  post(batch: unknown[]): void;
+  /** Closes the connection from this side. */
+  close(): void;
+}
+
+/** A way to reach other nodes: the thread carrier, and the TCP carrier next. @internal */
+export interface Carrier {
+  /** A channel to `node` if this carrier reaches it, else `undefined`. */
+  connect(node: string): Channel | undefined;
+  /** Stops what the carrier started (peers, listeners) and closes its channels. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * A pending call to a process of another node; its timeout is an entry of the
+ * runtime's timer heap (one Node.js timer for every call in flight).
+ */
+class PendingCall implements TimerEntry {
+  readonly kind = 'call' as const;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+  readonly dest: Pid | RemoteName;
+  readonly operation: string;
+  deadline = Number.POSITIVE_INFINITY;
+  cancelled = false;
+  /** Set when the call has a timeout: what its expiry does. */
+  expire: (() => void) | undefined = undefined;
+
+  constructor(
+    resolve: (value: unknown) => void,
+    reject: (error: unknown) => void,
+    dest: Pid | RemoteName,
+    operation: string,
+  ) {
+    this.resolve = resolve;
+    this.reject = reject;
+    this.dest = dest;
+    this.operation = operation;
+  }
+
+  fire(): void {
+    this.expire?.();
+  }
+}
+
+/** Internal code waiting for a process of another node to exit (`awaitExit`). */
+interface ExitWait {
+  readonly kind: 'wait';
+  resolve(reason: ExitReason): void;
+}
+
+/** A start on another node waiting for its SPAWN_REPLY. */
+interface PendingSpawn {
+  resolve(pid: Pid): void;
+  reject(error: unknown): void;
+  readonly conn: Connection;
+  readonly ref: BehaviourRef;
+}
+
+/** A monitor this node set on a process of another node, by a process or for a call. */
+interface OutMonitor {
+  readonly owner: Process | PendingCall | ExitWait;
+  readonly ref: Ref;
+  readonly target: Pid | RemoteName;
+  readonly conn: Connection;
+}
+
+/** What a local process has across nodes: its links and monitors. */
+class Entry implements RemoteEntry {
+  /** Linked remote pids: 0 when linked, an unlink id while an unlink waits for its ack. */
+  readonly links = new Map<Pid, number>();
+  /** Ids of the monitors this process set on other nodes. */
+  readonly monitors = new Set<number>();
+  /** Monitors other nodes set on this process: by connection, their ref ids. */
+  readonly monitoredBy = new Map<Connection, Set<number>>();
+  /** Node monitors it holds: node → how many. */
+  readonly nodeMonitors = new Map<string, number>();
+
+  get empty(): boolean {
+    return (
+      this.links.size === 0 &&
+      this.monitors.size === 0 &&
+      this.monitoredBy.size === 0 &&
+      this.nodeMonitors.size === 0
+    );
+  }
+
+  linkedPids(): Pid[] {
+    return [...this.links.keys()];
+  }
+
+  monitoredPids(): Pid[] {
+    return [];
+  }
+}
+
+/** The connection to one other node. */
+class Connection {
+  readonly node: string;
+  readonly creation: number;
+  readonly channel: Channel;
+  /** The control messages waiting for the end of this turn. */
+  out: unknown[] = [];
+  #flushing = false;
+  /** Local processes with links to processes of this node, by pid. */
+  readonly linked = new Map<Pid, Process>();
+  /** Monitors this node's processes set on ours: ref id → our process. */
+  readonly inMonitors = new Map<number, Process>();
+  /** The pids of this node's current incarnation, by id, as one object each. */
+  readonly pids = new Map<number, WeakRef<Pid>>();
+  up = true;
+
+  constructor(channel: Channel) {
+    this.node = channel.node;
+    this.creation = channel.creation;
+    this.channel = channel;
+  }
+
+  /** Queues control messages; the batch goes at the end of the turn. */
+  push(...fields: unknown[]): void {
+    if (!this.up) return;
+    const out = this.out;
+    for (let i = 0; i < fields.length; i++) out.push(fields[i]);
+    if (!this.#flushing) {
+      this.#flushing = true;
+      queueMicrotask(this.#flush);
+    }
+  }
+
+  /** Queues a control message of three fields without a rest array (the hot path of sends). */
+  push4(op: number, a: unknown, b: unknown, c: unknown): void {
+    if (!this.up) return;
+    const out = this.out;
+    out.push(op, a, b, c);
+    if (!this.#flushing) {
+      this.#flushing = true;
+      queueMicrotask(this.#flush);
+    }
+  }
+
+  readonly #flush = (): void => {
+    this.#flushing = false;
+    const batch = this.out;
+    if (batch.length === 0 || !this.up) return;
+    this.out = [];
+    this.channel.post(batch);
+  };
+}
+
+const finalizer = new FinalizationRegistry<{ map: Map<unknown, WeakRef<object>>; key: unknown }>(
+  ({ map, key }) => {
+    const held = map.get(key);
+    if (held !== undefined && held.deref() === undefined) map.delete(key);
+  },
+);
+
+/** `map.get(key)`, if still alive; else `make()`, remembered weakly. */
+function interned<K, T extends object>(map: Map<K, WeakRef<T>>, key: K, make: () => T): T {
+  const found = map.get(key)?.deref();
+  if (found !== undefined) return found;
+  const made = make();
+  map.set(key, new WeakRef(made));
+  finalizer.register(made, { map: map as Map<unknown, WeakRef<object>>, key });
+  return made;
+}
+
+/**
+ * The node layer of one runtime: its connections, the links and monitors across
+ * them, and the calls in flight to other nodes. @internal
+ */
+export class NodeLayer implements NodeService<Process>, CodecHost {
+  readonly runtime: Runtime;
+  readonly node: string;
+  readonly creation: number;
+  readonly #connections = new Map<string, Connection>();
+  readonly #carriers: Carrier[] = [];
+  /** Our pids that went to other nodes, so they come back as the same objects. */
+  readonly #exported = new Map<number, WeakRef<Pid>>();
+  readonly #exportedRefs = new Map<number, WeakRef<Ref>>();
+  /** Pids and refs of nodes we have no connection to, or of their earlier incarnations. */
+  readonly #strangers = new Map<string, WeakRef<Pid | Ref>>();
+  /** Monitors on other nodes (a process's, or a call's), by ref id. */
+  readonly #outMonitors = new Map<number, OutMonitor>();
+  /** Node monitors: node → process → how many. */
+  readonly #nodeMonitors = new Map<string, Map<Process, number>>();
+  #nextUnlinkId = 1;
+  /** Starts in flight on other nodes, by request id. */
+  readonly #spawns = new Map<number, PendingSpawn>();
+  #nextSpawnId = 1;
+  #threads: (Carrier & { startPeer(opts: PeerOptions): Promise<Peer> }) | undefined;
+  /** Made by the thread carrier's module when it loads: how peers are started. */
+  static threadCarrier:
+    | ((layer: NodeLayer) => Carrier & {
+        startPeer(opts: PeerOptions): Promise<Peer>;
+      })
+    | undefined;
+
+  constructor(runtime: Runtime) {
+    this.runtime = runtime;
+    this.node = runtime.node;
+    this.creation = runtime.creation;
+  }
+
+  // ---- carriers ----
+
+  /** Adds a carrier: the connections it reaches become available. */
+  addCarrier(carrier: Carrier): void {
+    this.#carriers.push(carrier);
+  }
+
+  /** A connection a carrier made (or accepted): `'nodeup'`. */
+  accept(channel: Channel): void {
+    const old = this.#connections.get(channel.node);
+    if (old !== undefined) this.lost(channel.node, 'noconnection');
+    const conn = new Connection(channel);
+    this.#connections.set(channel.node, conn);
+    emit(this.runtime, 'nodeup', channel.node);
+  }
+
+  /** A batch came from `node`. */
+  receive(node: string, batch: unknown[]): void {
+    const conn = this.#connections.get(node);
+    if (conn === undefined) return;
+    let i = 0;
+    while (i < batch.length) {
+      const op = batch[i] as number;
+      try {
+        this.#dispatch(conn, op, batch, i + 1);
+      } catch (error) {
+        this.runtime.logger.error(`otp-ts: a control message from ${node} failed:`, error);
+      }
+      i += 1 + (ARITY[op] ?? batch.length);
+    }
+  }
+
+  /** The connection to `node` is gone: links fire `'noconnection'`, monitors too. */
+  lost(node: string, reason: ExitReason = 'noconnection'): void {
+    const conn = this.#connections.get(node);
+    if (conn === undefined) return;
+    this.#connections.delete(node);
+    conn.up = false;
+    conn.out = [];
+    try {
+      conn.channel.close();
+    } catch {
+      // Already closed.
+    }
+    for (const [refId, proc] of conn.inMonitors) {
+      entryOf(proc)?.monitoredBy.delete(conn);
+      conn.inMonitors.delete(refId);
+    }
+    for (const [refId, monitor] of this.#outMonitors) {
+      if (monitor.conn !== conn) continue;
+      this.#outMonitors.delete(refId);
+      this.#monitorFired(monitor, 'noconnection');
+    }
+    for (const proc of conn.linked.values()) {
+      const entry = entryOf(proc);
+      if (entry === undefined) continue;
+      for (const pid of [...entry.links.keys()]) {
+        if (pid.node !== node) continue;
+        entry.links.delete(pid);
+        exitSignalTo(proc, pid, 'noconnection', true);
+      }
+    }
+    conn.linked.clear();
+    for (const [id, spawn] of this.#spawns) {
+      if (spawn.conn !== conn) continue;
+      this.#spawns.delete(id);
+      spawn.reject(
+        new NodeError(
+          `start of ${spawn.ref.export} on ${node} failed: the connection to ${node} was lost (noconnection)`,
+          node,
+          'noconnection',
+        ),
+      );
+    }
+    const watchers = this.#nodeMonitors.get(node);
+    if (watchers !== undefined) {
+      this.#nodeMonitors.delete(node);
+      for (const [proc, count] of watchers) {
+        entryOf(proc)?.nodeMonitors.delete(node);
+        for (let k = 0; k < count; k++) proc.deliver(new NodeDown(node, reason));
+      }
+    }
+    emit(this.runtime, 'nodedown', node, reason);
+  }
+
+  /** The connection to `node`, made first if a carrier reaches it (auto-connect). */
+  #connection(node: string): Connection | undefined {
+    const conn = this.#connections.get(node);
+    if (conn !== undefined) return conn;
+    if (node === this.node) return undefined;
+    for (const carrier of this.#carriers) {
+      const channel = carrier.connect(node);
+      if (channel !== undefined) {
+        this.accept(channel);
+        return this.#connections.get(node);
+      }
+    }
+    return undefined;
+  }
+
+  // ---- codec host ----
+
+  pid(node: string, id: number, creation: number): Pid {
+    if (node === this.node) {
+      if (creation === this.creation) {
+        const pid = this.#exported.get(id)?.deref();
+        if (pid !== undefined) return pid;
+      }
+      return interned(
+        this.#strangers,
+        `p${node}\u0000${id}\u0000${creation}`,
+        () => new Pid(node, id, creation),
+      ) as Pid;
+    }
+    const conn = this.#connections.get(node);
+    if (conn !== undefined && conn.creation === creation) {
+      return interned(conn.pids, id, () => new Pid(node, id, creation));
+    }
+    return interned(
+      this.#strangers,
+      `p${node}\u0000${id}\u0000${creation}`,
+      () => new Pid(node, id, creation),
+    ) as Pid;
+  }
+
+  ref(node: string, id: number, creation: number): Ref {
+    if (node === this.node && creation === this.creation) {
+      const ref = this.#exportedRefs.get(id)?.deref();
+      if (ref !== undefined) return ref;
+    }
+    return interned(
+      this.#strangers,
+      `r${node}\u0000${id}\u0000${creation}`,
+      () => new Ref(node, id, creation),
+    ) as Ref;
+  }
+
+  exportPid(pid: Pid): void {
+    if (pid.node !== this.node || this.#exported.has(pid.id)) return;
+    this.#exported.set(pid.id, new WeakRef(pid));
+    finalizer.register(pid, { map: this.#exported as Map<unknown, WeakRef<object>>, key: pid.id });
+  }
+
+  exportRef(ref: Ref): void {
+    if (ref.node !== this.node || this.#exportedRefs.has(ref.id)) return;
+    this.#exportedRefs.set(ref.id, new WeakRef(ref));
+    finalizer.register(ref, {
+      map: this.#exportedRefs as Map<unknown, WeakRef<object>>,
+      key: ref.id,
+    });
+  }
+
+  /** The last process `#local` found: messages come in runs to one process. */
+  #lastLocal: Process | undefined = undefined;
+
+  /** The live local process with this id (of our current incarnation). */
+  #local(id: number, creation: number): Process | undefined {
+    if (creation !== this.creation) return undefined;
+    const last = this.#lastLocal;
+    if (last !== undefined && last.pid.id === id && last.alive) return last;
+    const pid = this.#exported.get(id)?.deref();
+    const proc = pid === undefined ? undefined : localProcess(this.runtime, pid);
+    this.#lastLocal = proc;
+    return proc;
+  }
+
+  /** The sending node's pid `id`. */
+  #their(conn: Connection, id: number): Pid {
+    return interned(conn.pids, id, () => new Pid(conn.node, id, conn.creation));
+  }
+
+  // ---- what the core asks (NodeRouter) ----
+
+  send(_from: Pid | undefined, to: Pid, message: unknown, operation: string): void {
+    const wire = encode(message, this, operation);
+    const conn = this.#connection(to.node);
+    if (conn === undefined || to.creation !== conn.creation) return; // Dropped, as in Erlang.
+    conn.push4(Op.SEND, to.id, to.creation, wire);
+  }
+
+  sendNamed(_from: Pid | undefined, to: RemoteName, message: unknown, operation: string): void {
+    const wire = encode(message, this, operation);
+    this.#connection(to.node)?.push(Op.REG_SEND, to.name, wire);
+  }
+
+  cast(dest: Pid | RemoteName, request: unknown, operation: string): void {
+    const wire = encode(request, this, operation);
+    const conn = this.#connection(dest.node);
+    if (conn === undefined) return;
+    if (dest instanceof Pid) {
+      if (dest.creation === conn.creation) conn.push4(Op.SEND_CAST, dest.id, dest.creation, wire);
+    } else {
+      conn.push(Op.REG_CAST, dest.name, wire);
+    }
+  }
+
+  call(
+    caller: Process | undefined,
+    dest: Pid | RemoteName,
+    request: unknown,
+    timeout: number,
+    operation: string,
+    system: boolean,
+  ): Promise<unknown> {
+    let wire: unknown;
+    try {
+      wire = encode(request, this, operation);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const conn = this.#connection(dest.node);
+    if (conn === undefined) {
+      return Promise.reject(
+        new CallError(
+          `${operation} to ${describeDest(dest)} failed: node ${dest.node} cannot be reached (noconnection)`,
+          'noconnection',
+          dest,
+        ),
+      );
+    }
+    if (dest instanceof Pid && dest.creation !== conn.creation) {
+      return Promise.reject(new NoProcError(operation, dest));
+    }
+    const ref = makeRef(this.runtime);
+    const fromId = caller === undefined ? NO_PID : caller.pid.id;
+    if (caller !== undefined) this.exportPid(caller.pid);
+    return new Promise((resolve, reject) => {
+      const pending = new PendingCall(resolve, reject, dest, operation);
+      this.#outMonitors.set(ref.id, { owner: pending, ref, target: dest, conn });
+      if (timeout !== Number.POSITIVE_INFINITY) {
+        pending.expire = () => {
+          if (this.#outMonitors.delete(ref.id)) {
+            conn.push(Op.DEMONITOR_P, ref.id);
+            reject(new CallTimeoutError(operation, dest, timeout));
+          }
+        };
+        pending.deadline = now(this.runtime) + timeout;
+        addTimer(this.runtime, pending);
+      }
+      if (dest instanceof Pid) {
+        conn.push(Op.MONITOR_P, dest.id, dest.creation, ref.id);
+        conn.push(Op.SEND_CALL, dest.id, dest.creation, fromId, ref.id, system, wire);
+      } else {
+        conn.push(Op.MONITOR_P, dest.name, 0, ref.id);
+        conn.push(Op.REG_CALL, dest.name, fromId, ref.id, system, wire);
+      }
+    });
+  }
+
+  spawnRequest(
+    node: string,
+    ref: BehaviourRef,
+    arg: unknown,
+    opts: { name?: unknown; timeout?: number },
+    parent: Process | undefined,
+  ): Promise<Pid> {
+    let wireArg: unknown;
+    let wireOpts: unknown;
+    try {
+      wireArg = encode(arg, this, `start of ${ref.export} on ${node}`);
+      wireOpts = encode(opts, this, `start of ${ref.export} on ${node}`);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const conn = this.#connection(node);
+    if (conn === undefined) {
+      return Promise.reject(
+        new NodeError(
+          `start of ${ref.export} on ${node} failed: node ${node} cannot be reached (noconnection)`,
+          node,
+          'noconnection',
+        ),
+      );
+    }
+    const id = this.#nextSpawnId++;
+    if (parent !== undefined) this.exportPid(parent.pid);
+    return new Promise<Pid>((resolve, reject) => {
+      this.#spawns.set(id, { resolve, reject, conn, ref });
+      conn.push(
+        Op.SPAWN_REQUEST,
+        id,
+        parent === undefined ? NO_PID : parent.pid.id,
+        ref.module,
+        ref.export,
+        wireArg,
+        wireOpts,
+      );
+    });
+  }
+
+  awaitExit(pid: Pid): Promise<ExitReason> {
+    const conn = this.#connection(pid.node);
+    if (conn === undefined) return Promise.resolve('noconnection');
+    if (pid.creation !== conn.creation) return Promise.resolve('noproc');
+    return new Promise((resolve) => {
+      const ref = makeRef(this.runtime);
+      this.#outMonitors.set(ref.id, { owner: { kind: 'wait', resolve }, ref, target: pid, conn });
+      conn.push(Op.MONITOR_P, pid.id, pid.creation, ref.id);
+    });
+  }
+
+  link(proc: Process, to: Pid): void {
+    const conn = this.#connection(to.node);
+    if (conn === undefined) {
+      exitSignalTo(proc, to, 'noconnection', true);
+      return;
+    }
+    if (to.creation !== conn.creation) {
+      exitSignalTo(proc, to, 'noproc', true);
+      return;
+    }
+    const entry = entryFor(proc);
+    if (entry.links.get(to) === 0) return;
+    entry.links.set(to, 0);
+    conn.linked.set(proc.pid, proc);
+    this.exportPid(proc.pid);
+    conn.push(Op.LINK, proc.pid.id, to.id, to.creation);
+  }
+
+  unlink(proc: Process, to: Pid): void {
+    const entry = entryOf(proc);
+    if (entry === undefined || entry.links.get(to) !== 0) return;
+    const conn = this.#connections.get(to.node);
+    if (conn === undefined) {
+      entry.links.delete(to);
+      return;
+    }
+    // OTP 26's unlink protocol: the link stays (ignoring exits along it) until the
+    // other side acknowledges, so neither side can see a stale exit afterwards.
+    const id = this.#nextUnlinkId++;
+    entry.links.set(to, id);
+    conn.push(Op.UNLINK_ID, id, proc.pid.id, to.id);
+  }
+
+  exit(from: Pid, to: Pid, reason: ExitReason): void {
+    const wire = encode(reason, this, 'exit');
+    const conn = this.#connection(to.node);
+    if (conn === undefined || to.creation !== conn.creation) return;
+    this.exportPid(from);
+    conn.push(Op.EXIT2, from.id, to.id, to.creation, wire);
+  }
+
+  monitor(proc: Process, to: Pid | RemoteName, ref: Ref): void {
+    const conn = this.#connection(to.node);
+    if (conn === undefined) {
+      proc.deliver(new Down(ref, to, 'noconnection'));
+      return;
+    }
+    if (to instanceof Pid && to.creation !== conn.creation) {
+      proc.deliver(new Down(ref, to, 'noproc'));
+      return;
+    }
+    entryFor(proc).monitors.add(ref.id);
+    this.#outMonitors.set(ref.id, { owner: proc, ref, target: to, conn });
+    if (to instanceof Pid) conn.push(Op.MONITOR_P, to.id, to.creation, ref.id);
+    else conn.push(Op.MONITOR_P, to.name, 0, ref.id);
+  }
+
+  demonitor(proc: Process, ref: Ref): boolean {
+    const monitor = this.#outMonitors.get(ref.id);
+    if (monitor === undefined || monitor.owner !== proc || ref.node !== this.node) return false;
+    this.#outMonitors.delete(ref.id);
+    entryOf(proc)?.monitors.delete(ref.id);
+    monitor.conn.push(Op.DEMONITOR_P, ref.id);
+    return true;
+  }
+
+  exited(pid: Pid, remote: RemoteEntry, reason: ExitReason): void {
+    const entry = remote as Entry;
+    let wire: unknown;
+    const wireReason = (): unknown => {
+      wire ??= encodeReason(reason, this);
+      return wire;
+    };
+    for (const [to, state] of entry.links) {
+      const conn = this.#connections.get(to.node);
+      if (conn === undefined) continue;
+      if (state === 0) conn.push(Op.EXIT, pid.id, to.id, wireReason());
+      conn.linked.delete(pid);
+    }
+    for (const refId of entry.monitors) {
+      const monitor = this.#outMonitors.get(refId);
+      if (monitor === undefined) continue;
+      this.#outMonitors.delete(refId);
+      monitor.conn.push(Op.DEMONITOR_P, refId);
+    }
+    for (const [conn, refs] of entry.monitoredBy) {
+      for (const refId of refs) {
+        conn.inMonitors.delete(refId);
+        conn.push(Op.MONITOR_P_EXIT, refId, wireReason());
+      }
+    }
+    for (const node of entry.nodeMonitors.keys()) {
+      const watchers = this.#nodeMonitors.get(node);
+      if (watchers === undefined) continue;
+      for (const proc of watchers.keys()) if (proc.pid === pid) watchers.delete(proc);
+      if (watchers.size === 0) this.#nodeMonitors.delete(node);
+    }
+  }
+
+  // ---- node operations ----
+
+  startPeer(opts: PeerOptions): Promise<Peer> {
+    const make = NodeLayer.threadCarrier;
+    if (make === undefined) {
+      return Promise.reject(
+        new NodeError(`startPeer: the thread carrier is not loaded`, this.node, 'not_allowed'),
+      );
+    }
+    if (this.#threads === undefined) {
+      this.#threads = make(this);
+      this.addCarrier(this.#threads);
+    }
+    return this.#threads.startPeer(opts);
+  }
+
+  /** Attaches a thread carrier made elsewhere (a peer's own, at boot). */
+  useThreads(carrier: Carrier & { startPeer(opts: PeerOptions): Promise<Peer> }): void {
+    this.#threads = carrier;
+    this.addCarrier(carrier);
+  }
+
+  connect(node: string): Promise<boolean> {
+    return Promise.resolve(node === this.node || this.#connection(node) !== undefined);
+  }
+
+  nodes(): string[] {
+    return [...this.#connections.keys()];
+  }
+
+  monitorNode(proc: Process, node: string, on: boolean): void {
+    const entry = entryFor(proc);
+    if (!on) {
+      const count = entry.nodeMonitors.get(node) ?? 0;
+      if (count <= 1) {
+        entry.nodeMonitors.delete(node);
+        this.#nodeMonitors.get(node)?.delete(proc);
+      } else {
+        entry.nodeMonitors.set(node, count - 1);
+        this.#nodeMonitors.get(node)?.set(proc, count - 1);
+      }
+      return;
+    }
+    if (this.#connection(node) === undefined) {
+      proc.deliver(new NodeDown(node, 'noconnection'));
+      return;
+    }
+    const count = (entry.nodeMonitors.get(node) ?? 0) + 1;
+    entry.nodeMonitors.set(node, count);
+    let watchers = this.#nodeMonitors.get(node);
+    if (watchers === undefined) {
+      watchers = new Map();
+      this.#nodeMonitors.set(node, watchers);
+    }
+    watchers.set(proc, count);
+  }
+
+  async shutdown(): Promise<void> {
+    await Promise.all(this.#carriers.map((carrier) => carrier.shutdown()));
+    for (const node of [...this.#connections.keys()]) this.lost(node, 'noconnection');
+  }
+
+  // ---- what comes from other nodes ----
+
+  #dispatch(conn: Connection, op: number, b: unknown[], i: number): void {
+    switch (op) {
+      case Op.SEND: {
+        const proc = this.#local(b[i] as number, b[i + 1] as number);
+        if (proc !== undefined) proc.deliver(decode(b[i + 2], this));
+        return;
+      }
+      case Op.SEND_CAST: {
+        const proc = this.#local(b[i] as number, b[i + 1] as number);
+        if (proc !== undefined) castToProcess(proc, decode(b[i + 2], this));
+        return;
+      }
+      case Op.REG_SEND: {
+        const proc = this.#named(b[i] as string);
+        if (proc !== undefined) proc.deliver(decode(b[i + 1], this));
+        return;
+      }
+      case Op.REG_CAST: {
+        const proc = this.#named(b[i] as string);
+        if (proc !== undefined) castToProcess(proc, decode(b[i + 1], this));
+        return;
+      }
+      case Op.SEND_CALL:
+        this.#serveCall(conn, this.#local(b[i] as number, b[i + 1] as number), b, i + 2);
+        return;
+      case Op.REG_CALL:
+        this.#serveCall(conn, this.#named(b[i] as string), b, i + 1);
+        return;
+      case Op.ALIAS_SEND:
+      case Op.ALIAS_SEND_ERROR: {
+        const monitor = this.#outMonitors.get(b[i] as number);
+        if (monitor === undefined || !isCall(monitor.owner)) return;
+        // The server dropped the call's monitor as it replied (as OTP's alias monitors
+        // with reply_demonitor do): no DEMONITOR_P to send.
+        this.#outMonitors.delete(b[i] as number);
+        const call = monitor.owner;
+        if (call.expire !== undefined) cancelTimer(this.runtime, call);
+        if (op === Op.ALIAS_SEND) call.resolve(decode(b[i + 1], this));
+        else call.reject(decode(b[i + 1], this));
+        return;
+      }
+      case Op.SPAWN_REQUEST:
+        this.#serveSpawn(conn, b, i);
+        return;
+      case Op.SPAWN_REPLY: {
+        const spawn = this.#spawns.get(b[i] as number);
+        if (spawn === undefined) return;
+        this.#spawns.delete(b[i] as number);
+        if (b[i + 1] === true) spawn.resolve(this.#their(conn, b[i + 2] as number));
+        else spawn.reject(decode(b[i + 2], this));
+        return;
+      }
+      case Op.LINK: {
+        const from = this.#their(conn, b[i] as number);
+        const proc = this.#local(b[i + 1] as number, b[i + 2] as number);
+        if (proc === undefined) {
+          conn.push(Op.EXIT, b[i + 1], b[i], 'noproc');
+          return;
+        }
+        entryFor(proc).links.set(from, 0);
+        conn.linked.set(proc.pid, proc);
+        return;
+      }
+      case Op.UNLINK_ID: {
+        const from = this.#their(conn, b[i + 1] as number);
+        const proc = this.#localById(b[i + 2] as number);
+        const entry = proc === undefined ? undefined : entryOf(proc);
+        if (entry?.links.get(from) === 0) entry.links.delete(from);
+        conn.push(Op.UNLINK_ID_ACK, b[i], b[i + 2], b[i + 1]);
+        return;
+      }
+      case Op.UNLINK_ID_ACK: {
+        const from = this.#their(conn, b[i + 1] as number);
+        const proc = this.#localById(b[i + 2] as number);
+        const entry = proc === undefined ? undefined : entryOf(proc);
+        if (entry !== undefined && entry.links.get(from) === b[i]) entry.links.delete(from);
+        return;
+      }
+      case Op.EXIT: {
+        const from = this.#their(conn, b[i] as number);
+        const proc = this.#localById(b[i + 1] as number);
+        const entry = proc === undefined ? undefined : entryOf(proc);
+        // Only a link that is still there carries the exit (not one being unlinked).
+        if (proc === undefined || entry?.links.get(from) !== 0) return;
+        entry.links.delete(from);
+        exitSignalTo(proc, from, decodeReason(b[i + 2], this), true);
+        return;
+      }
+      case Op.EXIT2: {
+        const proc = this.#local(b[i + 1] as number, b[i + 2] as number);
+        if (proc !== undefined) {
+          exitSignalTo(
+            proc,
+            this.#their(conn, b[i] as number),
+            decodeReason(b[i + 3], this),
+            false,
+          );
+        }
+        return;
+      }
+      case Op.MONITOR_P: {
+        const to = b[i];
+        const proc =
+          typeof to === 'string' ? this.#named(to) : this.#local(to as number, b[i + 1] as number);
+        const refId = b[i + 2] as number;
+        if (proc === undefined) {
+          conn.push(Op.MONITOR_P_EXIT, refId, 'noproc');
+          return;
+        }
+        const entry = entryFor(proc);
+        let refs = entry.monitoredBy.get(conn);
+        if (refs === undefined) {
+          refs = new Set();
+          entry.monitoredBy.set(conn, refs);
+        }
+        refs.add(refId);
+        conn.inMonitors.set(refId, proc);
+        return;
+      }
+      case Op.DEMONITOR_P:
+        this.#dropInMonitor(conn, b[i] as number);
+        return;
+      case Op.MONITOR_P_EXIT: {
+        const monitor = this.#outMonitors.get(b[i] as number);
+        if (monitor === undefined) return;
+        this.#outMonitors.delete(b[i] as number);
+        this.#monitorFired(monitor, decodeReason(b[i + 1], this));
+        return;
+      }
+      default:
+        throw new Error(`unknown control message ${String(op)}`);
+    }
+  }
+
+  /** The live local process `id`, whatever the incarnation its sender knew. */
+  #localById(id: number): Process | undefined {
+    return this.#local(id, this.creation);
+  }
+
+  #named(name: string): Process | undefined {
+    try {
+      return lookup(this.runtime, name, 'REG_SEND');
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Removes the monitor `refId` that `conn`'s node set on one of our processes. */
+  #dropInMonitor(conn: Connection, refId: number): void {
+    const proc = conn.inMonitors.get(refId);
+    if (proc === undefined) return;
+    conn.inMonitors.delete(refId);
+    const entry = entryOf(proc);
+    const refs = entry?.monitoredBy.get(conn);
+    refs?.delete(refId);
+    if (refs?.size === 0) entry?.monitoredBy.delete(conn);
+  }
+
+  #serveCall(conn: Connection, proc: Process | undefined, b: unknown[], i: number): void {
+    if (proc === undefined) return; // The monitor sent before it already answered noproc.
+    const fromId = b[i] as number;
+    const refId = b[i + 1] as number;
+    const system = b[i + 2] as boolean;
+    const request = decode(b[i + 3], this);
+    const caller = fromId === NO_PID ? undefined : this.#their(conn, fromId);
+    serveRequest(
+      this.runtime,
+      proc,
+      caller,
+      request,
+      proc.pid,
+      'a call from another node',
+      system,
+    ).then(
+      (reply) => {
+        // The call's monitor ends with the reply (OTP's alias monitor with
+        // reply_demonitor): the caller sends no DEMONITOR_P for it.
+        this.#dropInMonitor(conn, refId);
+        let wire: unknown;
+        try {
+          wire = encode(reply, this, `the reply to a call from ${conn.node}`);
+        } catch (error) {
+          conn.push(Op.ALIAS_SEND_ERROR, refId, encode(error, this, 'reply'));
+          return;
+        }
+        conn.push(Op.ALIAS_SEND, refId, wire);
+      },
+      () => {
+        // The server exited first: the caller's monitor tells it why.
+      },
+    );
+  }
+
+  /**
+   * Starts what a SPAWN_REQUEST names, then answers: the pid, or why it failed. A child
+   * of a remote supervisor is linked to it before the answer goes, so the supervisor
+   * sees the link (the LINK travels first) as a local startLink would give it.
+   */
+  #serveSpawn(conn: Connection, b: unknown[], i: number): void {
+    const id = b[i] as number;
+    const parentId = b[i + 1] as number;
+    const ref: BehaviourRef = { module: b[i + 2] as string, export: b[i + 3] as string };
+    const arg = decode(b[i + 4], this);
+    const opts = decode(b[i + 5], this) as { name?: string; timeout?: number };
+    const runtime = this.runtime;
+    const started = importBehaviour(ref).then((Class) =>
+      runtime.start(Class, arg as never, { name: opts.name, timeout: opts.timeout }),
+    );
+    started.then(
+      (pid) => {
+        const proc = localProcess(runtime, pid);
+        if (parentId !== NO_PID && proc !== undefined) {
+          linkOnBehalf(runtime, proc, this.#their(conn, parentId));
+        }
+        this.exportPid(pid);
+        conn.push(Op.SPAWN_REPLY, id, true, pid.id);
+      },
+      (error: unknown) => {
+        let wire: unknown;
+        try {
+          wire = encode(error, this, 'start');
+        } catch {
+          wire = encode(
+            new StartError(
+              `start of ${ref.export} on ${this.node} failed: ${describeReasonBriefly(error)}`,
+              describeReasonBriefly(error),
+            ),
+            this,
+            'start',
+          );
+        }
+        conn.push(Op.SPAWN_REPLY, id, false, wire);
+      },
+    );
+  }
+
+  /** A monitor on another node fired (its target exited, or the connection was lost). */
+  #monitorFired(monitor: OutMonitor, reason: ExitReason): void {
+    const owner = monitor.owner;
+    if (isWait(owner)) {
+      owner.resolve(reason);
+      return;
+    }
+    if (isCall(owner)) {
+      if (owner.expire !== undefined) cancelTimer(this.runtime, owner);
+      const { dest, operation } = owner;
+      if (reason === 'noproc') owner.reject(new NoProcError(operation, dest));
+      else {
+        owner.reject(
+          new CallError(
+            reason === 'noconnection'
+              ? `${operation} to ${describeDest(dest)} failed: the connection to node ${dest.node} was lost (noconnection)`
+              : `${operation} to ${describeDest(dest)} failed: the server exited with reason ${describeReasonBriefly(reason)}`,
+            reason,
+            dest,
+            { cause: reason },
+          ),
+        );
+      }
+      return;
+    }
+    entryOf(owner)?.monitors.delete(monitor.ref.id);
+    owner.deliver(new Down(monitor.ref, monitor.target, reason));
+  }
+}
+
+function isCall(owner: Process | PendingCall | ExitWait): owner is PendingCall {
+  return (owner as Partial<PendingCall>).kind === 'call';
+}
+
+function isWait(owner: Process | PendingCall | ExitWait): owner is ExitWait {
+  return (owner as Partial<ExitWait>).kind === 'wait';
+}
+
+function entryOf(proc: Process): Entry | undefined {
+  return proc.extras?.remote as Entry | undefined;
+}
+
+function entryFor(proc: Process): Entry {
+  const extras = proc.more();
+  if (extras.remote === undefined) extras.remote = new Entry();
+  return extras.remote as Entry;
+}
+
+/** An exit reason on the wire: OTP's words as they are, anything else through the codec. */
+function encodeReason(reason: ExitReason, host: CodecHost): unknown {
+  if (typeof reason === 'string') return reason;
+  try {
+    return encode(reason, host, 'exit');
+  } catch {
+    // A reason that cannot be copied still ends the link: it travels as its description.
+    return describeReasonBriefly(reason);
+  }
+}
+
+function decodeReason(wire: unknown, host: CodecHost): ExitReason {
+  return typeof wire === 'string' ? wire : decode(wire, host);
+}
+
+/** The node layer of a runtime with a node name. @internal */
+export function nodeLayerOf(runtime: Runtime): NodeLayer {
+  const router = runtime.router;
+  if (!(router instanceof NodeLayer)) {
+    throw new NodeError(
+      `runtime ${runtime.name} is not a node: give it a node name (new Runtime({ node }))`,
+      runtime.node,
+      'not_alive',
+    );
+  }
+  return router;
+}
+
+provideNodeLayer((runtime) => new NodeLayer(runtime as Runtime));
