@@ -24,6 +24,7 @@ import type { TimerEntry, Timers } from './timers.js';
 import type { Trace, TraceEvent, TraceEventKind } from './trace.js';
 
 export { copyMessage, registeredClass, registeredClassOf, shareProtocolClass } from './copy.js';
+export { dynamicImport } from './dynamic-import.js';
 export { HandlerProcess } from './handler-process.js';
 export { assertDest, assertName, isRemoteName, isViaName, type ViaTable } from './names.js';
 export { LOCAL_NODE, Pid, Ref } from './pid.js';

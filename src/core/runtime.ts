@@ -5,6 +5,7 @@ import { NodeError, NoProcError, OtpError, StartError } from '../errors.js';
 import { type CrashReport, type Logger, silentLogger, stderrLogger } from '../logger.js';
 import type { BehaviourRef, Dest, ExitReason, Name, RemoteName } from '../types.js';
 import { copyMessage } from './copy.js';
+import { dynamicImport } from './dynamic-import.js';
 import { finalizeExit } from './exits.js';
 import { HandlerProcess } from './handler-process.js';
 import { exitSignal, link } from './links.js';
@@ -934,7 +935,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 export async function importBehaviour(ref: BehaviourRef): Promise<BehaviourClass> {
   let module: Record<string, unknown>;
   try {
-    module = (await import(ref.module)) as Record<string, unknown>;
+    module = (await dynamicImport(ref.module)) as Record<string, unknown>;
   } catch (error) {
     throw new StartError(
       `start of ${ref.export} from ${ref.module} failed: the module cannot be imported (${describeValue(error, 200)})`,

@@ -8,7 +8,7 @@ import {
   Worker,
   workerData,
 } from 'node:worker_threads';
-import { type Peer, type PeerOptions, Runtime } from '../../core/kernel.js';
+import { dynamicImport, type Peer, type PeerOptions, Runtime } from '../../core/kernel.js';
 import { describeValue } from '../../describe.js';
 import { NodeError } from '../../errors.js';
 import { decode, encode } from '../codec.js';
@@ -20,6 +20,14 @@ import { type Carrier, type Channel, NodeLayer, nodeLayerOf } from '../node.js';
 // hub) hands each new peer one end of a channel to it and to every peer already up.
 // A peer is started from this very module: the worker runs it with a flag in its
 // workerData, and it boots the peer's runtime (see `bootPeer` at the bottom).
+
+/**
+ * This module's own file, which a peer's worker runs. In the CommonJS bundle,
+ * `import.meta.url` is a shim that names the file of a chunk the entries share, not
+ * the bundle that holds this code, so the module's own `__filename` comes first there.
+ */
+const OWN_URL: URL =
+  typeof __filename === 'string' ? pathToFileURL(__filename) : new URL(import.meta.url);
 
 /** The workerData key that tells a worker it is a peer. */
 const PEER_FLAG = 'otp-ts.peer';
@@ -158,17 +166,14 @@ export class ThreadCarrier implements Carrier {
       };
       // From the sources (under tsx or vitest), the worker runs this .ts file, and needs
       // a loader for TypeScript; the published build runs its own .js.
-      if (import.meta.url.endsWith('.ts')) {
-        execArgv = [
-          '--import',
-          new URL('../../../scripts/peer-register.mjs', import.meta.url).href,
-        ];
+      if (OWN_URL.href.endsWith('.ts')) {
+        execArgv = ['--import', new URL('../../../scripts/peer-register.mjs', OWN_URL).href];
       }
     } catch (error) {
       return Promise.reject(error);
     }
     return new Promise<Peer>((resolvePeer, rejectPeer) => {
-      const worker = new Worker(new URL(import.meta.url), {
+      const worker = new Worker(OWN_URL, {
         workerData: data,
         transferList: [data.hub.port, ...data.peers.map((p) => p.port)],
         ...(execArgv === undefined ? {} : { execArgv }),
@@ -287,7 +292,7 @@ async function bootPeer(data: PeerData, port: NonNullable<typeof parentPort>): P
   });
   let report: PeerReport;
   try {
-    const module = (await import(data.entry)) as { default?: unknown };
+    const module = (await dynamicImport(data.entry)) as { default?: unknown };
     const boot = module.default;
     if (typeof boot !== 'function') {
       throw new TypeError(
