@@ -7,6 +7,10 @@ export default defineConfig({
     // (tsconfig.json maps it the same way for tsc and tsx), so no build is needed.
     alias: [
       { find: /^otp-ts$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+      {
+        find: /^otp-ts\/testing$/,
+        replacement: fileURLToPath(new URL('./src/testing/index.ts', import.meta.url)),
+      },
     ],
   },
   test: {

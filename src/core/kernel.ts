@@ -31,9 +31,12 @@ export {
   type BehaviourClass,
   defaultInitArg,
   type InitArg,
+  type RuntimeEngine,
+  type RuntimeOptions,
   type StartOptions,
   startBehaviour,
 } from './runtime-types.js';
+export type { Runnable, RunQueue } from './scheduler.js';
 export { assertPid, type SpawnOptions } from './self.js';
 export {
   attachWatcher,
@@ -45,7 +48,7 @@ export {
   type ListedWatcher,
   Timeout,
 } from './signals.js';
-export type { TimerEntry, Timers } from './timers.js';
+export { type TimerEntry, Timers } from './timers.js';
 export { isInstance, isThenable, prototypeOf } from './values.js';
 
 /**
@@ -146,6 +149,11 @@ export function timersOf(runtime: Runtime): Timers {
 /** The runtime's clock, in ms (the one its timers run on). */
 export function now(runtime: Runtime): number {
   return runtime.timers.now();
+}
+
+/** The runtime's source of randomness in [0, 1): `Math.random`, or a seeded one in a TestRuntime. */
+export function randomOf(runtime: Runtime): () => number {
+  return runtime.random;
 }
 
 /** The runtime's logger. */

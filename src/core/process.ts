@@ -2,7 +2,7 @@ import type { ExitReason, Name } from '../types.js';
 import type { Mailbox } from './mailbox.js';
 import { bindRecord, type Pid, type Ref, recordOf } from './pid.js';
 import type { ProcessInfo } from './runtime-types.js';
-import type { Runnable, Scheduler } from './scheduler.js';
+import type { Runnable, RunQueue } from './scheduler.js';
 import type { ExitWatcher, ListedWatcher } from './signals.js';
 import type { Timers } from './timers.js';
 
@@ -36,7 +36,7 @@ export type ProcessState = (typeof ProcessState)[keyof typeof ProcessState];
  * @internal
  */
 export interface Host {
-  readonly scheduler: Scheduler;
+  readonly scheduler: RunQueue;
   readonly timers: Timers;
   readonly mailboxWarning: number;
   /** Ends `proc` with `reason`; `selfInflicted` exits get a crash report when abnormal. */

@@ -1,4 +1,4 @@
-import { Pid, type Self } from '../../core/kernel.js';
+import { addTimer, cancelTimer, now, Pid, type Self, type TimerEntry } from '../../core/kernel.js';
 import { describeReasonBriefly, describeValue } from '../../describe.js';
 import { StartError } from '../../errors.js';
 import type { ExitReason } from '../../types.js';
@@ -110,9 +110,11 @@ export async function shutdownChild(
   }
   sup.exit(pid, 'shutdown');
   if (shutdown === 'infinity') return exited;
-  let timer: NodeJS.Timeout | undefined;
+  // On the runtime's timers, so that a virtual clock (otp-ts/testing) runs it too.
+  let timer: TimerEntry | undefined;
   const late = new Promise<typeof LATE>((resolve) => {
-    timer = setTimeout(resolve, shutdown, LATE);
+    timer = { deadline: now(runtime) + shutdown, cancelled: false, fire: () => resolve(LATE) };
+    addTimer(runtime, timer);
   });
   try {
     const outcome = await Promise.race([exited, late]);
@@ -120,6 +122,6 @@ export async function shutdownChild(
     sup.exit(pid, 'kill');
     return await exited;
   } finally {
-    clearTimeout(timer);
+    if (timer !== undefined) cancelTimer(runtime, timer);
   }
 }
