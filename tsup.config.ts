@@ -1,17 +1,21 @@
-import { rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
 import { defineConfig, type Options } from 'tsup';
 
-// One bundle per format: dist/index.js for `import`, dist/index.cjs for `require`, each
-// with a source map. The declarations are bundled once, with `@internal` members still in
-// them (see scripts/strip-internal.ts for why); `npm run build` then strips those and
-// writes dist/index.d.ts and its CommonJS twin dist/index.d.cts.
+// Two entry points per format: dist/index.js (`otp-ts`) and dist/testing.js
+// (`otp-ts/testing`) for `import`, dist/index.cjs and dist/testing.cjs for `require`, each
+// with a source map. Code splitting puts the code both use in one shared chunk, so that a
+// TestRuntime and a GenServer imported from the two entry points share one core (one
+// `Pid` class, one `startBehaviour` symbol). The declarations are bundled once, with
+// `@internal` members still in them (see scripts/strip-internal.ts for why); `npm run
+// build` then strips those and writes the CommonJS twins (.d.cts).
 const common: Options = {
-  entry: ['src/index.ts'],
+  entry: { index: 'src/index.ts', testing: 'src/testing/index.ts' },
   tsconfig: 'tsconfig.build.json',
   target: 'node20',
   platform: 'node',
   sourcemap: true,
-  splitting: false,
+  splitting: true,
   outDir: 'dist',
 };
 
@@ -27,6 +31,17 @@ export default defineConfig(() => {
       // nanoid 5 is ESM-only, and `require()` of ESM needs Node.js 20.19 or later: bundle
       // it into the CommonJS build so that `require('otp-ts')` works on every Node.js 20.
       noExternal: ['nanoid'],
+      // tsup splits CommonJS code by converting split ESM output, and the maps of that
+      // pass name the intermediate file by its absolute path: name it as the shipped file.
+      onSuccess: async () => {
+        for (const map of readdirSync('dist').filter((f) => f.endsWith('.cjs.map'))) {
+          const path = `dist/${map}`;
+          const json = JSON.parse(readFileSync(path, 'utf8')) as { sources: string[] };
+          const own = resolve('dist', map.slice(0, -'.map'.length));
+          json.sources = json.sources.map((s) => (s === own ? basename(own) : s));
+          writeFileSync(path, JSON.stringify(json));
+        }
+      },
     },
   ];
 });

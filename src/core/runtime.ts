@@ -265,7 +265,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   /**
    * Sends an exit signal to `pid` from outside any process, like Erlang's
    * `exit/2`: a process that does not trap exits dies with `reason` (unless it is
-   * `'normal'`); one that traps gets an {@link Exit} message. `'kill'` cannot be
+   * `'normal'`); one that traps gets an `Exit` message. `'kill'` cannot be
    * trapped: the process ends with `'killed'`.
    *
    * @throws TypeError when `pid` is not a pid.

@@ -31,8 +31,20 @@ export interface ExploreOptions {
  * ```
  */
 export type ExploreResult =
-  | { readonly ok: true; readonly runs: number }
-  | { readonly ok: false; readonly seed: number; readonly error: unknown };
+  | {
+      /** Every run passed. */
+      readonly ok: true;
+      /** How many ran. */
+      readonly runs: number;
+    }
+  | {
+      /** A run failed. */
+      readonly ok: false;
+      /** The seed of the first run that failed: `new TestRuntime({ seed })` replays it. */
+      readonly seed: number;
+      /** What that run threw. */
+      readonly error: unknown;
+    };
 
 /**
  * Runs `scenario(rt)` on a fresh {@link TestRuntime} per seed, each under its own
