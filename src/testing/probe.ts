@@ -144,7 +144,7 @@ export class Probe {
   }
 
   /**
-   * Monitors `pid` from the probe, then resolves with the reason of its `DOWN`
+   * Monitors `pid` from the probe (at once, in this call), then resolves with the reason of its `DOWN`
    * message (`'noproc'` if it is already dead), which it takes from the probe.
    *
    * @param pid - the process to watch.
@@ -153,8 +153,9 @@ export class Probe {
    * @throws AssertionError (as a rejection) when it does not end in time.
    * @example
    * ```ts
-   * rt.exit(server, 'kill');
-   * expect(await probe.expectDown(server)).toBe('killed');
+   * const down = probe.expectDown(server); // monitors at once
+   * rt.exit(server, 'kill'); // an exit signal acts at once: monitor first
+   * expect(await down).toBe('killed');
    * ```
    */
   async expectDown(pid: Pid, timeout = DEFAULT_TIMEOUT): Promise<ExitReason> {
