@@ -85,9 +85,10 @@ export interface LogEntry {
  *
  * const rt = new TestRuntime();
  * const server = await rt.start(Counter, 0);
- * const late = GenServer.call(rt, server, 'slow', 5000);
+ * // Expect the rejection before the clock moves, so that it is handled when it comes.
+ * const late = expect(GenServer.call(rt, server, 'slow', 5000)).rejects.toThrow(CallTimeoutError);
  * await rt.advance(5000); // instant
- * await expect(late).rejects.toThrow(CallTimeoutError);
+ * await late;
  * await rt.shutdown();
  * ```
  * @see {@link Probe}, {@link explore}

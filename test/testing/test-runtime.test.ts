@@ -7,6 +7,7 @@ import {
   type Pid,
   reply,
   Supervisor,
+  Task,
   Timeout,
 } from '../../src/index.js';
 import { TestRuntime } from '../../src/testing/index.js';
@@ -96,6 +97,23 @@ describe('TestRuntime.advance', () => {
   });
 });
 
+describe('TestRuntime timers of the behaviours', () => {
+  it('times Task.await out on the virtual clock, and the task keeps running', async () => {
+    const rt = new TestRuntime();
+    const task = Task.async(rt, async (self) => {
+      await self.receive();
+      return 'late';
+    });
+    const timedOut = expect(Task.await(task, 1000)).rejects.toMatchObject({ reason: 'timeout' });
+    await rt.advance(999);
+    expect(rt.isAlive(task.pid)).toBe(true);
+    await rt.advance(1);
+    await timedOut;
+    expect(rt.isAlive(task.pid)).toBe(true);
+    await rt.shutdown();
+  });
+});
+
 describe('TestRuntime.runUntilIdle', () => {
   it('runs ready processes until none is ready, without moving the clock', async () => {
     const rt = new TestRuntime();
@@ -158,6 +176,49 @@ describe('TestRuntime.shutdown', () => {
     await rt.shutdown();
     expect(rt.now()).toBe(2000);
     expect(rt.processes()).toEqual([]);
+  });
+});
+
+describe('TestRuntime.shutdown (its own timeout)', () => {
+  it('kills what outlives the shutdown timeout exactly when the virtual timeout passes', async () => {
+    const rt = new TestRuntime();
+    const stubborn = rt.spawn(async (self) => {
+      self.trapExit(true);
+      for (;;) await self.receive();
+    });
+    await rt.runUntilIdle();
+    const exit = rt.awaitExit(stubborn).then((reason) => [reason, rt.now()]);
+    await rt.shutdown({ timeout: 750 });
+    expect(await exit).toEqual(['killed', 750]);
+  });
+
+  it('returns the same promise when called again', async () => {
+    const rt = new TestRuntime();
+    const first = rt.shutdown();
+    expect(rt.shutdown()).toBe(first);
+    await first;
+  });
+});
+
+describe('new TestRuntime options', () => {
+  it('passes messages and name on, and forwards reports to a logger when given one', async () => {
+    const forwarded: unknown[][] = [];
+    const record = (...args: unknown[]) => forwarded.push(args);
+    const rt = new TestRuntime({
+      name: 'kit',
+      messages: 'copy',
+      logger: { error: record, warn: record, info: record, debug: record },
+    });
+    expect(rt.name).toBe('kit');
+    expect(rt.messages).toBe('copy');
+    const probe = rt.probe();
+    const pid = rt.spawn(() => {
+      throw new Error('reported');
+    });
+    await probe.expectDown(pid);
+    expect(forwarded).toHaveLength(1);
+    expect(rt.logs).toHaveLength(1);
+    await rt.shutdown();
   });
 });
 
