@@ -24,8 +24,6 @@ export class SeededScheduler implements RunQueue {
   #running = false;
   #stopped = false;
   #idle: (() => void)[] = [];
-  /** Steps run so far: a measure of a scenario's size. */
-  steps = 0;
 
   constructor(budget: number, random: () => number, onError: (error: unknown) => void) {
     this.budget = budget;
@@ -78,7 +76,6 @@ export class SeededScheduler implements RunQueue {
         ready[index] = ready[ready.length - 1]!;
         ready.pop();
         runnable.queued = false;
-        this.steps++;
         try {
           runnable.run(this.budget);
         } catch (error) {
