@@ -350,7 +350,7 @@ describe('npm pack', () => {
     const files = stdout.split('\n').filter((line) => line !== '');
     const unexpected = files.filter(
       (file) =>
-        !/^package\/(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/(index|testing|chunk-\w+|runtime-\w+)\.(js|cjs|d\.ts|d\.cts)(\.map)?|src\/[a-z/-]+\.ts)$/.test(
+        !/^package\/(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/(index|testing|chunk-[\w-]+|runtime-[\w-]+)\.(js|cjs|d\.ts|d\.cts)(\.map)?|src\/[a-z/-]+\.ts)$/.test(
           file,
         ),
     );
