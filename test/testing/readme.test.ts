@@ -2,7 +2,7 @@
  * The README's "Testing your processes" examples, run as written (with the classes
  * they assume defined here).
  */
-import { afterEach, expect, it } from 'vitest';
+import { afterEach, expect, it, onTestFailed } from 'vitest';
 import {
   type Caller,
   CallTimeoutError,
@@ -53,6 +53,7 @@ afterEach(() => rt.shutdown());
 
 it('times a call out after exactly 5 s, at no real cost', async () => {
   rt = new TestRuntime();
+  onTestFailed(() => console.log(rt.replay));
   const server = await rt.start(Slow, undefined);
   // Expect the rejection before the clock moves, so that it is handled when it comes.
   const timedOut = expect(GenServer.call(rt, server, 'hang', 5000)).rejects.toThrow(
