@@ -66,8 +66,12 @@ export class Probe {
   /** Messages received and not yet taken by an `expect...` function, oldest first. */
   readonly #queue: unknown[] = [];
 
-  /** @internal */
-  constructor(runtime: Runtime, clock: ProbeClock) {
+  /** Made by `rt.probe()` only. @internal */
+  static create(runtime: Runtime, clock: ProbeClock): Probe {
+    return new Probe(runtime, clock);
+  }
+
+  private constructor(runtime: Runtime, clock: ProbeClock) {
     const queue = this.#queue;
     const handler: MessageHandler = {
       behaviour: 'TestProbe',

@@ -230,7 +230,7 @@ export class TestRuntime extends Runtime {
    * ```
    */
   probe(): Probe {
-    return new Probe(this, this.#probeClock);
+    return Probe.create(this, this.#probeClock);
   }
 
   /**

@@ -89,6 +89,25 @@ describe('TestRuntime.advance', () => {
     await rt.shutdown();
   });
 
+  it('times calls out exactly, never a millisecond early, whenever each was made', async () => {
+    const rt = new TestRuntime();
+    const server = await rt.start(Pinger, 0);
+    const failedAt: Record<string, number> = {};
+    const call = (name: string) =>
+      GenServer.call(rt, server, 'hang', 100).catch(() => {
+        failedAt[name] = rt.now();
+      });
+    const first = call('first');
+    await rt.advance(1);
+    const second = call('second');
+    await rt.advance(99);
+    expect(failedAt).toEqual({ first: 100 });
+    await rt.advance(1);
+    await Promise.all([first, second]);
+    expect(failedAt).toEqual({ first: 100, second: 101 });
+    await rt.shutdown();
+  });
+
   it('rejects a negative or infinite ms', async () => {
     const rt = new TestRuntime();
     await expect(rt.advance(-1)).rejects.toThrow(RangeError);
@@ -155,6 +174,41 @@ describe('TestRuntime scheduling', () => {
     const seen = new Set<string>();
     for (let seed = 0; seed < 10; seed++) seen.add((await interleaving(seed)).join(' '));
     expect(seen.size).toBeGreaterThan(1);
+  });
+});
+
+describe('TestRuntime determinism', () => {
+  /** A supervision tree with crashes, restarts and timers: its trace of events. */
+  async function trace(seed: number): Promise<string[]> {
+    const rt = new TestRuntime({ seed });
+    const events: string[] = [];
+    rt.on('exit', (pid, reason) => events.push(`${rt.now()} exit ${pid} ${String(reason)}`));
+    rt.on('restart', (_sup, id, _reason, _old, pid) =>
+      events.push(`${rt.now()} restart ${String(id)} ${pid}`),
+    );
+    class Flaky extends GenServer<number, 'ping', never, 'tick'> {
+      override init(n: number) {
+        this.self.runtime.sendAfter(this.self.pid, 'tick', 10 * n);
+        return n;
+      }
+      override handleInfo(_tick: 'tick', n: number): never {
+        throw new Error(`flaky ${n} gave up`);
+      }
+    }
+    await rt.start(Supervisor, {
+      children: [1, 2, 3].map((n) => ({ id: n, start: [Flaky, n] as const })),
+      maxRestarts: 100,
+    });
+    await rt.advance(95);
+    events.push(...rt.logs.map((l) => `${l.level}: ${l.message.split('\n')[0]}`));
+    await rt.shutdown();
+    return events;
+  }
+
+  it('replays a supervision tree with crashes and timers exactly from its seed', async () => {
+    const first = await trace(42);
+    expect(first.length).toBeGreaterThan(20);
+    expect(await trace(42)).toEqual(first);
   });
 });
 
