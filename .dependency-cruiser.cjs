@@ -145,6 +145,16 @@ module.exports = {
       to: { path: '^(src|dist)/', pathNot: ENTRIES },
     },
     {
+      name: 'testing-kit-needs-no-test-tools',
+      comment:
+        'otp-ts/testing ships to users: it runs on the core and behaviours alone, never on a ' +
+        'test framework or a property-testing library (vitest, fast-check), which stay ' +
+        'devDependencies used by our own tests and examples.',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { path: 'node_modules/(vitest|@vitest|fast-check)/' },
+    },
+    {
       name: 'not-to-unresolvable',
       severity: 'error',
       comment:

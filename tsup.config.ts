@@ -1,15 +1,21 @@
-import { rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
 import { defineConfig, type Options } from 'tsup';
 
-// One bundle per format and entry (the core, dist/index.*, and the `otp-ts/observer`
-// subpath, dist/observer.*), split so that both share one chunk of the core, each with
-// a source map. The declarations are bundled once, with `@internal` members still in
-// them (see scripts/strip-internal.ts for why); `npm run build` then strips those and
-// writes dist/index.d.ts and its CommonJS twin dist/index.d.cts.
+// Three entry points per format: dist/index.js (`otp-ts`), dist/observer.js
+// (`otp-ts/observer`) and dist/testing.js (`otp-ts/testing`) for `import`, and their
+// .cjs twins for `require`, each with a source map. Code splitting puts the code they
+// share in one chunk, so that the subpaths and the core meet one copy of it (one
+// `Runtime` and `Pid` class, one `startBehaviour` symbol): a TestRuntime runs a GenServer
+// imported from `otp-ts`, and the observer watches a runtime made from it. The declarations are bundled once, with
+// `@internal` members still in them (see scripts/strip-internal.ts for why); `npm run
+// build` then strips those and writes the CommonJS twins (.d.cts).
 const common: Options = {
-  // The core and the `otp-ts/observer` subpath. Split, so that both import one copy of
-  // the core (a chunk): the observer's calls must meet the same Runtime class.
-  entry: { index: 'src/index.ts', observer: 'src/observer/index.ts' },
+  entry: {
+    index: 'src/index.ts',
+    observer: 'src/observer/index.ts',
+    testing: 'src/testing/index.ts',
+  },
   tsconfig: 'tsconfig.build.json',
   target: 'node20',
   platform: 'node',
@@ -22,33 +28,28 @@ export default defineConfig(() => {
   // The two formats build concurrently, so neither may use tsup's `clean`: it would
   // delete the other's output. Start from an empty dist/ instead.
   rmSync('dist', { recursive: true, force: true });
-  const builds: Options[] = [
-    { ...common, format: 'esm' },
-    // The declarations: the core's bundled alone, so that it stands by itself; the
-    // observer's import the core's types from 'otp-ts', as a user's code would.
-    {
-      ...common,
-      entry: { index: 'src/index.ts' },
-      format: 'esm',
-      dts: { only: true, compilerOptions: { stripInternal: false } },
-    },
-    {
-      ...common,
-      entry: { observer: 'src/observer/index.ts' },
-      external: ['otp-ts'],
-      format: 'esm',
-      dts: { only: true, compilerOptions: { stripInternal: false } },
-    },
+  return [
+    { ...common, format: 'esm', dts: { compilerOptions: { stripInternal: false } } },
     {
       ...common,
       format: 'cjs',
       // nanoid 5 is ESM-only, and `require()` of ESM needs Node.js 20.19 or later: bundle
       // it into the CommonJS build so that `require('otp-ts')` works on every Node.js 20.
       noExternal: ['nanoid'],
-      // The thread carrier starts a peer's worker on the bundle's own file
-      // (`import.meta.url`): give the CommonJS bundle its file URL too.
+      // The CommonJS bundle needs `import.meta.url` too (dynamic-import.ts, the thread
+      // carrier): tsup's shim gives it one.
       shims: true,
+      // tsup splits CommonJS code by converting split ESM output, and the maps of that
+      // pass name the intermediate file by its absolute path: name it as the shipped file.
+      onSuccess: async () => {
+        for (const map of readdirSync('dist').filter((f) => f.endsWith('.cjs.map'))) {
+          const path = `dist/${map}`;
+          const json = JSON.parse(readFileSync(path, 'utf8')) as { sources: string[] };
+          const own = resolve('dist', map.slice(0, -'.map'.length));
+          json.sources = json.sources.map((s) => (s === own ? basename(own) : s));
+          writeFileSync(path, JSON.stringify(json));
+        }
+      },
     },
   ];
-  return builds;
 });

@@ -11,6 +11,10 @@ export default defineConfig({
         find: /^otp-ts\/observer$/,
         replacement: fileURLToPath(new URL('./src/observer/index.ts', import.meta.url)),
       },
+      {
+        find: /^otp-ts\/testing$/,
+        replacement: fileURLToPath(new URL('./src/testing/index.ts', import.meta.url)),
+      },
     ],
   },
   test: {

@@ -1,6 +1,10 @@
 /**
- * Removes `@internal` declarations from the bundled declaration file, as `stripInternal`
- * would, and writes it as both dist/index.d.ts and dist/index.d.cts.
+ * Removes `@internal` declarations from the bundled declaration files, as `stripInternal`
+ * would, and writes each as both `.d.ts` and `.d.cts`: the entry points (dist/index.d.ts
+ * for `otp-ts`, dist/observer.d.ts for `otp-ts/observer`, dist/testing.d.ts for
+ * `otp-ts/testing`) and the chunk they share
+ * (dist/runtime-<hash>.d.ts, which holds the declarations both use, so that a
+ * `TestRuntime` is a `Runtime` of the same declaration).
  *
  * Why not `stripInternal` itself: public classes implement internal interfaces
  * (`Self implements Runnable`, `From implements ExitWatcher, TimerEntry`). `stripInternal`
@@ -16,7 +20,9 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 
 const dist = process.argv[2] ?? 'dist';
-const input = join(dist, 'index.d.ts');
+/** The declaration files of the package's entry points; every other .d.ts is a shared chunk. */
+const ENTRIES = ['index.d.ts', 'observer.d.ts', 'testing.d.ts'];
+let input = '';
 
 interface Edit {
   start: number;
@@ -148,47 +154,155 @@ function pass(text: string): Edit[] {
   return edits;
 }
 
-let text = readFileSync(input, 'utf8');
-for (let round = 0; ; round++) {
-  if (round > 100) throw new Error('strip-internal: the declarations do not settle');
-  const edits = pass(text);
-  if (edits.length === 0) break;
-  // Apply from the end so that earlier offsets stay valid; skip edits inside removed ranges.
-  edits.sort((a, b) => b.start - a.start);
-  let floor = Number.POSITIVE_INFINITY;
-  for (const edit of edits) {
-    if (edit.end > floor) continue;
-    text = text.slice(0, edit.start) + edit.text + text.slice(edit.end);
-    floor = edit.start;
-  }
-}
-const final = ts.createSourceFile(input, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
-const names = new Set(final.statements.flatMap(declaredNames));
-for (const statement of final.statements) {
-  const clause = ts.isExportDeclaration(statement) ? statement.exportClause : undefined;
-  if (clause === undefined || !ts.isNamedExports(clause)) continue;
-  for (const element of clause.elements) {
-    const local = (element.propertyName ?? element.name).getText();
-    if (!names.has(local)) {
-      throw new Error(`strip-internal: ${local} is exported but marked @internal in the sources`);
+/** The stripped text of each file, chunks first. */
+const stripped = new Map<string, string>();
+
+/** Strips one file; a chunk's exports of what was stripped are dropped with it. */
+function strip(file: string, chunk: boolean): string {
+  input = join(dist, file);
+  let text = readFileSync(input, 'utf8');
+  if (!chunk) text = dropStrippedImports(text);
+  for (let round = 0; ; round++) {
+    if (round > 100) throw new Error(`strip-internal: the declarations of ${file} do not settle`);
+    const edits = pass(text);
+    if (chunk && edits.length === 0) edits.push(...danglingExports(text));
+    if (edits.length === 0) break;
+    // Apply from the end so that earlier offsets stay valid; skip edits inside removed ranges.
+    edits.sort((a, b) => b.start - a.start);
+    let floor = Number.POSITIVE_INFINITY;
+    for (const edit of edits) {
+      if (edit.end > floor) continue;
+      text = text.slice(0, edit.start) + edit.text + text.slice(edit.end);
+      floor = edit.start;
     }
   }
+  if (!chunk) {
+    const final = ts.createSourceFile(input, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+    const names = new Set(final.statements.flatMap(declaredNames));
+    for (const statement of final.statements) {
+      if (!ts.isImportDeclaration(statement)) continue;
+      const bindings = statement.importClause?.namedBindings;
+      if (bindings !== undefined && ts.isNamedImports(bindings))
+        for (const element of bindings.elements) names.add(element.name.text);
+    }
+    for (const statement of final.statements) {
+      if (!ts.isExportDeclaration(statement) || statement.moduleSpecifier !== undefined) continue;
+      const clause = statement.exportClause;
+      if (clause === undefined || !ts.isNamedExports(clause)) continue;
+      for (const element of clause.elements) {
+        const local = (element.propertyName ?? element.name).getText();
+        if (!names.has(local)) {
+          throw new Error(
+            `strip-internal: ${local} is exported but marked @internal in the sources`,
+          );
+        }
+      }
+    }
+  }
+  if (text.includes('@internal')) {
+    throw new Error(`strip-internal: an @internal comment is left in ${input}`);
+  }
+  return text;
 }
-if (text.includes('@internal')) {
-  throw new Error(`strip-internal: an @internal comment is left in ${input}`);
+
+/**
+ * An entry point imports from a chunk, under their own names, declarations that were
+ * stripped there (`ListedWatcher`, which `From` implements): drop those imports, so that
+ * the passes see the names as gone, as they would be in a single file.
+ */
+function dropStrippedImports(text: string): string {
+  const file = ts.createSourceFile(input, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  const edits: Edit[] = [];
+  for (const statement of file.statements) {
+    if (!ts.isImportDeclaration(statement)) continue;
+    const bindings = statement.importClause?.namedBindings;
+    const from = (statement.moduleSpecifier as ts.StringLiteral).text;
+    const chunk = from.startsWith('./')
+      ? stripped.get(from.slice(2).replace(/\.js$/, '.d.ts'))
+      : undefined;
+    if (chunk === undefined || bindings === undefined || !ts.isNamedImports(bindings)) continue;
+    const exported = exportedNames(chunk);
+    const kept = bindings.elements.filter((e) => exported.has((e.propertyName ?? e.name).text));
+    if (kept.length === bindings.elements.length) continue;
+    edits.push({
+      start: bindings.getStart(),
+      end: bindings.end,
+      text: `{ ${kept.map((e) => e.getText()).join(', ')} }`,
+    });
+  }
+  edits.sort((a, b) => b.start - a.start);
+  for (const edit of edits) text = text.slice(0, edit.start) + edit.text + text.slice(edit.end);
+  return text;
 }
-writeFileSync(input, text);
-// A bundled declaration file has no relative imports, so the CommonJS one is the same text.
-writeFileSync(join(dist, 'index.d.cts'), text);
-// The observer's declarations import the core's types from 'otp-ts' and hold nothing
-// internal (checked): the same text serves both formats.
-const observer = readFileSync(join(dist, 'observer.d.ts'), 'utf8');
-if (observer.includes('@internal')) {
-  throw new Error(`strip-internal: an @internal comment is in ${join(dist, 'observer.d.ts')}`);
+
+/** The names a chunk exports (its aliases). */
+function exportedNames(text: string): Set<string> {
+  const file = ts.createSourceFile(
+    'chunk.d.ts',
+    text,
+    ts.ScriptTarget.Latest,
+    true,
+    ts.ScriptKind.TS,
+  );
+  const names = new Set<string>();
+  for (const statement of file.statements) {
+    const clause = ts.isExportDeclaration(statement) ? statement.exportClause : undefined;
+    if (clause !== undefined && ts.isNamedExports(clause))
+      for (const element of clause.elements) names.add(element.name.text);
+  }
+  return names;
 }
-writeFileSync(join(dist, 'observer.d.cts'), observer);
+
+/**
+ * A chunk exports, under short aliases, every declaration an entry point imports from it,
+ * internal ones included: drop the aliases of declarations that are gone.
+ */
+function danglingExports(text: string): Edit[] {
+  const file = ts.createSourceFile(input, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  const names = new Set(file.statements.flatMap(declaredNames));
+  for (const statement of file.statements) {
+    if (!ts.isImportDeclaration(statement)) continue;
+    const bindings = statement.importClause?.namedBindings;
+    if (bindings !== undefined && ts.isNamedImports(bindings))
+      for (const element of bindings.elements) names.add(element.name.text);
+    if (statement.importClause?.name !== undefined) names.add(statement.importClause.name.text);
+  }
+  const edits: Edit[] = [];
+  for (const statement of file.statements) {
+    if (!ts.isExportDeclaration(statement) || statement.moduleSpecifier !== undefined) continue;
+    const clause = statement.exportClause;
+    if (clause === undefined || !ts.isNamedExports(clause)) continue;
+    const kept = clause.elements.filter((e) => names.has((e.propertyName ?? e.name).getText()));
+    if (kept.length === clause.elements.length) continue;
+    edits.push({
+      start: clause.getStart(),
+      end: clause.end,
+      text: `{ ${kept.map((e) => e.getText()).join(', ')} }`,
+    });
+  }
+  return edits;
+}
+
+const files = readdirSync(dist).filter((f) => f.endsWith('.d.ts'));
+for (const entry of ENTRIES) {
+  if (!files.includes(entry)) throw new Error(`strip-internal: ${join(dist, entry)} is missing`);
+}
+const chunks = files.filter((f) => !ENTRIES.includes(f));
+// The chunks first: an entry then sees which of its imports are gone.
+for (const file of chunks) stripped.set(file, strip(file, true));
+for (const file of chunks) writeFileSync(join(dist, file), stripped.get(file)!);
+for (const file of ENTRIES) stripped.set(file, strip(file, false));
+let size = 0;
+for (const [file, text] of stripped) {
+  writeFileSync(join(dist, file), text);
+  // The CommonJS twin imports the CommonJS twins of the chunks: a `.d.cts` that imported
+  // a `.d.ts` of this ES-module package would be importing an ES module.
+  const cts = text.replace(/(from '\.\/[^']+)\.js'/g, "$1.cjs'");
+  writeFileSync(join(dist, file.replace(/\.d\.ts$/, '.d.cts')), cts);
+  size += text.length;
+}
 console.log(
-  `strip-internal: removed ${internalCount} @internal declarations and ${unusedCount} unused ones; wrote ${input} and index.d.cts (${(text.length / 1024).toFixed(1)} KB)`,
+  `strip-internal: removed ${internalCount} @internal declarations and ${unusedCount} unused ones from ${[...stripped.keys()].join(', ')}, and wrote their .d.cts twins (${(size / 1024).toFixed(1)} KB)`,
 );
 
 // esbuild's CommonJS code splitting names each bundle's own wrapper by its absolute path

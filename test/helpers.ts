@@ -1,5 +1,6 @@
 import { afterEach } from 'vitest';
 import { type Logger, type Pid, Runtime, type RuntimeOptions, Timeout } from '../src/index.js';
+import { TestRuntime, type TestRuntimeOptions } from '../src/testing/index.js';
 
 /** A promise with its resolvers (Node 20 has no `Promise.withResolvers`). */
 export interface Deferred<T> {
@@ -74,6 +75,35 @@ export function makeRuntime(
   rt.log = log;
   runtimes.push(rt);
   return rt;
+}
+
+/**
+ * A fresh TestRuntime (virtual time, seeded scheduling), shut down after the test: for
+ * tests of timeouts, which it makes exact and instant.
+ */
+export function makeTestRuntime(opts: TestRuntimeOptions = {}): TestRuntime {
+  const rt = new TestRuntime(opts);
+  runtimes.push(rt);
+  return rt;
+}
+
+/**
+ * Runs `rt`, moving its virtual clock a millisecond at a time, until `promise` settles
+ * (or `limit` virtual ms have passed: then it throws, naming the seed).
+ */
+export async function settle<T>(rt: TestRuntime, promise: Promise<T>, limit = 60_000): Promise<T> {
+  let settled = false;
+  const watched = promise.finally(() => {
+    settled = true;
+  });
+  watched.catch(() => {});
+  const end = rt.now() + limit;
+  await rt.runUntilIdle();
+  while (!settled) {
+    if (rt.now() >= end) throw new Error(`not settled within ${limit} virtual ms (${rt.replay})`);
+    await rt.advance(1);
+  }
+  return watched;
 }
 
 /**

@@ -21,7 +21,8 @@ export interface TimedCall {
 
 /**
  * The calls of one runtime made since its call timeouts last read the clock. Their
- * timeouts count from `stamp`, read by the first macrotask after them: a call costs
+ * timeouts count from `stamp`, read by the first macrotask after them (the runtime's
+ * `Timers.defer`; a virtual clock reads it in a microtask, before it can move): a call costs
  * no clock read (a fifth of a whole call when measured; see bench/RESULTS.md), and a
  * timeout can only start late, by at most the rest of the event-loop turn the call was
  * made in, never early.
@@ -73,14 +74,14 @@ class TimeoutQueue {
     return Number.isNaN(deadline) ? Number.POSITIVE_INFINITY : deadline;
   }
 
-  /** Fails the calls whose deadline has passed at `now`. */
-  expire(now: number): void {
+  /** Fails the calls whose deadline has passed at `now`, give or take `slack` ms. */
+  expire(now: number, slack: number): void {
     while (this.#size > 0) {
       const ring = this.#ring;
       const from = ring[this.#head]!;
       // NaN (no stamp yet) is not due: the calls behind it are newer still.
-      // As the runtime's timers: Node.js may fire a timer up to a millisecond early.
-      if (from.pending && !(from.startedBy + this.timeout <= now + 1)) return;
+      // As the runtime's timers: Node.js may fire a timer up to `slack` ms early.
+      if (from.pending && !(from.startedBy + this.timeout <= now + slack)) return;
       ring[this.#head] = undefined;
       this.#head = (this.#head + 1) & (ring.length - 1);
       this.#size--;
@@ -165,7 +166,7 @@ export class CallTimeouts {
     this.pending++;
     if (!this.#stamping) {
       this.#stamping = true;
-      setImmediate(this.#stamp);
+      this.#timers.defer(this.#stamp);
     }
     return this.epoch;
   }
@@ -214,7 +215,7 @@ export class CallTimeouts {
     this.#armed = undefined;
     const now = this.#timers.now();
     for (const [timeout, queue] of this.#queues) {
-      queue.expire(now);
+      queue.expire(now, this.#timers.slack);
       // A queue per timeout value ever used would grow without end.
       if (queue.size === 0 && queue !== this.#last) this.#queues.delete(timeout);
     }

@@ -43,9 +43,12 @@ export {
   defaultInitArg,
   type InitArg,
   isBehaviourRef,
+  type RuntimeEngine,
+  type RuntimeOptions,
   type StartOptions,
   startBehaviour,
 } from './runtime-types.js';
+export type { Runnable, RunQueue } from './scheduler.js';
 export { assertPid, type SpawnOptions } from './self.js';
 export {
   attachWatcher,
@@ -58,7 +61,7 @@ export {
   NodeDown,
   Timeout,
 } from './signals.js';
-export type { TimerEntry, Timers } from './timers.js';
+export { type TimerEntry, Timers } from './timers.js';
 export type { Trace, TraceEvent, TraceEventKind } from './trace.js';
 export { isInstance, isThenable, prototypeOf } from './values.js';
 
@@ -192,6 +195,11 @@ export function timersOf(runtime: Runtime): Timers {
 /** The runtime's clock, in ms (the one its timers run on). */
 export function now(runtime: Runtime): number {
   return runtime.timers.now();
+}
+
+/** The runtime's source of randomness in [0, 1): `Math.random`, or a seeded one in a TestRuntime. */
+export function randomOf(runtime: Runtime): () => number {
+  return runtime.random;
 }
 
 /** The runtime's logger. */

@@ -3,7 +3,7 @@ import type { Mailbox } from './mailbox.js';
 import { bindRecord, type Pid, type Ref, recordOf } from './pid.js';
 import type { NodeRouter, RemoteEntry } from './remote.js';
 import type { ProcessInfo } from './runtime-types.js';
-import type { Runnable, Scheduler } from './scheduler.js';
+import type { Runnable, RunQueue } from './scheduler.js';
 import type { ExitWatcher, ListedWatcher } from './signals.js';
 import type { Timers } from './timers.js';
 
@@ -37,7 +37,7 @@ export type ProcessState = (typeof ProcessState)[keyof typeof ProcessState];
  * @internal
  */
 export interface Host {
-  readonly scheduler: Scheduler;
+  readonly scheduler: RunQueue;
   readonly timers: Timers;
   readonly mailboxWarning: number;
   /** The node layer, for a runtime with a node name: links and monitors across nodes. */

@@ -1,6 +1,6 @@
 import { describeValue } from '../describe.js';
 import type { Logger } from '../logger.js';
-import type { RuntimeOptions } from './runtime-types.js';
+import type { RuntimeEngine, RuntimeOptions } from './runtime-types.js';
 
 const DEFAULT_BUDGET = 200;
 
@@ -13,6 +13,7 @@ export interface CheckedOptions {
   messages: 'share' | 'copy';
   budget: number;
   mailboxWarning: number;
+  engine: RuntimeEngine | undefined;
 }
 
 /**
@@ -67,7 +68,7 @@ export function checkRuntimeOptions(opts: RuntimeOptions): CheckedOptions {
       `new Runtime: expected \`messages\` to be 'share' or 'copy', got ${describeValue(messages, 100)}`,
     );
   }
-  return { name, node, creation, logger, budget, mailboxWarning, messages };
+  return { name, node, creation, logger, budget, mailboxWarning, messages, engine: opts.engine };
 }
 
 function isLogger(value: unknown): value is Logger {

@@ -1,6 +1,21 @@
 import type { CrashReport, Logger } from '../logger.js';
 import type { BehaviourRef, ExitReason, Name } from '../types.js';
 import type { Pid } from './pid.js';
+import type { RunQueue } from './scheduler.js';
+import type { Timers } from './timers.js';
+
+/**
+ * What a runtime runs on, chosen once at construction: its clock and timers, its run
+ * queue and its source of randomness (backoff jitter). Only otp-ts/testing's
+ * `TestRuntime` gives one (a virtual clock, a seeded run queue); every other runtime
+ * runs on Node.js's timers, the {@link Scheduler} and `Math.random`.
+ * @internal
+ */
+export interface RuntimeEngine {
+  timers(onError: (error: unknown) => void): Timers;
+  scheduler(budget: number, onError: (error: unknown) => void): RunQueue;
+  random(): number;
+}
 
 /**
  * Options of `new Runtime(...)`.
@@ -39,6 +54,8 @@ export interface RuntimeOptions {
    * messages, once per crossing. @defaultValue 10000
    */
   mailboxWarning?: number;
+  /** The clock, run queue and randomness to run on (otp-ts/testing). @internal */
+  engine?: RuntimeEngine;
 }
 
 /**

@@ -32,11 +32,11 @@ import {
   type StartOptions,
   startBehaviour,
 } from './runtime-types.js';
-import { Scheduler } from './scheduler.js';
+import { type RunQueue, Scheduler } from './scheduler.js';
 import { assertPid, SelfHandle, type SpawnOptions } from './self.js';
 import { SendTimers } from './send-timers.js';
 import { attachWatcher, type ListedWatcher } from './signals.js';
-import { Timers } from './timers.js';
+import { type TimerEntry, Timers } from './timers.js';
 import {
   checkTraceOptions,
   type Trace,
@@ -92,8 +92,10 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   /** @internal */ readonly logger: Logger;
   /** Whether reports go nowhere (`logger: false`): callers can skip formatting them. @internal */
   readonly quiet: boolean;
-  /** @internal */ readonly scheduler: Scheduler;
-  /** @internal */ readonly timers = new Timers((error) => this.#internalError(error));
+  /** @internal */ readonly scheduler: RunQueue;
+  /** @internal */ readonly timers: Timers;
+  /** The runtime's source of randomness in [0, 1) (backoff jitter): seeded in a TestRuntime. @internal */
+  readonly random: () => number;
   /** @internal */ readonly names = new NameTable();
   /** @internal */ readonly mailboxWarning: number;
   /** The pid exit signals from outside any process come from (`<0.0.0>`, never alive). @internal */
@@ -104,7 +106,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   #nextPid = 1;
   #nextRef = 1;
   /** The pending `sendAfter` timers, by their refs. */
-  readonly #sendTimers = new SendTimers(this.timers);
+  readonly #sendTimers: SendTimers;
   /** Exits caused while one is being finalized, as process, reason, selfInflicted... */
   #dying: unknown[] = [];
   /** Makes the handle of a new process: one function per runtime, not a closure per spawn. */
@@ -136,7 +138,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    */
   constructor(opts: RuntimeOptions = {}) {
     super();
-    const { name, node, creation, logger, budget, mailboxWarning, messages } =
+    const { name, node, creation, logger, budget, mailboxWarning, messages, engine } =
       checkRuntimeOptions(opts);
     this.node = node ?? LOCAL_NODE;
     this.creation =
@@ -149,7 +151,17 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     this.quiet = logger === false;
     this.mailboxWarning = mailboxWarning;
     this.rootPid = new Pid(this.node, 0, this.creation);
-    this.scheduler = new Scheduler(budget, (error) => this.#internalError(error));
+    const onError = (error: unknown) => this.#internalError(error);
+    if (engine === undefined) {
+      this.timers = new Timers(onError);
+      this.scheduler = new Scheduler(budget, onError);
+      this.random = Math.random;
+    } else {
+      this.timers = engine.timers(onError);
+      this.scheduler = engine.scheduler(budget, onError);
+      this.random = engine.random;
+    }
+    this.#sendTimers = new SendTimers(this.timers);
     this.router = node === undefined ? undefined : createRouter<Process>(this);
   }
 
@@ -318,7 +330,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   /**
    * Sends an exit signal to `pid` from outside any process, like Erlang's
    * `exit/2`: a process that does not trap exits dies with `reason` (unless it is
-   * `'normal'`); one that traps gets an {@link Exit} message. `'kill'` cannot be
+   * `'normal'`); one that traps gets an `Exit` message. `'kill'` cannot be
    * trapped: the process ends with `'killed'`.
    *
    * @throws TypeError when `pid` is not a pid.
@@ -625,15 +637,17 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       .reverse();
     const exits = roots.map((p) => this.awaitExit(p.pid));
     for (const proc of roots) exitSignal(proc, this.rootPid, 'shutdown', false);
-    let timer: NodeJS.Timeout | undefined;
+    // On the runtime's own timers, so that a virtual clock (otp-ts/testing) runs it too.
+    let timer: TimerEntry | undefined;
     await Promise.race([
       Promise.all(exits),
       new Promise((resolve) => {
-        // No timer for Infinity: Node.js fires a timer past its limit after 1 ms.
-        if (Number.isFinite(timeout)) timer = setTimeout(resolve, Math.min(timeout, 2_147_483_647));
+        if (timeout === Number.POSITIVE_INFINITY) return;
+        timer = { deadline: this.timers.now() + timeout, cancelled: false, fire: resolve };
+        this.timers.add(timer);
       }),
     ]);
-    clearTimeout(timer);
+    if (timer !== undefined) this.timers.cancel(timer);
     for (const proc of this.table.toArray().reverse()) this.terminate(proc, 'killed', false);
     this.tracer?.endAll('shutdown');
     try {

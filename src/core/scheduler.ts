@@ -9,6 +9,28 @@ export interface Runnable {
   run(budget: number): void;
 }
 
+/**
+ * What a runtime runs its processes with: the {@link Scheduler}, or the seeded run
+ * queue of otp-ts/testing's `TestRuntime`. A runtime picks one at construction.
+ * @internal
+ */
+export interface RunQueue {
+  /** How many messages a process handles per turn. */
+  readonly budget: number;
+  /** Runnables waiting in the queue. */
+  readonly length: number;
+  /** Marks `runnable` ready; it runs later, never inside this call. */
+  enqueue(runnable: Runnable): void;
+  /**
+   * Counts one unit of work done outside a run and tells whether more may be done at
+   * once, outside the queue (a receive served straight from the mailbox). A queue
+   * that must see every delivery (a seeded one) always says no.
+   */
+  tick(): boolean;
+  /** Drops every runnable and takes no more: the runtime is shut down. */
+  stop(): void;
+}
+
 /** How long the scheduler may keep the event loop before yielding to timers and I/O. */
 const SLICE_MS = 4;
 
@@ -30,7 +52,7 @@ const SHRINK_ABOVE = 4096;
  * no copying when a slice ends with work left.
  * @internal
  */
-export class Scheduler {
+export class Scheduler implements RunQueue {
   readonly budget: number;
   #ring: (Runnable | undefined)[] = new Array(INITIAL_CAPACITY);
   #head = 0;

@@ -8,12 +8,21 @@ export interface TimerEntry {
   fire(entry: TimerEntry): void;
 }
 
+/** The longest delay a Node.js timer takes; a longer one fires after 1 ms. */
+const MAX_DELAY = 2_147_483_647;
+
 /**
- * All of a runtime's timers (receive timeouts, call timeouts, `sendAfter`) in one
- * binary min-heap behind a single Node.js timer, armed for the earliest deadline.
+ * All of a runtime's timers (receive timeouts, call timeouts, `sendAfter`, server,
+ * statem and task timeouts, supervisor backoffs and shutdown timeouts) in one binary
+ * min-heap behind a single Node.js timer, armed for the earliest deadline.
  * Thousands of calls in flight cost one Node.js timer, not thousands. Cancelling
  * marks the entry and leaves it in the heap; the heap is rebuilt without cancelled
  * entries when they outnumber the live ones.
+ *
+ * The clock is what a subclass may change: otp-ts/testing's virtual clock overrides
+ * {@link now}, {@link defer} and {@link wakeUp} and fires the heap itself with
+ * {@link fireNext}. A runtime picks its class once, at construction, so the real
+ * runtime's calls here stay monomorphic.
  * @internal
  */
 export class Timers {
@@ -24,9 +33,16 @@ export class Timers {
   #refed = false;
   #stopped = false;
   readonly #onError: (error: unknown) => void;
+  /**
+   * How early a timer may fire, in ms: Node.js may fire a timer up to a millisecond
+   * early, and re-arming for that millisecond would cost more than it gives. A
+   * virtual clock is exact (0).
+   */
+  readonly slack: number;
 
-  constructor(onError: (error: unknown) => void = () => {}) {
+  constructor(onError: (error: unknown) => void = () => {}, slack = 1) {
     this.#onError = onError;
+    this.slack = slack;
   }
 
   /** Live timers. */
@@ -34,8 +50,58 @@ export class Timers {
     return this.#heap.length - this.#cancelled;
   }
 
+  /** The clock, in ms. */
   now(): number {
     return performance.now();
+  }
+
+  /**
+   * Runs `callback` once the current event-loop turn is over (`setImmediate`): what a
+   * call's timeout counts from is stamped then, for one clock read per turn.
+   */
+  defer(callback: () => void): void {
+    setImmediate(callback);
+  }
+
+  /**
+   * Arms the Node.js timer that fires the heap after `delay` ms. A virtual clock
+   * arms nothing (returns `undefined`) and fires the heap with {@link fireNext}.
+   */
+  protected wakeUp(delay: number, callback: () => void): NodeJS.Timeout | undefined {
+    return setTimeout(callback, Math.min(delay, MAX_DELAY));
+  }
+
+  /** The deadline of the earliest live timer, or Infinity. */
+  nextDeadline(): number {
+    this.#dropCancelledTop();
+    const top = this.#heap[0];
+    return top === undefined ? Number.POSITIVE_INFINITY : top.deadline;
+  }
+
+  /**
+   * Fires the earliest live timer if its deadline is at most `limit`.
+   * @returns whether one fired.
+   */
+  fireNext(limit: number): boolean {
+    this.#dropCancelledTop();
+    const top = this.#heap[0];
+    if (top === undefined || top.deadline > limit) return false;
+    this.#pop();
+    top.cancelled = true;
+    try {
+      top.fire(top);
+    } catch (error) {
+      this.#onError(error);
+    }
+    return true;
+  }
+
+  #dropCancelledTop(): void {
+    const heap = this.#heap;
+    while (heap.length > 0 && heap[0]!.cancelled) {
+      this.#pop();
+      this.#cancelled--;
+    }
   }
 
   add(entry: TimerEntry): void {
@@ -70,8 +136,8 @@ export class Timers {
     if (this.#handle !== undefined) clearTimeout(this.#handle);
     this.#armedFor = deadline;
     const delay = Math.max(0, Math.ceil(deadline - this.now()));
-    this.#handle = setTimeout(this.#onTimeout, Math.min(delay, 2_147_483_647));
-    this.#refed = true;
+    this.#handle = this.wakeUp(delay, this.#onTimeout);
+    this.#refed = this.#handle !== undefined;
   }
 
   #ref(on: boolean): void {
@@ -100,7 +166,7 @@ export class Timers {
         continue;
       }
       // Node.js may fire a timer up to a millisecond early; a margin keeps us from re-arming for nothing.
-      if (top.deadline > now + 1) break;
+      if (top.deadline > now + this.slack) break;
       this.#pop();
       top.cancelled = true;
       try {
@@ -111,10 +177,7 @@ export class Timers {
       }
       if (this.#stopped) return;
     }
-    while (heap.length > 0 && heap[0]!.cancelled) {
-      this.#pop();
-      this.#cancelled--;
-    }
+    this.#dropCancelledTop();
     if (heap.length > 0) this.#arm(heap[0]!.deadline);
   };
 

@@ -24,7 +24,7 @@ import {
   stop,
   Timeout,
 } from '../../src/index.js';
-import { deferred, makeRuntime, probe } from '../helpers.js';
+import { deferred, makeRuntime, makeTestRuntime, probe } from '../helpers.js';
 
 // ── Servers shared by several tests ──────────────────────────────────────────
 
@@ -189,7 +189,7 @@ describe('rt.start', () => {
   });
 
   it('rejects with StartError reason timeout when init outlives opts.timeout, killing the process and freeing the name', async () => {
-    const rt = makeRuntime();
+    const rt = makeTestRuntime();
     const entered = deferred<Pid>();
     class Stuck extends GenServer {
       override init(): Promise<never> {
@@ -200,7 +200,11 @@ describe('rt.start', () => {
     const start = rt.start(Stuck, undefined, { name: 'stuck', timeout: 50 });
     const pid = await entered.promise;
     const exit = rt.awaitExit(pid);
-    const error = await rejection(start);
+    const failed = rejection(start);
+    await rt.advance(49);
+    expect(rt.isAlive(pid)).toBe(true);
+    await rt.advance(1);
+    const error = await failed;
     expect(error).toBeInstanceOf(StartError);
     expect(error).toMatchObject({ reason: 'timeout' });
     expect((error as Error).message).toBe(
@@ -691,15 +695,17 @@ describe('result option timeout', () => {
   }
 
   it('delivers Timeout to handleInfo when no message arrives within that many ms', async () => {
-    const rt = makeRuntime();
-    const p = probe(rt);
+    const rt = makeTestRuntime();
+    const p = rt.probe();
     const pid = await rt.start(idleServer(p.pid), undefined);
     GenServer.cast(rt, pid, { type: 'arm', ms: 20 });
+    await p.expectNoMessage(19);
     await expect(p.expectMessage()).resolves.toBe('timeout');
+    expect(rt.now()).toBe(20);
   });
 
   it('works from init through ok(state, { timeout })', async () => {
-    const rt = makeRuntime();
+    const rt = makeTestRuntime();
     const got = deferred<unknown>();
     class Idle extends GenServer<string> {
       override init() {
@@ -711,12 +717,13 @@ describe('result option timeout', () => {
       }
     }
     await rt.start(Idle, undefined);
+    await rt.advance(10);
     expect(await got.promise).toBe(Timeout);
   });
 
   it('is cancelled by any message that arrives first: a plain message or a call', async () => {
-    const rt = makeRuntime();
-    const p = probe(rt);
+    const rt = makeTestRuntime();
+    const p = rt.probe();
     const viaInfo = await rt.start(idleServer(p.pid), undefined);
     const viaCall = await rt.start(idleServer(p.pid), undefined);
     GenServer.cast(rt, viaInfo, { type: 'arm', ms: 20 });
@@ -1102,16 +1109,20 @@ describe('GenServer.call', () => {
   });
 
   it('rejects with CallTimeoutError after the timeout, and the late reply never reaches the caller’s mailbox', async () => {
-    const rt = makeRuntime();
+    const rt = makeTestRuntime();
     const server = await rt.start(Holder, undefined);
     const outcome = deferred<unknown>();
     const leftover = deferred<unknown>();
+    let failedAt = -1;
     const caller = rt.spawn(async (self) => {
       outcome.resolve(await rejection(GenServer.call(self, server, { type: 'hold' }, 30)));
+      failedAt = rt.now();
       await self.receive({ match: (m) => m === 'check' });
       leftover.resolve(await self.receive({ timeout: 30 }));
     });
+    await rt.advance(30);
     const error = await outcome.promise;
+    expect(failedAt).toBe(30);
     expect(error).toBeInstanceOf(CallTimeoutError);
     expect(error).toMatchObject({ reason: 'timeout', timeout: 30, dest: server });
     expect((error as Error).message).toBe(`GenServer.call to ${server} timed out after 30 ms`);
@@ -1120,29 +1131,36 @@ describe('GenServer.call', () => {
     await expect(GenServer.call(rt, server, { type: 'held' })).resolves.toBe(0);
     expect(rt.info(caller)?.messageQueueLen).toBe(0);
     rt.send(caller, 'check');
+    await rt.advance(30);
     expect(await leftover.promise).toBe(Timeout);
   });
 
-  it('times each call out at its own timeout, never early: short ones made after a long one, in deadline order', async () => {
-    const rt = makeRuntime();
+  it('times each call out exactly at its own timeout: short ones made after a long one, in deadline order', async () => {
+    const rt = makeTestRuntime();
     const server = await rt.start(Holder, undefined);
-    const started = performance.now();
     const long = GenServer.call<string>(rt, server, { type: 'hold' }, 60_000);
-    // A turn later, the long call's timeout is armed: one timer for all the runtime's calls.
-    await new Promise((resolve) => setImmediate(resolve));
+    // Once stamped, the long call's timeout is armed: one timer for all the runtime's calls.
+    await rt.runUntilIdle();
     expect(rt.stats.timers).toBe(1);
-    const order: number[] = [];
+    const order: Array<[number, number]> = [];
     const short = [90, 30, 60].map(async (ms) => {
       const error = await rejection(GenServer.call(rt, server, { type: 'hold' }, ms));
-      order.push(ms);
+      order.push([ms, rt.now()]);
       expect(error).toMatchObject({ reason: 'timeout', timeout: ms });
-      // Node.js may fire a timer up to a millisecond early, and so may the runtime.
-      expect(performance.now() - started).toBeGreaterThanOrEqual(ms - 1);
     });
+    await rt.advance(89);
+    expect(order).toEqual([
+      [30, 30],
+      [60, 60],
+    ]);
+    await rt.advance(1);
     await Promise.all(short);
-    expect(order).toEqual([30, 60, 90]);
-    // The long call's timeout did not hold the short ones back.
-    expect(performance.now() - started).toBeLessThan(5_000);
+    // Each at its deadline: the long call's timeout did not hold the short ones back.
+    expect(order).toEqual([
+      [30, 30],
+      [60, 60],
+      [90, 90],
+    ]);
     GenServer.cast(rt, server, { type: 'flush', value: 'answered' });
     await expect(long).resolves.toBe('answered');
     expect(rt.stats.timers).toBe(0);

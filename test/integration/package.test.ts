@@ -47,6 +47,10 @@ const BUILD_OUTPUTS = [
   'observer.cjs',
   'observer.d.ts',
   'observer.d.cts',
+  'testing.js',
+  'testing.cjs',
+  'testing.d.ts',
+  'testing.d.cts',
 ];
 const RUNTIME_DEPENDENCIES = ['eventemitter3', 'nanoid'];
 
@@ -114,6 +118,7 @@ function distIsFresh(): boolean {
 const ESM_SCRIPT = `
 import { fileURLToPath } from 'node:url';
 import { GenServer, NoProcError, Runtime, reply } from 'otp-ts';
+import { TestRuntime } from 'otp-ts/testing';
 
 class Counter extends GenServer {
   init(start) { return start; }
@@ -132,8 +137,20 @@ const observer = await startObserver(rt);
 const page = await (await fetch(observer.url)).text();
 await observer.close();
 await rt.shutdown();
+
+// otp-ts/testing shares the core of otp-ts: a TestRuntime runs the same GenServer class.
+const test = new TestRuntime({ seed: 1 });
+await test.start(Counter, 1, { name: 'counter' });
+const late = GenServer.call(test, 'counter', 'increment', 100);
+await test.advance(100);
+const testing = { value: await late, isRuntime: test instanceof Runtime, now: test.now() };
+await test.shutdown();
 console.log(JSON.stringify({
-  value, noproc, entry: fileURLToPath(import.meta.resolve('otp-ts')),
+  value,
+  noproc,
+  testing,
+  entry: fileURLToPath(import.meta.resolve('otp-ts')),
+  testingEntry: fileURLToPath(import.meta.resolve('otp-ts/testing')),
   observer: fileURLToPath(import.meta.resolve('otp-ts/observer')),
   page: page.includes('otp-ts observer'),
 }));
@@ -141,6 +158,7 @@ console.log(JSON.stringify({
 
 const CJS_SCRIPT = `
 const { GenServer, NoProcError, Runtime, reply } = require('otp-ts');
+const { TestRuntime } = require('otp-ts/testing');
 
 class Counter extends GenServer {
   init(start) { return start; }
@@ -160,8 +178,19 @@ class Counter extends GenServer {
   const page = await (await fetch(observer.url)).text();
   await observer.close();
   await rt.shutdown();
+  const test = new TestRuntime({ seed: 1 });
+  await test.start(Counter, 1, { name: 'counter' });
+  const late = GenServer.call(test, 'counter', 'increment', 100);
+  await test.advance(100);
+  const testing = { value: await late, isRuntime: test instanceof Runtime, now: test.now() };
+  await test.shutdown();
   console.log(JSON.stringify({
-    value, noproc, entry: require.resolve('otp-ts'), observer: require.resolve('otp-ts/observer'),
+    value,
+    noproc,
+    testing,
+    entry: require.resolve('otp-ts'),
+    testingEntry: require.resolve('otp-ts/testing'),
+    observer: require.resolve('otp-ts/observer'),
     page: page.includes('otp-ts observer'),
   }));
 })().catch((error) => {
@@ -229,6 +258,7 @@ import {
   Supervisor,
 } from 'otp-ts';
 import { type Observer, startObserver } from 'otp-ts/observer';
+import { type Probe, TestRuntime } from 'otp-ts/testing';
 
 class Counter extends GenServer<number, 'get' | 'increment', 'reset'> {
   override init(start: number): number {
@@ -260,6 +290,20 @@ export async function main(): Promise<number> {
   await observer.close();
   await rt.shutdown();
   return error instanceof NoProcError ? value : -1;
+}
+
+export async function withTestRuntime(): Promise<number> {
+  // A TestRuntime is a Runtime of the same declaration: GenServer.call takes it.
+  const rt: Runtime = new TestRuntime({ seed: 1 });
+  const test = rt as TestRuntime;
+  const pid = await test.start(Counter, 1);
+  const probe: Probe = test.probe();
+  await probe.expectNoMessage(10);
+  // @ts-expect-error the seed is read-only
+  test.seed = 2;
+  const value = await GenServer.call<number>(rt, pid, 'get');
+  await test.shutdown();
+  return value + test.now();
 }
 `;
 
@@ -379,7 +423,7 @@ describe('npm pack', () => {
     const files = stdout.split('\n').filter((line) => line !== '');
     const unexpected = files.filter(
       (file) =>
-        !/^package\/(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/(index|observer|chunk-[A-Z0-9]+)\.(js|cjs|d\.ts|d\.cts)(\.map)?|src\/[a-z/-]+\.ts)$/.test(
+        !/^package\/(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/(index|observer|testing|chunk-[\w-]+|runtime-[\w-]+)\.(js|cjs|d\.ts|d\.cts)(\.map)?|src\/[a-z/-]+\.ts)$/.test(
           file,
         ),
     );
@@ -388,10 +432,10 @@ describe('npm pack', () => {
       expect(files).toContain(`package/${file}`);
     for (const file of ['dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts'])
       expect(files).toContain(`package/${file}`);
-    // The observer subpath: its bundles and declarations, sharing a chunk of the core.
     for (const file of BUILD_OUTPUTS.filter((f) => f.startsWith('observer')))
       expect(files).toContain(`package/dist/${file}`);
-    expect(files.filter((f) => /dist\/chunk-[A-Z0-9]+\.(js|cjs)$/.test(f))).toHaveLength(2);
+    for (const ext of ['js', 'cjs', 'd.ts', 'd.cts'])
+      expect(files).toContain(`package/dist/testing.${ext}`);
   });
 
   it('installs into a fresh project outside the repository, offline', () => {
@@ -408,36 +452,49 @@ describe('npm pack', () => {
 
   it('has source maps whose every source is a file it ships', () => {
     const dist = join(project, 'node_modules', 'otp-ts', 'dist');
-    for (const map of ['index.js.map', 'index.cjs.map', 'observer.js.map', 'observer.cjs.map']) {
+    const maps = readdirSync(dist).filter((file) => file.endsWith('.map'));
+    expect(maps).toEqual(
+      expect.arrayContaining([
+        'testing.js.map',
+        'testing.cjs.map',
+        'observer.js.map',
+        'observer.cjs.map',
+      ]),
+    );
+    for (const map of maps) {
       const { sources } = JSON.parse(readFileSync(join(dist, map), 'utf8')) as {
         sources: string[];
       };
       // The CommonJS bundle inlines nanoid (see tsup.config.ts); its sources stay embedded
       // in the map's sourcesContent, as they are not ours to ship.
       const ours = sources.filter((source) => !source.includes('node_modules'));
-      expect(ours.length).toBeGreaterThan(map.startsWith('index') ? 10 : 2);
+      expect(ours.length).toBeGreaterThan(/^(testing|observer)/.test(map) ? 2 : 10);
       for (const source of ours) expect(existsSync(join(dist, source)), source).toBe(true);
     }
   });
 });
 
 describe('the installed package', () => {
-  it('is imported from an ES module, which makes a GenServer call', async () => {
+  it("is imported from an ES module, which makes a GenServer call, on a Runtime and on otp-ts/testing's TestRuntime", async () => {
     const { stdout } = check('node esm.mjs', await run(process.execPath, ['esm.mjs'], project));
     const out = JSON.parse(stdout);
     expect(out.value).toBe(42);
     expect(out.noproc).toBe(true);
     expect(out.entry).toBe(join(project, 'node_modules', 'otp-ts', 'dist', 'index.js'));
+    expect(out.testing).toEqual({ value: 2, isRuntime: true, now: 100 });
+    expect(out.testingEntry).toBe(join(project, 'node_modules', 'otp-ts', 'dist', 'testing.js'));
     expect(out.observer).toBe(join(project, 'node_modules', 'otp-ts', 'dist', 'observer.js'));
     expect(out.page).toBe(true);
   });
 
-  it('is required from a CommonJS module, which makes a GenServer call', async () => {
+  it("is required from a CommonJS module, which makes a GenServer call, on a Runtime and on otp-ts/testing's TestRuntime", async () => {
     const { stdout } = check('node cjs.cjs', await run(process.execPath, ['cjs.cjs'], project));
     const out = JSON.parse(stdout);
     expect(out.value).toBe(42);
     expect(out.noproc).toBe(true);
     expect(out.entry).toBe(join(project, 'node_modules', 'otp-ts', 'dist', 'index.cjs'));
+    expect(out.testing).toEqual({ value: 2, isRuntime: true, now: 100 });
+    expect(out.testingEntry).toBe(join(project, 'node_modules', 'otp-ts', 'dist', 'testing.cjs'));
     expect(out.observer).toBe(join(project, 'node_modules', 'otp-ts', 'dist', 'observer.cjs'));
     expect(out.page).toBe(true);
   });
@@ -467,7 +524,12 @@ describe('the installed package', () => {
   });
 
   it('has no @internal member in its declarations', () => {
-    for (const file of ['index.d.ts', 'index.d.cts', 'observer.d.ts', 'observer.d.cts']) {
+    const dist = join(project, 'node_modules', 'otp-ts', 'dist');
+    const declarations = readdirSync(dist).filter((f) => /\.d\.c?ts$/.test(f));
+    expect(declarations).toEqual(
+      expect.arrayContaining(['testing.d.ts', 'testing.d.cts', 'observer.d.ts', 'observer.d.cts']),
+    );
+    for (const file of declarations) {
       const text = readFileSync(join(project, 'node_modules', 'otp-ts', 'dist', file), 'utf8');
       expect(text).not.toContain('@internal');
       expect(text).not.toMatch(/\bspawnProcess\b|\bemitSafely\b|\bdeliver\(/);

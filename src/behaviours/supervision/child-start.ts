@@ -1,12 +1,16 @@
 import {
+  addTimer,
   awaitExitOf,
+  cancelTimer,
   importBehaviour,
   isBehaviourRef,
   isRemotePid,
+  now,
   Pid,
   processOfSelf,
   type Self,
   type StartOptions,
+  type TimerEntry,
 } from '../../core/kernel.js';
 import { describeReasonBriefly, describeValue } from '../../describe.js';
 import { NodeError, StartError } from '../../errors.js';
@@ -148,9 +152,11 @@ export async function shutdownChild(
   }
   sup.exit(pid, 'shutdown');
   if (shutdown === 'infinity') return exited;
-  let timer: NodeJS.Timeout | undefined;
+  // On the runtime's timers, so that a virtual clock (otp-ts/testing) runs it too.
+  let timer: TimerEntry | undefined;
   const late = new Promise<typeof LATE>((resolve) => {
-    timer = setTimeout(resolve, shutdown, LATE);
+    timer = { deadline: now(runtime) + shutdown, cancelled: false, fire: () => resolve(LATE) };
+    addTimer(runtime, timer);
   });
   try {
     const outcome = await Promise.race([exited, late]);
@@ -158,6 +164,6 @@ export async function shutdownChild(
     sup.exit(pid, 'kill');
     return await exited;
   } finally {
-    clearTimeout(timer);
+    if (timer !== undefined) cancelTimer(runtime, timer);
   }
 }

@@ -12,8 +12,11 @@ export class RestartIntensity {
     readonly maxSeconds: number,
   ) {}
 
-  /** Records a restart; returns `false` when it makes more than `maxRestarts` within the window. */
-  add(now = performance.now()): boolean {
+  /**
+   * Records a restart at `now` (the runtime's clock, so that a virtual one moves the
+   * window); returns `false` when it makes more than `maxRestarts` within the window.
+   */
+  add(now: number): boolean {
     const times = this.#times;
     times.push(now);
     const cutoff = now - this.maxSeconds * 1000;

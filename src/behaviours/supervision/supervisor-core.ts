@@ -12,6 +12,7 @@ import {
   type Pid,
   type Process,
   processOfSelf,
+  randomOf,
   type Self,
   type TimerEntry,
 } from '../../core/kernel.js';
@@ -381,7 +382,7 @@ export abstract class SupervisorCore implements ServerCallbacks {
       record.exitPid = exit.from;
       return this.backOff(record);
     }
-    if (!this.intensity.add()) return this.#giveUp(record);
+    if (!this.intensity.add(now(this.self.runtime))) return this.#giveUp(record);
     record.pid = undefined;
     record.exitReason = exit.reason;
     record.exitPid = exit.from;
@@ -391,7 +392,7 @@ export abstract class SupervisorCore implements ServerCallbacks {
   /** Each retry counts as a restart, as in OTP: a child that never starts ends the supervisor. */
   #tryAgain(record: ChildRecord, state: unknown): unknown {
     if (record.pid !== 'restarting' || !this.holds(record)) return state;
-    if (!this.intensity.add()) return this.#giveUp(record);
+    if (!this.intensity.add(now(this.self.runtime))) return this.#giveUp(record);
     return this.retry(record);
   }
 
@@ -409,9 +410,9 @@ export abstract class SupervisorCore implements ServerCallbacks {
   /** Arms the backoff of a child that died or failed to start again: it shows as restarting. */
   #wait(record: ChildRecord): void {
     const n = ++record.crashes;
-    const delay = backoffDelay(record.spec.backoff!, n);
     const self = this.self;
     const runtime = self.runtime;
+    const delay = backoffDelay(record.spec.backoff!, n, randomOf(runtime));
     const wait = new BackoffWait(record, now(runtime) + delay, processOfSelf(self));
     record.pid = 'restarting';
     record.waiting = wait;

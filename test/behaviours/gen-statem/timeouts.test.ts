@@ -1,10 +1,11 @@
 import { expect, describe as group, it } from 'vitest';
 import { GenStatem, type Pid, Statem, type StatemAction } from '../../../src/index.js';
-import { deferred, makeRuntime } from '../../helpers.js';
+import { makeTestRuntime } from '../../helpers.js';
 import { describe, type Handler, type Result, Scripted } from './scripted.js';
 
-// Time-based tests assert the order of events, never a duration: each ends when a
-// "marker" generic timeout, set far later than the timeouts under test, fires.
+// On a TestRuntime: virtual time, so each test is exact and instant. Each ends when a
+// "marker" generic timeout, set later than the timeouts under test, fires: `done()`
+// moves the clock a millisecond at a time until it has.
 
 const keep = (): Result => Statem.keepStateAndData();
 const marker = (ms: number): StatemAction => ({
@@ -15,35 +16,44 @@ const marker = (ms: number): StatemAction => ({
 });
 
 /**
- * Starts a scripted machine that logs each event as `event@state`; resolves `done`
- * with the log when the marker fires (the marker itself not logged).
+ * Starts a scripted machine that logs each event as `event@state` (and its virtual time
+ * in `times`); `done()` runs it until the marker fires and resolves with the log (the
+ * marker itself not logged).
  */
 async function timed(handle: Handler, state: unknown = 'a', actions: StatemAction[] = []) {
-  const rt = makeRuntime();
+  const rt = makeTestRuntime();
   const log: string[] = [];
-  const done = deferred<string[]>();
+  const times: number[] = [];
+  let ended = false;
   const pid: Pid = await rt.start(Scripted, {
     state,
     actions,
     handle: (event, s, data) => {
       if (event.type === 'generic_timeout' && event.name === 'marker') {
-        done.resolve(log);
+        ended = true;
         return keep();
       }
       log.push(`${describe(event)}@${String(s)}`);
+      times.push(rt.now());
       return handle(event, s, data);
     },
   });
-  return { rt, pid, log, done: done.promise };
+  const done = async (): Promise<string[]> => {
+    while (!ended) await rt.advance(1);
+    return log;
+  };
+  return { rt, pid, log, times, done };
 }
 
 group('event timeout', () => {
   it('fires when no event comes within its time', async () => {
-    const { done } = await timed(() => keep(), 'a', [
+    const { rt, times, done } = await timed(() => keep(), 'a', [
       { type: 'timeout', time: 10, content: 'idle' },
       marker(100),
     ]);
-    expect(await done).toEqual(['timeout:idle@a']);
+    expect(await done()).toEqual(['timeout:idle@a']);
+    expect(times).toEqual([10]);
+    expect(rt.now()).toBe(100);
   });
 
   it('is cancelled by any event', async () => {
@@ -52,7 +62,7 @@ group('event timeout', () => {
       marker(100),
     ]);
     GenStatem.cast(rt, pid, 'poke');
-    expect(await done).toEqual(['cast:poke@a']);
+    expect(await done()).toEqual(['cast:poke@a']);
   });
 
   it('with time 0 fires at once, before messages already in the mailbox', async () => {
@@ -63,7 +73,7 @@ group('event timeout', () => {
     );
     GenStatem.cast(rt, pid, 'go');
     GenStatem.cast(rt, pid, 'later');
-    expect(await done).toEqual(['cast:go@a', 'timeout:zero@a', 'cast:later@a']);
+    expect(await done()).toEqual(['cast:go@a', 'timeout:zero@a', 'cast:later@a']);
   });
 
   it('with time 0 does not fire when an inserted event is queued (the event cancels it)', async () => {
@@ -77,7 +87,7 @@ group('event timeout', () => {
         : keep(),
     );
     GenStatem.cast(rt, pid, 'go');
-    expect(await done).toEqual(['cast:go@a', 'internal:n@a']);
+    expect(await done()).toEqual(['cast:go@a', 'internal:n@a']);
   });
 
   it('is cancelled by Infinity', async () => {
@@ -92,7 +102,7 @@ group('event timeout', () => {
     void rt;
     void pid;
     // The init actions' timeout is set by the internal event's transition, then cancelled by Infinity.
-    expect(await done).toEqual(['internal:cancel@a']);
+    expect(await done()).toEqual(['internal:cancel@a']);
   });
 });
 
@@ -107,7 +117,7 @@ group('state timeout', () => {
         : keep(),
     );
     GenStatem.cast(rt, pid, 'go');
-    expect(await done).toEqual(['cast:go@a', 'state_timeout:st@b']);
+    expect(await done()).toEqual(['cast:go@a', 'state_timeout:st@b']);
   });
 
   it('is cancelled by a state change, not by a keep', async () => {
@@ -123,7 +133,7 @@ group('state timeout', () => {
     );
     GenStatem.cast(rt, pid, 'stay');
     GenStatem.cast(rt, pid, 'move');
-    expect(await done).toEqual(['cast:stay@a', 'cast:move@a']);
+    expect(await done()).toEqual(['cast:stay@a', 'cast:move@a']);
   });
 
   it('is replaced by a new one', async () => {
@@ -136,7 +146,7 @@ group('state timeout', () => {
       [{ type: 'state_timeout', time: 15, content: 'first' }, marker(150)],
     );
     GenStatem.cast(rt, pid, 'replace');
-    expect(await done).toEqual(['cast:replace@a', 'state_timeout:second@a']);
+    expect(await done()).toEqual(['cast:replace@a', 'state_timeout:second@a']);
   });
 
   it('with time 0 is cancelled when a queued event changes the state first', async () => {
@@ -153,7 +163,7 @@ group('state timeout', () => {
     });
     GenStatem.cast(rt, pid, 'go');
     GenStatem.cast(rt, pid, 'later');
-    expect(await done).toEqual(['cast:go@a', 'internal:move@a', 'cast:later@b']);
+    expect(await done()).toEqual(['cast:go@a', 'internal:move@a', 'cast:later@b']);
   });
 
   it('with time 0 comes after inserted and retried events, before the mailbox', async () => {
@@ -170,7 +180,7 @@ group('state timeout', () => {
       return keep();
     });
     for (const m of ['p', 'go', 'later']) GenStatem.cast(rt, pid, m);
-    expect(await done).toEqual([
+    expect(await done()).toEqual([
       'cast:p@a',
       'cast:go@a',
       'internal:n@b',
@@ -190,7 +200,7 @@ group('state timeout', () => {
       [{ type: 'state_timeout', time: 20, content: 'st' }, marker(100)],
     );
     GenStatem.cast(rt, pid, 'cancel');
-    expect(await done).toEqual(['cast:cancel@a']);
+    expect(await done()).toEqual(['cast:cancel@a']);
   });
 });
 
@@ -206,7 +216,7 @@ group('generic timeouts', () => {
       ],
     );
     GenStatem.cast(rt, pid, 'move');
-    expect(await done).toEqual([
+    expect(await done()).toEqual([
       'cast:move@a',
       'generic_timeout:one:x@b',
       'generic_timeout:two:y@b',
@@ -230,7 +240,7 @@ group('generic timeouts', () => {
       ],
     );
     GenStatem.cast(rt, pid, 'change');
-    expect(await done).toEqual(['cast:change@a', 'generic_timeout:one:replaced@a']);
+    expect(await done()).toEqual(['cast:change@a', 'generic_timeout:one:replaced@a']);
   });
 
   it('of the same kind in one list: the last wins', async () => {
@@ -241,6 +251,6 @@ group('generic timeouts', () => {
       marker(100),
     ]);
     // The zero state timeout is replaced, so no event is queued and the zero event timeout fires.
-    expect(await done).toEqual(['timeout:event@a', 'state_timeout:later@a']);
+    expect(await done()).toEqual(['timeout:event@a', 'state_timeout:later@a']);
   });
 });

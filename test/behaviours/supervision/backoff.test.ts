@@ -19,11 +19,13 @@ import {
   stop,
   type Timeout,
 } from '../../../src/index.js';
-import { deferred, makeRuntime, probe } from '../../helpers.js';
+import type { TestRuntime } from '../../../src/testing/index.js';
+import { deferred, makeRuntime, makeTestRuntime, probe, settle } from '../../helpers.js';
 
 // Restart backoff (SPEC section 4). Tests wait on 'restart' events, exits and calls,
-// never on sleeps; delays are checked from below only (the machine may be loaded),
-// and exactly through the supervisor's info report, which names each computed delay.
+// never on sleeps. The tests of the delays run on a TestRuntime, whose virtual clock
+// makes them exact (each restart comes at the sum of the delays announced) and instant;
+// the others check delays through the supervisor's info report, which names each one.
 
 /** What a start of a Flaky child does: crash at once, run `n` ms then crash, or stay up. */
 type Plan = 'crash' | number | 'stay';
@@ -81,10 +83,11 @@ interface Timed {
 
 /** Resolves with the next `n` 'restart' events of `rt`, each with the time it came. */
 function nextRestarts(rt: Runtime, n = 1): Promise<Timed[]> {
+  const now = (): number => ('advance' in rt ? (rt as TestRuntime).now() : performance.now());
   return new Promise((resolve) => {
     const got: Timed[] = [];
     const listener = (...args: RestartArgs): void => {
-      got.push({ args, at: performance.now() });
+      got.push({ args, at: now() });
       if (got.length === n) {
         rt.off('restart', listener);
         resolve(got);
@@ -103,8 +106,12 @@ function countRestarts(rt: Runtime): { readonly count: number } {
 }
 
 /** The delays the supervisor announced, in order, as `[ms, n]` pairs. */
-function announced(rt: ReturnType<typeof makeRuntime>): Array<[number, number]> {
-  return rt.log.entries
+function announced(rt: ReturnType<typeof makeRuntime> | TestRuntime): Array<[number, number]> {
+  const entries =
+    'logs' in rt
+      ? rt.logs.map((e) => ({ level: e.level, text: e.message }))
+      : (rt as ReturnType<typeof makeRuntime>).log.entries;
+  return entries
     .filter((e) => e.level === 'info')
     .flatMap((e) => {
       const m = /in (\d+) ms \(failure (\d+) in a row\)/.exec(e.text);
@@ -112,8 +119,10 @@ function announced(rt: ReturnType<typeof makeRuntime>): Array<[number, number]> 
     });
 }
 
-/** Node.js may fire a timer up to a millisecond early, and the heap allows one more. */
-const SLACK = 2;
+/** The gaps between successive times. */
+function gaps(times: number[]): number[] {
+  return times.slice(1).map((t, i) => t - times[i]!);
+}
 
 function pidOf(rt: Runtime, sup: Pid, id: string): Promise<Pid | 'restarting' | undefined> {
   return Supervisor.whichChildren(rt, sup).then((c) => c.find((x) => x.id === id)?.pid);
@@ -178,10 +187,9 @@ describe('backoffDelay', () => {
 });
 
 describe('Supervisor child with a backoff', () => {
-  it('restarts a child that keeps crashing after growing delays', async () => {
-    const rt = makeRuntime();
+  it('restarts a child that keeps crashing after growing delays, each exactly', async () => {
+    const rt = makeTestRuntime();
     const restarts = nextRestarts(rt, 4);
-    const t0 = performance.now();
     await rt.start(Supervisor, {
       children: [
         flaky(
@@ -191,36 +199,29 @@ describe('Supervisor child with a backoff', () => {
         ),
       ],
     });
-    const got = await restarts;
+    const got = await settle(rt, restarts);
     expect(announced(rt)).toEqual([
       [20, 1],
       [40, 2],
       [80, 3],
       [160, 4],
     ]);
-    const times = [t0, ...got.map((r) => r.at)];
-    for (let i = 1; i < times.length; i++) {
-      expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(20 * 2 ** (i - 1) - SLACK);
-    }
+    expect(gaps([0, ...got.map((r) => r.at)])).toEqual([20, 40, 80, 160]);
   });
 
   it('caps the delay at max', async () => {
-    const rt = makeRuntime();
+    const rt = makeTestRuntime();
     const restarts = nextRestarts(rt, 5);
-    const t0 = performance.now();
     await rt.start(Supervisor, {
       children: [flaky('db', { min: 10, max: 30, jitter: 0 }, { plans: Array(5).fill('crash') })],
     });
-    const got = await restarts;
+    const got = await settle(rt, restarts);
     expect(announced(rt).map(([ms]) => ms)).toEqual([10, 20, 30, 30, 30]);
-    const times = [t0, ...got.map((r) => r.at)];
-    for (let i = 3; i < times.length; i++) {
-      expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(30 - SLACK);
-    }
+    expect(gaps([0, ...got.map((r) => r.at)])).toEqual([10, 20, 30, 30, 30]);
   });
 
   it('counts from the first delay again once the child has run resetAfter ms', async () => {
-    const rt = makeRuntime();
+    const rt = makeTestRuntime();
     const restarts = nextRestarts(rt, 4);
     await rt.start(Supervisor, {
       children: [
@@ -234,22 +235,40 @@ describe('Supervisor child with a backoff', () => {
         ),
       ],
     });
-    await restarts;
+    const got = await settle(rt, restarts);
     expect(announced(rt)).toEqual([
       [10, 1],
       [20, 2],
       [40, 3],
       [10, 1],
     ]);
+    // 10 + 20 + 40, then 60 ms of running and the fresh first delay.
+    expect(got.map((r) => r.at)).toEqual([10, 30, 70, 140]);
+  });
+
+  it('does not reset while the child has run less than resetAfter ms', async () => {
+    const rt = makeTestRuntime();
+    const restarts = nextRestarts(rt, 4);
+    await rt.start(Supervisor, {
+      children: [
+        flaky(
+          'db',
+          { min: 10, max: 1000, jitter: 0, resetAfter: 30 },
+          { plans: ['crash', 'crash', 'crash', 29] },
+        ),
+      ],
+    });
+    await settle(rt, restarts);
+    expect(announced(rt).map(([, n]) => n)).toEqual([1, 2, 3, 4]);
   });
 
   it('resets after max ms of running when resetAfter is not given', async () => {
-    const rt = makeRuntime();
+    const rt = makeTestRuntime();
     const restarts = nextRestarts(rt, 3);
     await rt.start(Supervisor, {
       children: [flaky('db', { min: 5, max: 20, jitter: 0 }, { plans: ['crash', 'crash', 40] })],
     });
-    await restarts;
+    await settle(rt, restarts);
     expect(announced(rt)).toEqual([
       [5, 1],
       [10, 2],
@@ -257,24 +276,38 @@ describe('Supervisor child with a backoff', () => {
     ]);
   });
 
-  it('keeps each jittered delay above its lower bound', async () => {
-    const rt = makeRuntime();
+  it('keeps each jittered delay within its band, and waits exactly the delay it announced', async () => {
+    const rt = makeTestRuntime();
     const restarts = nextRestarts(rt, 3);
-    const t0 = performance.now();
     await rt.start(Supervisor, {
       children: [
         flaky('db', { min: 20, max: 1000, jitter: 0.5 }, { plans: ['crash', 'crash', 'crash'] }),
       ],
     });
-    const got = await restarts;
-    const times = [t0, ...got.map((r) => r.at)];
+    const got = await settle(rt, restarts);
     const delays = announced(rt);
-    for (let i = 1; i < times.length; i++) {
-      const base = 20 * 2 ** (i - 1);
-      expect(delays[i - 1]![0]).toBeGreaterThanOrEqual(Math.floor(base * 0.5));
-      expect(delays[i - 1]![0]).toBeLessThanOrEqual(Math.ceil(base * 1.5));
-      expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(base * 0.5 - SLACK);
+    const waited = gaps([0, ...got.map((r) => r.at)]);
+    for (let i = 0; i < 3; i++) {
+      const base = 20 * 2 ** i;
+      expect(delays[i]![0]).toBeGreaterThanOrEqual(Math.floor(base * 0.5));
+      expect(delays[i]![0]).toBeLessThanOrEqual(Math.ceil(base * 1.5));
+      // The report rounds the delay; the clock moves by the delay itself.
+      expect(Math.abs(waited[i]! - delays[i]![0])).toBeLessThanOrEqual(0.5);
     }
+  });
+
+  it('draws the jitter from the TestRuntime seed: one seed, the same delays', async () => {
+    const run = async (seed: number) => {
+      const rt = makeTestRuntime({ seed });
+      const restarts = nextRestarts(rt, 3);
+      await rt.start(Supervisor, {
+        children: [
+          flaky('db', { min: 20, max: 1000, jitter: 0.5 }, { plans: Array(3).fill('crash') }),
+        ],
+      });
+      return (await settle(rt, restarts)).map((r) => r.at);
+    };
+    expect(await run(5)).toEqual(await run(5));
   });
 
   it("emits 'restart' once per restart, when it happens, with the crash's reason and old pid", async () => {
@@ -558,7 +591,7 @@ describe('Supervisor child with a backoff', () => {
 
 describe('DynamicSupervisor child with a backoff', () => {
   it('restarts it after its delay with a new pid, not counted by maxRestarts', async () => {
-    const rt = makeRuntime();
+    const rt = makeTestRuntime();
     const sup = await rt.start(DynamicSupervisor, { maxRestarts: 0 });
     const pid = (await DynamicSupervisor.startChild(
       rt,
@@ -566,15 +599,15 @@ describe('DynamicSupervisor child with a backoff', () => {
       flaky('w', { min: 10, max: 100, jitter: 0 }),
     ))!;
     const restarts = nextRestarts(rt, 2);
-    const t0 = performance.now();
-    await kill(rt, pid);
-    const first = (await nextRestarts(rt))[0]!;
+    const t0 = rt.now();
+    await settle(rt, kill(rt, pid));
+    const first = (await settle(rt, nextRestarts(rt)))[0]!;
     const newPid = first.args[4]!;
-    expect(first.at - t0).toBeGreaterThanOrEqual(10 - SLACK);
+    expect(first.at - t0).toBe(10);
     expect(first.args.slice(2, 4)).toEqual(['killed', pid]);
     expect(newPid).not.toBe(pid);
-    await kill(rt, newPid);
-    const got = await restarts;
+    await settle(rt, kill(rt, newPid));
+    const got = await settle(rt, restarts);
     expect(got[1]!.args[3]).toBe(newPid);
     expect(announced(rt)).toEqual([
       [10, 1],

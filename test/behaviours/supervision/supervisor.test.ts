@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RestartIntensity } from '../../../src/behaviours/supervision/intensity.js';
 import {
   type ChildSpec,
@@ -17,7 +17,16 @@ import {
   type SupervisorSpec,
   Sys,
 } from '../../../src/index.js';
-import { deferred, makeRuntime, type Probe, probe } from '../../helpers.js';
+import type { TestRuntime } from '../../../src/testing/index.js';
+import { deferred, makeRuntime, makeTestRuntime, type Probe, probe } from '../../helpers.js';
+
+/** The error reports a TestRuntime logged, as one text. */
+function errors(rt: TestRuntime): string {
+  return rt.logs
+    .filter((entry) => entry.level === 'error')
+    .map((entry) => entry.message)
+    .join('\n');
+}
 
 // ── A worker that reports its life to a probe ────────────────────────────────
 
@@ -165,10 +174,6 @@ function watch<T>(promise: Promise<T>): { settled: boolean } {
   );
   return state;
 }
-
-afterEach(() => {
-  vi.useRealTimers();
-});
 
 // ── Starting ─────────────────────────────────────────────────────────────────
 
@@ -1160,8 +1165,7 @@ describe('restart intensity', () => {
   });
 
   it("tolerates exactly maxRestarts restarts within maxSeconds; one more ends the supervisor with 'shutdown'", async () => {
-    vi.useFakeTimers({ toFake: ['performance'] });
-    const rt = makeRuntime();
+    const rt = makeTestRuntime();
     const p = probe(rt);
     const sup = await rt.start(
       Supervisor,
@@ -1175,7 +1179,7 @@ describe('restart intensity', () => {
     await drain(rt, p);
     for (let i = 0; i < 3; i++) {
       await killAndAwaitRestart(rt, rt.whereis('A')!);
-      vi.advanceTimersByTime(1000);
+      await rt.advance(1000);
     }
     expect(rt.isAlive(sup)).toBe(true);
     const exited = rt.awaitExit(sup);
@@ -1186,14 +1190,13 @@ describe('restart intensity', () => {
     expect(rt.isAlive(b)).toBe(false);
     expect(await drain(rt, p)).toEqual(['stop B']);
     expect(rt.whereis('sup')).toBeUndefined();
-    expect(rt.log.text('error')).toMatch(
+    expect(errors(rt)).toMatch(
       /Supervisor "sup" \(<[\d.]+>\) reached its maximum restart intensity \(more than 3 restarts in 5 s\) and shuts down/,
     );
   });
 
   it('tolerates restarts spread beyond the window (fractional maxSeconds)', async () => {
-    vi.useFakeTimers({ toFake: ['performance'] });
-    const rt = makeRuntime();
+    const rt = makeTestRuntime();
     const sup = await rt.start(Supervisor, {
       children: [worker('A')],
       maxRestarts: 2,
@@ -1202,7 +1205,7 @@ describe('restart intensity', () => {
     for (let i = 0; i < 10; i++) {
       await killAndAwaitRestart(rt, rt.whereis('A')!);
       await killAndAwaitRestart(rt, rt.whereis('A')!);
-      vi.advanceTimersByTime(201);
+      await rt.advance(201);
     }
     expect(rt.isAlive(sup)).toBe(true);
     await killAndAwaitRestart(rt, rt.whereis('A')!);
@@ -1226,8 +1229,7 @@ describe('restart intensity', () => {
   });
 
   it("counts each retry of a failed restart, answering between attempts, and gives up with 'shutdown' once it is exceeded", async () => {
-    vi.useFakeTimers({ toFake: ['performance'] });
-    const rt = makeRuntime();
+    const rt = makeTestRuntime();
     let broken = false;
     let failures = 0;
     const failed = deferred();
@@ -1252,8 +1254,8 @@ describe('restart intensity', () => {
     expect(await exited).toBe('shutdown');
     expect(await bExited).toBe('shutdown');
     expect(failures).toBe(2);
-    expect(rt.log.text('error').match(/could not restart child "A"/g)).toHaveLength(2);
-    expect(rt.log.text('error')).toMatch(
+    expect(errors(rt).match(/could not restart child "A"/g)).toHaveLength(2);
+    expect(errors(rt)).toMatch(
       /Supervisor "sup" \(<[\d.]+>\) reached its maximum restart intensity \(more than 2 restarts in 5 s\) and shuts down/,
     );
   });
@@ -1299,7 +1301,7 @@ describe('shutdown', () => {
   });
 
   it('kills a child whose terminate does not return within its shutdown ms', async () => {
-    const rt = makeRuntime();
+    const rt = makeTestRuntime();
     const began = deferred();
     const sup = await rt.start(Supervisor, {
       children: [
@@ -1312,11 +1314,14 @@ describe('shutdown', () => {
     });
     const pid = rt.whereis('stuck')!;
     const exited = rt.awaitExit(pid);
-    const t0 = performance.now();
-    await Supervisor.terminateChild(rt, sup, 'stuck');
+    const terminated = Supervisor.terminateChild(rt, sup, 'stuck');
     await began.promise;
+    await rt.advance(49);
+    expect(rt.isAlive(pid)).toBe(true);
+    await rt.advance(1);
+    expect(rt.isAlive(pid)).toBe(false);
     expect(await exited).toBe('killed');
-    expect(performance.now() - t0).toBeGreaterThanOrEqual(45);
+    await terminated;
   });
 
   it("kills a 'brutal_kill' child at once, without running terminate", async () => {
@@ -1333,8 +1338,7 @@ describe('shutdown', () => {
   });
 
   it("waits as long as it takes for an 'infinity' child", async () => {
-    const rt = makeRuntime();
-    const p = probe(rt);
+    const rt = makeTestRuntime();
     const gate = deferred();
     const began = deferred();
     const sup = await rt.start(Supervisor, {
@@ -1350,8 +1354,7 @@ describe('shutdown', () => {
     const terminated = Supervisor.terminateChild(rt, sup, 'slow');
     const done = watch(terminated);
     await began.promise;
-    rt.sendAfter(p.pid, 'later', 100);
-    expect(await p.expectMessage()).toBe('later');
+    await rt.advance(3_600_000);
     expect(done.settled).toBe(false);
     expect(rt.isAlive(pid)).toBe(true);
     gate.resolve();
