@@ -1,5 +1,6 @@
 import type { BehaviourRef, ExitReason, RemoteName } from '../types.js';
 import type { Pid, Ref } from './pid.js';
+import type { Outbox } from './scheduler.js';
 
 // The one door from the core to the node layer (src/dist/): what the core asks of it
 // for a pid, or a `{ name, node }`, of another node. The core never imports dist; a
@@ -158,7 +159,7 @@ export interface Peer {
  * The node operations of a runtime with a node name, behind `rt.startPeer`,
  * `rt.connect`, `rt.nodes` and `self.monitorNode`. @internal
  */
-export interface NodeService<Process> extends NodeRouter<Process> {
+export interface NodeService<Process> extends NodeRouter<Process>, Outbox {
   startPeer(opts: PeerOptions): Promise<Peer>;
   connect(node: string): Promise<boolean>;
   nodes(): string[];

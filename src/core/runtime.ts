@@ -32,7 +32,7 @@ import {
   type StartOptions,
   startBehaviour,
 } from './runtime-types.js';
-import { type RunQueue, Scheduler } from './scheduler.js';
+import { NodeScheduler, type RunQueue, Scheduler } from './scheduler.js';
 import { assertPid, SelfHandle, type SpawnOptions } from './self.js';
 import { SendTimers } from './send-timers.js';
 import { attachWatcher, type ListedWatcher } from './signals.js';
@@ -154,7 +154,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     const onError = (error: unknown) => this.#internalError(error);
     if (engine === undefined) {
       this.timers = new Timers(onError);
-      this.scheduler = new Scheduler(budget, onError);
+      this.scheduler =
+        node === undefined ? new Scheduler(budget, onError) : new NodeScheduler(budget, onError);
       this.random = Math.random;
     } else {
       this.timers = engine.timers(onError);
@@ -163,6 +164,10 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     }
     this.#sendTimers = new SendTimers(this.timers);
     this.router = node === undefined ? undefined : createRouter<Process>(this);
+    const scheduler = this.scheduler;
+    if (this.router !== undefined && scheduler instanceof NodeScheduler) {
+      scheduler.setOutbox(this.router);
+    }
   }
 
   /** Reports an error that escaped a delivery or a run; never throws. */

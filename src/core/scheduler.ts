@@ -31,6 +31,19 @@ export interface RunQueue {
   stop(): void;
 }
 
+/**
+ * Messages for other nodes, batched until the end of the turn (the node layer's). A
+ * node's scheduler sends them before it runs the turn's local processes: a turn that
+ * hands work to another node and to a local process starts the remote work first, so
+ * that two nodes really work at once, instead of the batch waiting behind the local
+ * work (measured in bench/threads.ts: 1.0× to 2.0× on two nodes).
+ * @internal
+ */
+export interface Outbox {
+  readonly pending: boolean;
+  flush(): void;
+}
+
 /** How long the scheduler may keep the event loop before yielding to timers and I/O. */
 const SLICE_MS = 4;
 
@@ -146,7 +159,11 @@ export class Scheduler implements RunQueue {
     this.#drain();
   };
 
+  /** Runs before each drain; a node's scheduler sends its outbox there. */
+  protected beforeDrain(): void {}
+
   readonly #drain = (): void => {
+    this.beforeDrain();
     const budget = this.budget;
     let count = 0;
     while (this.#size > 0) {
@@ -179,4 +196,23 @@ export class Scheduler implements RunQueue {
     }
     this.#scheduled = false;
   };
+}
+
+/**
+ * The scheduler of a runtime that is a node: before each drain, it sends what the turn
+ * queued for other nodes. A subclass, so that a runtime that is no node keeps the plain
+ * scheduler's layout: one more field on the Scheduler itself halved a ring's hops.
+ * @internal
+ */
+export class NodeScheduler extends Scheduler {
+  #outbox: Outbox | undefined = undefined;
+
+  setOutbox(outbox: Outbox): void {
+    this.#outbox = outbox;
+  }
+
+  protected override beforeDrain(): void {
+    const outbox = this.#outbox;
+    if (outbox !== undefined && outbox.pending) outbox.flush();
+  }
 }

@@ -216,10 +216,15 @@ class Connection {
   readonly pids = new Map<number, WeakRef<Pid>>();
   up = true;
 
-  constructor(channel: Channel) {
+  /** Whether it is on its layer's list of connections with a batch to send. */
+  listed = false;
+  readonly #layer: NodeLayer;
+
+  constructor(channel: Channel, layer: NodeLayer) {
     this.node = channel.node;
     this.creation = channel.creation;
     this.channel = channel;
+    this.#layer = layer;
   }
 
   /** Queues control messages; the batch goes at the end of the turn. */
@@ -227,10 +232,22 @@ class Connection {
     if (!this.up) return;
     const out = this.out;
     for (let i = 0; i < fields.length; i++) out.push(fields[i]);
-    if (!this.#flushing) {
-      this.#flushing = true;
-      queueMicrotask(this.#flush);
-    }
+    if (!this.#flushing) this.#startBatch();
+  }
+
+  /**
+   * The first message of a batch: it goes at the end of the turn (a microtask), or
+   * sooner, when the scheduler is about to run a local process (the layer's outbox).
+   */
+  #startBatch(): void {
+    this.#flushing = true;
+    queueMicrotask(this.#flush);
+    if (!this.listed) this.#layer.listForFlush(this);
+  }
+
+  /** Sends the batch now, if there is one (the scheduler is about to run local work). */
+  flushNow(): void {
+    if (this.#flushing) this.#flush();
   }
 
   /** Queues a control message of three fields without a rest array (the hot path of sends). */
@@ -238,10 +255,7 @@ class Connection {
     if (!this.up) return;
     const out = this.out;
     out.push(op, a, b, c);
-    if (!this.#flushing) {
-      this.#flushing = true;
-      queueMicrotask(this.#flush);
-    }
+    if (!this.#flushing) this.#startBatch();
   }
 
   readonly #flush = (): void => {
@@ -314,11 +328,35 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
     this.#carriers.push(carrier);
   }
 
+  /** Connections with a batch waiting (each listed once until the next flush). */
+  #toFlush: Connection[] = [];
+
+  /** Whether a batch waits for some node: the scheduler then sends it before local work. */
+  get pending(): boolean {
+    return this.#toFlush.length > 0;
+  }
+
+  /** Sends every waiting batch now (the scheduler's outbox). */
+  flush(): void {
+    const list = this.#toFlush;
+    this.#toFlush = [];
+    for (const conn of list) {
+      conn.listed = false;
+      conn.flushNow();
+    }
+  }
+
+  /** `conn` started a batch. @internal */
+  listForFlush(conn: Connection): void {
+    conn.listed = true;
+    this.#toFlush.push(conn);
+  }
+
   /** A connection a carrier made (or accepted): `'nodeup'`. */
   accept(channel: Channel): void {
     const old = this.#connections.get(channel.node);
     if (old !== undefined) this.lost(channel.node, 'noconnection');
-    const conn = new Connection(channel);
+    const conn = new Connection(channel, this);
     this.#connections.set(channel.node, conn);
     emit(this.runtime, 'nodeup', channel.node);
   }
