@@ -4,11 +4,21 @@ import type { AddressInfo } from 'node:net';
 // The observer's public signatures name the core's Runtime as users import it (a
 // type-only import, erased from the bundle), so that its declarations refer to 'otp-ts'.
 import type { Runtime } from 'otp-ts';
+import { GenServer } from '../behaviours/gen-server.js';
 import { Sys } from '../behaviours/sys.js';
-import { loggerOf, type Pid, type Process, type Trace, type TraceEvent } from '../core/kernel.js';
+import {
+  LOCAL_NODE,
+  loggerOf,
+  type Pid,
+  type Process,
+  type Trace,
+  type TraceEvent,
+} from '../core/kernel.js';
 import { describeDest, describeValue } from '../describe.js';
+import { AlreadyStartedError, NoProcError } from '../errors.js';
 import { type CrashReport, formatCrashReport } from '../logger.js';
 import type { ExitReason } from '../types.js';
+import { AGENT_MODULE, AGENT_NAME } from './agent.js';
 import { PAGE_CSS, PAGE_HTML, PAGE_JS } from './page.js';
 import { findProcess, nameText, type SortKey, snapshot, type View } from './snapshot.js';
 
@@ -57,6 +67,8 @@ export interface Observer {
 
 /** Recent crash reports and restarts kept for the page. */
 const RECENT = 50;
+/** How long an update of another node may take before the page hears of it. */
+const AGENT_TIMEOUT = 2_000;
 /** What a trace started from the page may take: it ends by itself past these. */
 const PAGE_TRACE = { limit: 500, rate: { max: 200, ms: 1_000 } } as const;
 /** Behaviours whose state `Sys.getStatus` can read. */
@@ -76,6 +88,10 @@ const MAX_BODY = 4_096;
 interface Client {
   res: ServerResponse;
   view: View;
+  /** The node it looks at, when not this runtime's own. */
+  node: string | undefined;
+  /** An update of another node is on its way: the next tick skips this client. */
+  busy: boolean;
 }
 
 interface Recent {
@@ -200,9 +216,63 @@ export async function startObserver(rt: Runtime, opts: ObserverOptions = {}): Pr
   rt.on('crash', onCrash);
   rt.on('restart', onRestart);
 
-  const update = (client: Client): void => {
-    const data = { ...snapshot(rt, client.view), ...recent, trace: traceState() };
+  /** The nodes the page can look at: this one, then those it is connected to. */
+  const nodes = (): string[] => (rt.node === LOCAL_NODE ? [rt.node] : [rt.node, ...rt.nodes()]);
+
+  const write = (client: Client, shot: object): void => {
+    const data = {
+      ...shot,
+      ...recent,
+      trace: traceState(),
+      node: client.node ?? rt.node,
+      nodes: nodes(),
+    };
     client.res.write(`event: snapshot\ndata: ${JSON.stringify(data)}\n\n`);
+  };
+
+  const update = (client: Client): void => {
+    if (client.node === undefined) {
+      write(client, snapshot(rt, client.view));
+      return;
+    }
+    if (client.busy) return;
+    client.busy = true;
+    remoteSnapshot(client.node, client.view).then(
+      (shot) => {
+        client.busy = false;
+        if (clients.has(client)) write(client, shot);
+      },
+      (error: unknown) => {
+        client.busy = false;
+        if (!clients.has(client)) return;
+        client.res.write(
+          `event: node-error\ndata: ${JSON.stringify({ node: client.node, error: describeValue(error, 300) })}\n\n`,
+        );
+      },
+    );
+  };
+
+  /**
+   * One update of another node, from the observer's agent there: started on first use
+   * (a remote start of this package's own module), and answering through a call.
+   */
+  const remoteSnapshot = async (node: string, view: View): Promise<object> => {
+    const agent = { name: AGENT_NAME, node };
+    try {
+      return await GenServer.call<object>(rt, agent, { view }, AGENT_TIMEOUT);
+    } catch (error) {
+      if (!(error instanceof NoProcError)) throw error;
+    }
+    await rt
+      .start({ module: AGENT_MODULE, export: 'ObserverAgent' }, undefined, {
+        node,
+        name: AGENT_NAME,
+      })
+      .catch((error: unknown) => {
+        // Another page may have started it meanwhile.
+        if (!(error instanceof AlreadyStartedError)) throw error;
+      });
+    return GenServer.call<object>(rt, agent, { view }, AGENT_TIMEOUT);
   };
   const traceState = () =>
     trace === undefined
@@ -282,13 +352,14 @@ export async function startObserver(rt: Runtime, opts: ObserverOptions = {}): Pr
       case 'GET /app.css':
         return send(res, 200, 'text/css; charset=utf-8', PAGE_CSS);
       case 'GET /events': {
+        const node = nodeOf(url, rt.node, nodes());
         res.writeHead(200, {
           ...SECURITY_HEADERS,
           'content-type': 'text/event-stream',
           'cache-control': 'no-store',
           connection: 'keep-alive',
         });
-        const client: Client = { res, view: viewOf(url) };
+        const client: Client = { res, view: viewOf(url), node, busy: false };
         clients.add(client);
         req.on('close', () => clients.delete(client));
         update(client);
@@ -428,6 +499,14 @@ function sameSecret(given: string, token: string): boolean {
 }
 
 const SORTS = new Set<SortKey>(['queue', 'handled', 'name', 'pid']);
+
+/** The node `?node=` names, if it is another node the runtime is connected to. */
+function nodeOf(url: URL, own: string, nodes: string[]): string | undefined {
+  const node = url.searchParams.get('node');
+  if (node === null || node === own) return undefined;
+  if (!nodes.includes(node)) throw new HttpError(404, `not a connected node: ${node}`);
+  return node;
+}
 
 function viewOf(url: URL): View {
   const sort = url.searchParams.get('sort') as SortKey | null;

@@ -20,6 +20,7 @@ export const PAGE_HTML = `<!doctype html>
 <header>
   <h1>otp-ts observer</h1>
   <span id="runtime" data-testid="runtime"></span>
+  <label>node <select id="node" data-testid="node"></select></label>
   <span id="count" data-testid="count"></span>
   <span id="updated" data-testid="updated"></span>
 </header>
@@ -110,7 +111,7 @@ export const PAGE_JS = `'use strict';
 (function () {
   var params = new URLSearchParams(location.search);
   var token = params.get('token');
-  var view = { sort: 'queue', offset: 0, limit: 50 };
+  var view = { sort: 'queue', offset: 0, limit: 50, node: null };
   var selected = null;
   var source = null;
   var last = null;
@@ -136,7 +137,11 @@ export const PAGE_JS = `'use strict';
 
   function connect() {
     if (source) source.close();
-    source = new EventSource(q('events?sort=' + view.sort + '&offset=' + view.offset + '&limit=' + view.limit));
+    source = new EventSource(q('events?sort=' + view.sort + '&offset=' + view.offset + '&limit=' + view.limit +
+      (view.node === null ? '' : '&node=' + encodeURIComponent(view.node))));
+    source.addEventListener('node-error', function (e) {
+      $('updated').textContent = 'node ' + JSON.parse(e.data).node + ' did not answer: ' + JSON.parse(e.data).error;
+    });
     source.addEventListener('snapshot', function (e) { render(JSON.parse(e.data)); });
     source.addEventListener('trace', function (e) { addTrace(JSON.parse(e.data)); });
     source.addEventListener('trace-end', function (e) {
@@ -194,8 +199,22 @@ export const PAGE_JS = `'use strict';
     items.forEach(function (item) { list.appendChild(el('li', text(item))); });
   }
 
+  function renderNodes(s) {
+    var box = $('node');
+    var names = Array.prototype.map.call(box.options, function (o) { return o.value; });
+    if (names.join(' ') !== s.nodes.join(' ')) {
+      clear(box);
+      s.nodes.forEach(function (n) { var o = el('option', n); o.value = n; box.appendChild(o); });
+    }
+    box.value = s.node;
+  }
+
+  /** Whether the page looks at another node than the observer's own (read-only there). */
+  function remote() { return last !== null && last.node !== last.nodes[0]; }
+
   function render(s) {
     last = s;
+    renderNodes(s);
     $('runtime').textContent = 'runtime ' + s.runtime;
     $('count').textContent = s.processes + ' processes';
     $('updated').textContent = 'updated ' + time(s.at);
@@ -234,6 +253,11 @@ export const PAGE_JS = `'use strict';
     selected = pid;
     if (last) { renderTree(last.tree); renderTable(last.table); }
     var box = $('process');
+    if (remote()) {
+      clear(box);
+      box.appendChild(el('p', 'A process of ' + last.node + ': its details, a trace and killing it are for the processes of ' + last.nodes[0] + '.', 'hint'));
+      return;
+    }
     fetch(q('api/process?pid=' + encodeURIComponent(pid))).then(function (r) { return r.json(); }).then(function (p) {
       clear(box);
       if (p.error) { box.appendChild(el('p', p.error, 'hint')); return; }
@@ -306,6 +330,13 @@ export const PAGE_JS = `'use strict';
     $('next').addEventListener('click', function () { view.offset += view.limit; connect(); });
     $('trace-all').addEventListener('click', function () { startTrace('all'); });
     $('trace-stop').addEventListener('click', function () { post('api/trace/stop'); });
+    $('node').addEventListener('change', function () {
+      view.node = this.value === (last && last.nodes[0]) ? null : this.value;
+      view.offset = 0;
+      selected = null;
+      clear($('process'));
+      connect();
+    });
     connect();
   });
 })();

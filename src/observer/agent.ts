@@ -1,0 +1,32 @@
+import { pathToFileURL } from 'node:url';
+import type { From } from '../behaviours/gen.js';
+import { GenServer } from '../behaviours/gen-server.js';
+import { reply } from '../behaviours/results.js';
+import { snapshot, type View } from './snapshot.js';
+
+/** The name the observer's agent holds on each node it looks at. @internal */
+export const AGENT_NAME = 'otp-ts.observer.agent';
+
+/**
+ * This module's file, which another node imports to start the agent (a remote start
+ * names a module and an export, as Erlang's `{M, F, A}`). In the CommonJS bundle,
+ * `import.meta.url` names a chunk the entries share, so `__filename` comes first.
+ * @internal
+ */
+export const AGENT_MODULE: string =
+  typeof __filename === 'string' ? pathToFileURL(__filename).href : import.meta.url;
+
+/**
+ * The observer's agent on another node: a server that answers one update of the page
+ * for its own runtime, so that the observer shows every node it is connected to.
+ * Started there by the observer, on first use, under {@link AGENT_NAME}. @internal
+ */
+export class ObserverAgent extends GenServer<null, { view: View }> {
+  override init(): null {
+    return null;
+  }
+
+  override handleCall(request: { view: View }, _from: From, state: null) {
+    return reply(snapshot(this.runtime, request.view), state);
+  }
+}
