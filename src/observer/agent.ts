@@ -1,7 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import type { From } from '../behaviours/gen.js';
 import { GenServer } from '../behaviours/gen-server.js';
-import { reply } from '../behaviours/results.js';
+import { type ReplyResult, reply } from '../behaviours/results.js';
 import { snapshot, type View } from './snapshot.js';
 
 /** The name the observer's agent holds on each node it looks at. @internal */
@@ -18,15 +18,23 @@ export const AGENT_MODULE: string =
 
 /**
  * The observer's agent on another node: a server that answers one update of the page
- * for its own runtime, so that the observer shows every node it is connected to.
- * Started there by the observer, on first use, under {@link AGENT_NAME}. @internal
+ * for its own runtime, so that the observer shows every node it is connected to. The
+ * observer starts it there on first use, by a remote start of this module, registered
+ * as `'otp-ts.observer.agent'`; there is no need to start it yourself.
+ *
+ * @example
+ * ```ts
+ * // What the observer does for the node it is asked to show:
+ * await rt.start({ module: observerModuleUrl, export: 'ObserverAgent' }, undefined, { node, name: 'otp-ts.observer.agent' });
+ * ```
  */
-export class ObserverAgent extends GenServer<null, { view: View }> {
+export class ObserverAgent extends GenServer<null> {
   override init(): null {
     return null;
   }
 
-  override handleCall(request: { view: View }, _from: From, state: null) {
-    return reply(snapshot(this.runtime, request.view), state);
+  /** Answers `{ view }` with one update of the page for this node's runtime. */
+  override handleCall(request: unknown, _from: From, state: null): ReplyResult<unknown, null> {
+    return reply(snapshot(this.runtime, (request as { view: View }).view), state);
   }
 }

@@ -423,7 +423,7 @@ describe('npm pack', () => {
     const files = stdout.split('\n').filter((line) => line !== '');
     const unexpected = files.filter(
       (file) =>
-        !/^package\/(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/(index|observer|testing|chunk-[\w-]+|runtime-[\w-]+)\.(js|cjs|d\.ts|d\.cts)(\.map)?|src\/[a-z/-]+\.ts)$/.test(
+        !/^package\/(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/(index|observer|testing|chunk-[\w-]+|[a-z-]+-[\w-]{8})\.(js|cjs|d\.ts|d\.cts)(\.map)?|src\/[a-z/-]+\.ts)$/.test(
           file,
         ),
     );
