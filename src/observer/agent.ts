@@ -2,6 +2,7 @@ import { pathToFileURL } from 'node:url';
 import type { From } from '../behaviours/gen.js';
 import { GenServer } from '../behaviours/gen-server.js';
 import { type ReplyResult, reply } from '../behaviours/results.js';
+import { killProcess, processDetails } from './details.js';
 import { snapshot, type View } from './snapshot.js';
 
 /** The name the observer's agent holds on each node it looks at. @internal */
@@ -27,9 +28,23 @@ class Agent extends GenServer<null> {
     return null;
   }
 
-  /** Answers `{ view }` with one update of the page for this node's runtime. */
-  override handleCall(request: unknown, _from: From, state: null): ReplyResult<unknown, null> {
-    return reply(snapshot(this.runtime, (request as { view: View }).view), state);
+  /**
+   * Answers for this node's runtime: `{ view }` with one update of the page,
+   * `{ details: pid }` with a process's details (or null), `{ kill: pid }` by killing
+   * it (its pid, or null when none lives).
+   */
+  override async handleCall(
+    request: unknown,
+    _from: From,
+    state: null,
+  ): Promise<ReplyResult<unknown, null>> {
+    const asked = request as { view?: View; details?: string; kill?: string };
+    if (asked.details !== undefined) {
+      return reply((await processDetails(this.runtime, asked.details)) ?? null, state);
+    }
+    if (asked.kill !== undefined)
+      return reply(killProcess(this.runtime, asked.kill) ?? null, state);
+    return reply(snapshot(this.runtime, asked.view!), state);
   }
 }
 

@@ -5,7 +5,6 @@ import type { AddressInfo } from 'node:net';
 // type-only import, erased from the bundle), so that its declarations refer to 'otp-ts'.
 import type { Runtime } from 'otp-ts';
 import { GenServer } from '../behaviours/gen-server.js';
-import { Sys } from '../behaviours/sys.js';
 import {
   LOCAL_NODE,
   loggerOf,
@@ -19,6 +18,7 @@ import { AlreadyStartedError, NoProcError } from '../errors.js';
 import { type CrashReport, formatCrashReport } from '../logger.js';
 import type { ExitReason } from '../types.js';
 import { AGENT_MODULE, AGENT_NAME } from './agent.js';
+import { killProcess, type ProcessDetails, processDetails } from './details.js';
 import { PAGE_CSS, PAGE_HTML, PAGE_JS } from './page.js';
 import { findProcess, nameText, type SortKey, snapshot, type View } from './snapshot.js';
 
@@ -71,16 +71,6 @@ const RECENT = 50;
 const AGENT_TIMEOUT = 2_000;
 /** What a trace started from the page may take: it ends by itself past these. */
 const PAGE_TRACE = { limit: 500, rate: { max: 200, ms: 1_000 } } as const;
-/** Behaviours whose state `Sys.getStatus` can read. */
-const SYS_BEHAVIOURS = new Set([
-  'GenServer',
-  'GenStatem',
-  'Supervisor',
-  'DynamicSupervisor',
-  'Registry',
-  'Agent',
-  'TaskSupervisor',
-]);
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 /** The largest request body an action may have. */
 const MAX_BODY = 4_096;
@@ -237,10 +227,10 @@ export async function startObserver(rt: Runtime, opts: ObserverOptions = {}): Pr
     }
     if (client.busy) return;
     client.busy = true;
-    remoteSnapshot(client.node, client.view).then(
+    askAgent(client.node, { view: client.view }).then(
       (shot) => {
         client.busy = false;
-        if (clients.has(client)) write(client, shot);
+        if (clients.has(client)) write(client, shot as object);
       },
       (error: unknown) => {
         client.busy = false;
@@ -253,13 +243,13 @@ export async function startObserver(rt: Runtime, opts: ObserverOptions = {}): Pr
   };
 
   /**
-   * One update of another node, from the observer's agent there: started on first use
-   * (a remote start of this package's own module), and answering through a call.
+   * Asks the observer's agent on `node` (an update, a process's details, a kill),
+   * starting it there on first use: a remote start of this package's own module.
    */
-  const remoteSnapshot = async (node: string, view: View): Promise<object> => {
+  const askAgent = async (node: string, request: object): Promise<unknown> => {
     const agent = { name: AGENT_NAME, node };
     try {
-      return await GenServer.call<object>(rt, agent, { view }, AGENT_TIMEOUT);
+      return await GenServer.call(rt, agent, request, AGENT_TIMEOUT);
     } catch (error) {
       if (!(error instanceof NoProcError)) throw error;
     }
@@ -272,8 +262,9 @@ export async function startObserver(rt: Runtime, opts: ObserverOptions = {}): Pr
         // Another page may have started it meanwhile.
         if (!(error instanceof AlreadyStartedError)) throw error;
       });
-    return GenServer.call<object>(rt, agent, { view }, AGENT_TIMEOUT);
+    return GenServer.call(rt, agent, request, AGENT_TIMEOUT);
   };
+
   const traceState = () =>
     trace === undefined
       ? { running: false, target: traceTarget, endReason: null }
@@ -305,36 +296,23 @@ export async function startObserver(rt: Runtime, opts: ObserverOptions = {}): Pr
     })();
   };
 
-  const details = async (text: string) => {
-    const proc = findProcess(rt, text);
-    if (proc === undefined) throw new HttpError(404, `no live process ${text}`);
-    const info = rt.info(proc.pid);
-    if (info === undefined) throw new HttpError(404, `no live process ${text}`);
-    let state: string | null = null;
-    let status: string | null = null;
-    if (info.behaviour !== undefined && SYS_BEHAVIOURS.has(info.behaviour)) {
-      try {
-        const got = await Sys.getStatus(rt, proc.pid, 1_000);
-        state = describeValue(got.state, 20_000);
-        status = got.status;
-      } catch (error) {
-        state = `<the state could not be read: ${describeValue(error, 300)}>`;
-      }
-    }
-    return {
-      pid: String(info.pid),
-      name: nameText(info.name),
-      behaviour: info.behaviour ?? null,
-      status: status ?? info.status,
-      messageQueueLen: info.messageQueueLen,
-      messagesHandled: info.messagesHandled,
-      trapExit: info.trapExit,
-      parent: proc.parent === undefined ? null : String(proc.parent),
-      links: info.links.map(String),
-      monitors: info.monitors.map(String),
-      monitoredBy: info.monitoredBy.map(String),
-      state,
-    };
+  const details = async (text: string, node: string | undefined): Promise<ProcessDetails> => {
+    const found =
+      node === undefined
+        ? await processDetails(rt, text)
+        : ((await askAgent(node, { details: text })) as ProcessDetails | null);
+    if (found === undefined || found === null) throw new HttpError(404, `no live process ${text}`);
+    return found;
+  };
+
+  const kill = async (text: string, node: string | undefined): Promise<string> => {
+    const killed =
+      node === undefined
+        ? killProcess(rt, text)
+        : ((await askAgent(node, { kill: text })) as string | null);
+    if (killed === undefined || killed === null)
+      throw new HttpError(404, `no live process ${text}`);
+    return killed;
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -366,13 +344,18 @@ export async function startObserver(rt: Runtime, opts: ObserverOptions = {}): Pr
         return;
       }
       case 'GET /api/process':
-        return json(res, 200, await details(url.searchParams.get('pid') ?? ''));
+        return json(
+          res,
+          200,
+          await details(url.searchParams.get('pid') ?? '', nodeOf(url, rt.node, nodes())),
+        );
       case 'POST /api/kill': {
-        const { pid } = await body(req);
-        const proc = findProcess(rt, String(pid));
-        if (proc === undefined) throw new HttpError(404, `no live process ${String(pid)}`);
-        rt.exit(proc.pid, 'kill');
-        return json(res, 200, { killed: String(proc.pid) });
+        const { pid, node } = await body(req);
+        const remote = typeof node === 'string' && node !== rt.node ? node : undefined;
+        if (remote !== undefined && !nodes().includes(remote)) {
+          throw new HttpError(404, `not a connected node: ${remote}`);
+        }
+        return json(res, 200, { killed: await kill(String(pid), remote) });
       }
       case 'POST /api/trace': {
         const { target } = await body(req);

@@ -253,12 +253,7 @@ export const PAGE_JS = `'use strict';
     selected = pid;
     if (last) { renderTree(last.tree); renderTable(last.table); }
     var box = $('process');
-    if (remote()) {
-      clear(box);
-      box.appendChild(el('p', 'A process of ' + last.node + ': its details, a trace and killing it are for the processes of ' + last.nodes[0] + '.', 'hint'));
-      return;
-    }
-    fetch(q('api/process?pid=' + encodeURIComponent(pid))).then(function (r) { return r.json(); }).then(function (p) {
+    fetch(q('api/process?pid=' + encodeURIComponent(pid) + (view.node === null ? '' : '&node=' + encodeURIComponent(view.node)))).then(function (r) { return r.json(); }).then(function (p) {
       clear(box);
       if (p.error) { box.appendChild(el('p', p.error, 'hint')); return; }
       box.appendChild(el('h3', label(p)));
@@ -284,6 +279,8 @@ export const PAGE_JS = `'use strict';
       }
       var actions = el('div', null, 'actions');
       var traceBtn = el('button', 'Trace this process');
+      // Traces run on the observer's own node.
+      traceBtn.disabled = remote();
       traceBtn.dataset.testid = 'trace-process';
       traceBtn.addEventListener('click', function () { startTrace(p.pid); });
       var kill = el('button', 'Kill…');
@@ -297,7 +294,7 @@ export const PAGE_JS = `'use strict';
         var no = el('button', 'Cancel');
         no.addEventListener('click', function () { confirm.remove(); kill.disabled = false; });
         yes.addEventListener('click', function () {
-          post('api/kill', { pid: p.pid }).then(function () { confirm.remove(); box.appendChild(el('p', 'Killed ' + p.pid + '.', 'hint')); });
+          post('api/kill', { pid: p.pid, node: view.node }).then(function () { confirm.remove(); box.appendChild(el('p', 'Killed ' + p.pid + '.', 'hint')); });
         });
         confirm.appendChild(yes);
         confirm.appendChild(no);

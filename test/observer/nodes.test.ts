@@ -41,6 +41,46 @@ describe('the observer with nodes', () => {
     expect(names).toEqual(expect.arrayContaining(['counter', 'agent', 'otp-ts.observer.agent']));
   });
 
+  it("shows a process of another node and kills it there, its supervisor's or not", async () => {
+    const rt = new Runtime({ node: 'watcher@localhost', logger: false });
+    cleanups.push(() => rt.shutdown());
+    const peer = await rt.startPeer({ name: 'watched@localhost', entry: ENTRY });
+    const observer = await startObserver(rt, { interval: 100 });
+    cleanups.push(() => observer.close());
+    const stream = await openSse(`${observer.url}events?node=${encodeURIComponent(peer.node)}`);
+    cleanups.push(() => stream.close());
+    const shot = (await stream.next('snapshot')).data as Snap;
+    const counter = shot.table.rows.find((row) => row.name === 'counter')!;
+
+    const details = (await (
+      await fetch(
+        `${observer.url}api/process?pid=${encodeURIComponent(counter.pid)}&node=${peer.node}`,
+      )
+    ).json()) as { name: string; behaviour: string; state: string };
+    expect(details).toMatchObject({ name: 'counter', behaviour: 'GenServer', state: '0' });
+
+    let monitoring!: () => void;
+    const monitored = new Promise<void>((resolve) => {
+      monitoring = resolve;
+    });
+    const down = new Promise<unknown>((resolve) => {
+      rt.spawn(async (self) => {
+        const ref = self.monitor({ name: 'counter', node: peer.node });
+        monitoring();
+        resolve(await self.receive({ match: (m) => (m as { ref?: unknown }).ref === ref }));
+      });
+    });
+    // The monitor goes out first on the one connection to the peer, then the kill.
+    await monitored;
+    const killed = await fetch(`${observer.url}api/kill`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ pid: counter.pid, node: peer.node }),
+    });
+    expect(await killed.json()).toEqual({ killed: counter.pid });
+    expect(await down).toMatchObject({ reason: 'killed' });
+  });
+
   it('refuses a node it is not connected to', async () => {
     const rt = new Runtime({ node: 'lonely@localhost', logger: false });
     cleanups.push(() => rt.shutdown());
