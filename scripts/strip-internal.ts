@@ -160,8 +160,9 @@ const stripped = new Map<string, string>();
 /** Strips one file; a chunk's exports of what was stripped are dropped with it. */
 function strip(file: string, chunk: boolean): string {
   input = join(dist, file);
-  let text = readFileSync(input, 'utf8');
-  if (!chunk) text = dropStrippedImports(text);
+  // Imports from chunks already stripped drop what is gone there: an entry's imports,
+  // and a chunk's from another chunk (the chunks go in the order they import).
+  let text = dropStrippedImports(readFileSync(input, 'utf8'));
   for (let round = 0; ; round++) {
     if (round > 100) throw new Error(`strip-internal: the declarations of ${file} do not settle`);
     const edits = pass(text);
@@ -206,9 +207,9 @@ function strip(file: string, chunk: boolean): string {
 }
 
 /**
- * An entry point imports from a chunk, under their own names, declarations that were
- * stripped there (`ListedWatcher`, which `From` implements): drop those imports, so that
- * the passes see the names as gone, as they would be in a single file.
+ * An entry point (or a chunk) imports from a chunk, under their own names, declarations
+ * that were stripped there (`ListedWatcher`, which `From` implements): drop those
+ * imports, so that the passes see the names as gone, as they would be in a single file.
  */
 function dropStrippedImports(text: string): string {
   const file = ts.createSourceFile(input, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
@@ -287,8 +288,23 @@ const files = readdirSync(dist).filter((f) => f.endsWith('.d.ts'));
 for (const entry of ENTRIES) {
   if (!files.includes(entry)) throw new Error(`strip-internal: ${join(dist, entry)} is missing`);
 }
-const chunks = files.filter((f) => !ENTRIES.includes(f));
-// The chunks first: an entry then sees which of its imports are gone.
+const chunkFiles = files.filter((f) => !ENTRIES.includes(f));
+/** The chunks a declaration file imports. */
+const importsOf = (file: string): string[] =>
+  [...readFileSync(join(dist, file), 'utf8').matchAll(/from '\.\/([^']+)\.js'/g)]
+    .map((m) => `${m[1]}.d.ts`)
+    .filter((f) => chunkFiles.includes(f));
+// The chunks first, each after the chunks it imports: an importer then sees which of
+// its imports are gone.
+const chunks: string[] = [];
+const visit = (file: string, path: string[]): void => {
+  if (chunks.includes(file)) return;
+  if (path.includes(file))
+    throw new Error(`strip-internal: chunks import each other: ${path.join(' -> ')}`);
+  for (const dep of importsOf(file)) visit(dep, [...path, file]);
+  chunks.push(file);
+};
+for (const file of chunkFiles) visit(file, []);
 for (const file of chunks) stripped.set(file, strip(file, true));
 for (const file of chunks) writeFileSync(join(dist, file), stripped.get(file)!);
 for (const file of ENTRIES) stripped.set(file, strip(file, false));
