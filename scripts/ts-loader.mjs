@@ -1,11 +1,13 @@
 /**
  * A module loader hook that runs TypeScript as the published build runs it: each
  * .ts file is transpiled by esbuild (what tsup builds dist/ with) for Node.js 20,
- * and nothing else. tsx would do, but it compiles with esbuild's `keepNames`, which
+ * and nothing else. Used by the benchmarks (bench/lib/register.mjs) and by a peer's
+ * worker thread when otp-ts runs from its sources (scripts/peer-register.mjs). tsx would do, but it compiles with esbuild's `keepNames`, which
  * wraps every named closure in a `__name(fn, "name")` call (an
  * `Object.defineProperty` each time the closure is created): a cost that the
  * published build does not have, and that would be charged to otp-ts in the
- * benchmarks. Imports written `./x.js` resolve to `./x.ts`, as in the sources.
+ * benchmarks. Imports written `./x.js` resolve to `./x.ts`, as in the sources, and
+ * `otp-ts` to src/index.ts, as tsconfig.json's `paths` maps it.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -16,6 +18,8 @@ import { fileURLToPath } from 'node:url';
 const tsx = createRequire(createRequire(import.meta.url).resolve('tsx/package.json'));
 const { transform } = tsx('esbuild');
 
+const root = new URL('../src/index.ts', import.meta.url).href;
+
 const options = {
   loader: 'ts',
   format: 'esm',
@@ -25,6 +29,7 @@ const options = {
 };
 
 export async function resolve(specifier, context, nextResolve) {
+  if (specifier === 'otp-ts') return { url: root, format: 'module', shortCircuit: true };
   const parent = context.parentURL;
   if (
     parent?.endsWith('.ts') &&
