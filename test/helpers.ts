@@ -1,5 +1,12 @@
 import { afterEach } from 'vitest';
-import { type Logger, type Pid, Runtime, type RuntimeOptions, Timeout } from '../src/index.js';
+import {
+  type Logger,
+  type Pid,
+  Runtime,
+  type RuntimeOptions,
+  type Self,
+  Timeout,
+} from '../src/index.js';
 import { TestRuntime, type TestRuntimeOptions } from '../src/testing/index.js';
 
 /** A promise with its resolvers (Node 20 has no `Promise.withResolvers`). */
@@ -165,4 +172,21 @@ export function probe(rt: Runtime, name?: string): Probe {
         throw new Error(`probe ${pid}: expected no message, got ${String(outcome.m)}`);
     },
   };
+}
+
+/** The error `promise` rejects with; fails the test if it resolves. */
+export async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    (value) => {
+      throw new Error(`expected a rejection, got ${String(value)}`);
+    },
+    (error: unknown) => error,
+  );
+}
+
+/** A task or process body that runs until it is stopped: it settles when `self.signal` aborts. */
+export function forever(self: Self): Promise<never> {
+  return new Promise((_, reject) => {
+    self.signal.addEventListener('abort', () => reject(self.signal.reason));
+  });
 }

@@ -9,16 +9,7 @@ import {
   Supervisor,
   Sys,
 } from '../../src/index.js';
-import { deferred, makeRuntime } from '../helpers.js';
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    (value) => {
-      throw new Error(`expected a rejection, got ${String(value)}`);
-    },
-    (error: unknown) => error,
-  );
-}
+import { deferred, makeRuntime, rejection } from '../helpers.js';
 
 describe('rt.start(Agent)', () => {
   it('starts an agent whose state is what initFn gives, async or not', async () => {

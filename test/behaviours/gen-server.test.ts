@@ -24,7 +24,7 @@ import {
   stop,
   Timeout,
 } from '../../src/index.js';
-import { deferred, makeRuntime, makeTestRuntime, probe } from '../helpers.js';
+import { deferred, makeRuntime, makeTestRuntime, probe, rejection } from '../helpers.js';
 
 // ── Servers shared by several tests ──────────────────────────────────────────
 
@@ -79,15 +79,6 @@ class Holder extends GenServer<From[], HolderCall, HolderCast> {
 
 /** A GenServer that implements no callback at all. */
 class Bare extends GenServer<unknown> {}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    (value) => {
-      throw new Error(`expected a rejection, got ${String(value)}`);
-    },
-    (error: unknown) => error,
-  );
-}
 
 // ── Starting ─────────────────────────────────────────────────────────────────
 

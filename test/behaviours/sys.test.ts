@@ -11,7 +11,7 @@ import {
   replyTo,
   Sys,
 } from '../../src/index.js';
-import { deferred, makeRuntime, probe } from '../helpers.js';
+import { deferred, makeRuntime, probe, rejection } from '../helpers.js';
 
 type CounterCall = { type: 'get' } & Returns<number>;
 type CounterCast = { type: 'inc' } | { type: 'set'; value: number };
@@ -31,15 +31,6 @@ class Counter extends GenServer<number, CounterCall, CounterCast> {
         return request.value;
     }
   }
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    (value) => {
-      throw new Error(`expected a rejection, got ${String(value)}`);
-    },
-    (error: unknown) => error,
-  );
 }
 
 describe('Sys.getState', () => {

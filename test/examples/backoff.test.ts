@@ -1,25 +1,9 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
-
-function run(script: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', script],
-      { cwd: root, timeout: 15_000 },
-      (error, stdout, stderr) => {
-        resolve({ code: error === null ? 0 : (error.code as number | null), stdout, stderr });
-      },
-    );
-  });
-}
+import { runExample } from './run-example.js';
 
 describe('examples/backoff.ts', () => {
   it('runs as written: the client backs off while the service is down, reconnects when it returns, and the example exits with code 0', async () => {
-    const { code, stdout, stderr } = await run('examples/backoff.ts');
+    const { code, stdout, stderr } = await runExample('examples/backoff.ts', 15_000);
     expect(stderr).toBe('');
     const lines = stdout.split('\n');
     const pattern = [

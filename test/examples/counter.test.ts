@@ -1,25 +1,9 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
-
-function run(script: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', script],
-      { cwd: root, timeout: 15_000 },
-      (error, stdout, stderr) => {
-        resolve({ code: error === null ? 0 : (error.code as number | null), stdout, stderr });
-      },
-    );
-  });
-}
+import { runExample } from './run-example.js';
 
 describe('examples/counter.ts', () => {
   it('runs as written: starts, calls, casts, stops the counter, then exits by itself with code 0', async () => {
-    const { code, stdout, stderr } = await run('examples/counter.ts');
+    const { code, stdout, stderr } = await runExample('examples/counter.ts', 15_000);
     expect(stderr).toBe('');
     expect(stdout).toBe(
       [

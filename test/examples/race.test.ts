@@ -1,25 +1,9 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
-
-function run(script: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', script],
-      { cwd: root, timeout: 30_000 },
-      (error, stdout, stderr) => {
-        resolve({ code: error === null ? 0 : (error.code as number | null), stdout, stderr });
-      },
-    );
-  });
-}
+import { runExample } from './run-example.js';
 
 describe('examples/race.ts', () => {
   it('finds the check-then-act race with explore, replays it from its seed, and passes with the fix', async () => {
-    const { code, stdout, stderr } = await run('examples/race.ts');
+    const { code, stdout, stderr } = await runExample('examples/race.ts', 30_000);
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const lines = stdout.trimEnd().split('\n');

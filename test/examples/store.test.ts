@@ -26,7 +26,7 @@ import { CoreStore } from '../../examples/store/core-store.js';
 import * as Management from '../../examples/store/management.js';
 import { Store } from '../../examples/store/store.js';
 import { StoreSupervisor } from '../../examples/store/store-supervisor.js';
-import { type Deferred, deferred, makeRuntime } from '../helpers.js';
+import { type Deferred, deferred, makeRuntime, rejection } from '../helpers.js';
 
 // ── Helpers ──────────────────────────────────────────────────────────────────
 
@@ -77,15 +77,6 @@ async function monitor(rt: Runtime, pid: Pid): Promise<{ down: Promise<ExitReaso
   });
   await ready.promise;
   return { down: down.promise };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    (value) => {
-      throw new Error(`expected a rejection, got ${String(value)}`);
-    },
-    (error: unknown) => error,
-  );
 }
 
 function thrown(fn: () => unknown): unknown {

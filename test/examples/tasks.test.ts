@@ -1,25 +1,9 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
-
-function run(script: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', script],
-      { cwd: root, timeout: 20_000 },
-      (error, stdout, stderr) => {
-        resolve({ code: error === null ? 0 : (error.code as number | null), stdout, stderr });
-      },
-    );
-  });
-}
+import { runExample } from './run-example.js';
 
 describe('examples/tasks.ts', () => {
   it('runs as written: the failing page exits, the hanging one is cancelled at the server, and at most 3 fetches run at once', async () => {
-    const { code, stdout, stderr } = await run('examples/tasks.ts');
+    const { code, stdout, stderr } = await runExample('examples/tasks.ts');
     const lines = stdout.split('\n');
     expect(lines.slice(0, 8)).toEqual([
       '/a: ok, "page /a"',

@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type Self, Task, TaskError, type TaskResult } from '../../../src/index.js';
-import { deferred, makeRuntime } from '../../helpers.js';
-
-function forever(self: Self): Promise<never> {
-  return new Promise((_, reject) => {
-    self.signal.addEventListener('abort', () => reject(self.signal.reason));
-  });
-}
+import { deferred, forever, makeRuntime } from '../../helpers.js';
 
 async function collect<T>(stream: AsyncIterable<TaskResult<T>>): Promise<TaskResult<T>[]> {
   const out: TaskResult<T>[] = [];

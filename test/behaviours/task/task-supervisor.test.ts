@@ -3,7 +3,6 @@ import {
   MaxChildrenError,
   NoProcError,
   type Pid,
-  type Self,
   Supervisor,
   SupervisorError,
   Task,
@@ -11,13 +10,7 @@ import {
   type TaskResult,
   TaskSupervisor,
 } from '../../../src/index.js';
-import { deferred, makeRuntime } from '../../helpers.js';
-
-function forever(self: Self): Promise<never> {
-  return new Promise((_, reject) => {
-    self.signal.addEventListener('abort', () => reject(self.signal.reason));
-  });
-}
+import { deferred, forever, makeRuntime } from '../../helpers.js';
 
 async function collect<T>(stream: AsyncIterable<TaskResult<T>>): Promise<TaskResult<T>[]> {
   const out: TaskResult<T>[] = [];

@@ -8,28 +8,11 @@ import {
   type Pid,
   type Runtime,
   reply,
-  type Self,
   Supervisor,
   Task,
   TaskError,
 } from '../../../src/index.js';
-import { deferred, makeRuntime } from '../../helpers.js';
-
-/** A promise that never settles by itself: a task body that runs until it is stopped. */
-function forever(self: Self): Promise<never> {
-  return new Promise((_, reject) => {
-    self.signal.addEventListener('abort', () => reject(self.signal.reason));
-  });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    (value) => {
-      throw new Error(`expected a rejection, got ${String(value)}`);
-    },
-    (error: unknown) => error,
-  );
-}
+import { deferred, forever, makeRuntime, rejection } from '../../helpers.js';
 
 describe('Task.async', () => {
   it('returns the task at once, with its pid and no owner when the runtime starts it', async () => {
