@@ -8,7 +8,7 @@ import {
 } from '../core/kernel.js';
 import { describeValue } from '../describe.js';
 import type { Dest, ExitReason } from '../types.js';
-import { type Caller, type From, request as sendRequest } from './gen.js';
+import { assertFunction, type Caller, type From, request as sendRequest } from './gen.js';
 import { castTo, startLinked, startServer, stopServer } from './gen-server.js';
 import { optionError } from './option-error.js';
 import { noreply, ok, reply, stop } from './results.js';
@@ -282,14 +282,6 @@ function ask<R>(
     operation,
     false,
   );
-}
-
-function assertFunction(fn: unknown, operation: string): void {
-  if (typeof fn !== 'function') {
-    throw new TypeError(
-      `${operation}: expected \`fn\` to be a function, got ${describeValue(fn, 100)}`,
-    );
-  }
 }
 
 /** The agent's engine-facing callbacks: every request is a function to run on the state. */

@@ -88,6 +88,15 @@ export function resolveCaller(
   );
 }
 
+/** Checks that `fn` is a function, naming the argument and what came. @internal */
+export function assertFunction(fn: unknown, operation: string, argument = 'fn'): void {
+  if (typeof fn !== 'function') {
+    throw new TypeError(
+      `${operation}: expected \`${argument}\` to be a function, got ${describeValue(fn, 100)}`,
+    );
+  }
+}
+
 /** Checks a call timeout: a number >= 0, or Infinity. @internal */
 export function assertTimeout(
   timeout: unknown,

@@ -52,17 +52,10 @@ export function checkStreamOptions(
   opts: AsyncStreamOptions | undefined,
   operation: string,
 ): StreamOptions {
-  if (
-    typeof items !== 'object' ||
-    items === null ||
-    (typeof (items as Partial<Iterable<unknown>>)[Symbol.iterator] !== 'function' &&
-      typeof (items as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator] !== 'function')
-  ) {
-    if (typeof items !== 'string') {
-      throw new TypeError(
-        `${operation}: expected \`items\` to be an iterable or an async iterable, got ${describeValue(items, 100)}`,
-      );
-    }
+  if (!isIterable(items)) {
+    throw new TypeError(
+      `${operation}: expected \`items\` to be an iterable or an async iterable, got ${describeValue(items, 100)}`,
+    );
   }
   if (opts !== undefined && (typeof opts !== 'object' || opts === null)) {
     throw new TypeError(
@@ -92,6 +85,16 @@ export function checkStreamOptions(
     );
   }
   return { ordered, maxConcurrency, timeout, onTimeout };
+}
+
+/** Whether `value` can be iterated with `for await` (a string included, as `for...of` takes it). */
+function isIterable(value: unknown): boolean {
+  if (value === null || value === undefined) return false;
+  const object = value as Partial<Iterable<unknown> & AsyncIterable<unknown>>;
+  return (
+    typeof object[Symbol.iterator] === 'function' ||
+    typeof object[Symbol.asyncIterator] === 'function'
+  );
 }
 
 /** Starts the task of one item: at once (`Task`) or through a supervisor (a promise). */

@@ -1,7 +1,7 @@
 import { defaultInitArg, type Pid, Self } from '../../core/kernel.js';
 import { describeValue } from '../../describe.js';
 import type { Dest } from '../../types.js';
-import { type Caller, resolveCaller } from '../gen.js';
+import { assertFunction, type Caller, resolveCaller } from '../gen.js';
 import { type Awaitable, GenServer } from '../gen-server.js';
 import type { IgnoreResult } from '../results.js';
 import { engineCallbacks, type ServerCallbacks } from '../server-engine.js';
@@ -10,13 +10,7 @@ import { DynamicCore, type DynamicSupervisorSpec } from '../supervision/dynamic-
 import type { ChildInfo } from '../supervision/supervisor-core.js';
 import { manage, manageStartChild } from '../supervision/supervisor-core.js';
 import { type AsyncStreamOptions, checkStreamOptions, taskStream } from './async-stream.js';
-import {
-  assertFunction,
-  spawnSupervisedTask,
-  stateOf,
-  type Task,
-  type TaskFunction,
-} from './task.js';
+import { spawnSupervisedTask, stateOf, type Task, type TaskFunction } from './task.js';
 import type { TaskResult } from './task-state.js';
 
 /**

@@ -16,7 +16,7 @@ import { TaskError } from '../../errors.js';
 import type { ExitReason } from '../../types.js';
 import type { Epoch, TimedCall } from '../call-timeouts.js';
 import { rejectFromCaller } from '../caller-stack.js';
-import { assertTimeout, type Caller, callTimeouts, resolveCaller } from '../gen.js';
+import { assertFunction, assertTimeout, type Caller, callTimeouts, resolveCaller } from '../gen.js';
 import type { ChildSpec, RestartType, ShutdownSpec } from '../supervision/child-spec.js';
 import { type AsyncStreamOptions, checkStreamOptions, taskStream } from './async-stream.js';
 import { type TaskListener, type TaskResult, TaskState, TaskWait } from './task-state.js';
@@ -626,13 +626,4 @@ function checkTasks<T>(tasks: readonly Task<T>[], operation: string): TaskState<
     }
     return stateOf(task);
   });
-}
-
-/** @internal */
-export function assertFunction(fn: unknown, operation: string, argument = 'fn'): void {
-  if (typeof fn !== 'function') {
-    throw new TypeError(
-      `${operation}: expected \`${argument}\` to be a function, got ${describeValue(fn, 100)}`,
-    );
-  }
 }
