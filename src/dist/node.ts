@@ -74,9 +74,9 @@ const ARITY: Record<number, number> = {
   [Op.LINK]: 3, // fromId, toId, toCreation
   [Op.SEND]: 3, // toId, toCreation, msg
   [Op.EXIT]: 3, // fromId, toId, reason
-  [Op.REG_SEND]: 2, // name, msg
+  [Op.REG_SEND]: 3, // fromId (-1: none), name, msg
   [Op.EXIT2]: 4, // fromId, toId, toCreation, reason
-  [Op.MONITOR_P]: 3, // to (id or name), toCreation, refId
+  [Op.MONITOR_P]: 4, // fromId (-1: none), to (id or name), toCreation, refId
   [Op.DEMONITOR_P]: 1, // refId
   [Op.MONITOR_P_EXIT]: 2, // refId, reason
   [Op.ALIAS_SEND]: 2, // refId, msg
@@ -91,8 +91,23 @@ const ARITY: Record<number, number> = {
   [Op.ALIAS_SEND_ERROR]: 2, // refId, error
 };
 
-/** The id sent for "no process" (a call from outside any process). */
-const NO_PID = -1;
+/** The id sent for "no process" (a call from outside any process). @internal */
+export const NO_PID = -1;
+
+/**
+ * How a carrier's connections carry values: the thread carrier's structured-clone
+ * form (codec.ts), or the TCP carrier's external term format. `encode` copies at the
+ * send (a message is a copy of what it was when sent); what a carrier hands to the
+ * layer's `receive` goes through `decode`. @internal
+ */
+export interface WireCodec {
+  /** The wire form of a message. @throws TypeError naming what cannot be copied. */
+  encode(value: unknown, operation: string): unknown;
+  decode(wire: unknown): unknown;
+  /** The wire form of an exit reason: never throws (an uncopyable reason travels as its description). */
+  encodeReason(reason: ExitReason): unknown;
+  decodeReason(wire: unknown): ExitReason;
+}
 
 /**
  * A connection as a carrier gives it: the node at the other end and how to send it a
@@ -101,8 +116,13 @@ const NO_PID = -1;
  */
 export interface Channel {
   readonly node: string;
-  /** The other node's incarnation. */
+  /**
+   * The other node's incarnation; 0 while a connection is still being made (the
+   * carrier calls the layer's `established` once it knows).
+   */
   readonly creation: number;
+  /** How values travel on this channel. */
+  readonly codec: WireCodec;
   /** Sends a batch (a flat array of control messages); the carrier owns it from now on. */
   post(batch: unknown[]): void;
   /** Closes the connection from this side. */
@@ -203,8 +223,12 @@ class Entry implements RemoteEntry {
 /** The connection to one other node. */
 class Connection {
   readonly node: string;
-  readonly creation: number;
+  /** The other node's incarnation: 0 until the connection is made. */
+  creation: number;
   readonly channel: Channel;
+  readonly codec: WireCodec;
+  /** Who waits in `connect` for a connection still being made. */
+  waiting: ((up: boolean) => void)[] | undefined = undefined;
   /** The control messages waiting for the end of this turn. */
   out: unknown[] = [];
   #flushing = false;
@@ -216,6 +240,16 @@ class Connection {
   readonly pids = new Map<number, WeakRef<Pid>>();
   up = true;
 
+  /** Whether the connection is made: the other node's creation is known. */
+  get established(): boolean {
+    return this.creation !== 0;
+  }
+
+  /** Whether `pid` cannot be of the other node's current incarnation (a pid of a previous one is dead). */
+  stale(pid: Pid): boolean {
+    return this.creation !== 0 && pid.creation !== this.creation;
+  }
+
   /** Whether it is on its layer's list of connections with a batch to send. */
   listed = false;
   readonly #layer: NodeLayer;
@@ -224,6 +258,7 @@ class Connection {
     this.node = channel.node;
     this.creation = channel.creation;
     this.channel = channel;
+    this.codec = channel.codec;
     this.#layer = layer;
   }
 
@@ -315,6 +350,14 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
       })
     | undefined;
 
+  /** How values travel between the threads of one Node.js process (codec.ts). */
+  readonly threadCodec: WireCodec = {
+    encode: (value, operation) => encode(value, this, operation),
+    decode: (wire) => decode(wire, this),
+    encodeReason: (reason) => encodeReason(reason, this),
+    decodeReason: (wire) => decodeReason(wire, this),
+  };
+
   constructor(runtime: Runtime) {
     this.runtime = runtime;
     this.node = runtime.node;
@@ -352,13 +395,37 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
     this.#toFlush.push(conn);
   }
 
-  /** A connection a carrier made (or accepted): `'nodeup'`. */
+  /**
+   * A connection a carrier made (or accepted): `'nodeup'`, or, for one still being
+   * made (its channel's creation is 0), once the carrier calls `established`.
+   */
   accept(channel: Channel): void {
     const old = this.#connections.get(channel.node);
     if (old !== undefined) this.lost(channel.node, 'noconnection');
     const conn = new Connection(channel, this);
     this.#connections.set(channel.node, conn);
-    emit(this.runtime, 'nodeup', channel.node);
+    if (conn.established) emit(this.runtime, 'nodeup', channel.node);
+  }
+
+  /** The connection to `node`, accepted while being made, is made: its node is `creation`. */
+  established(node: string, creation: number): void {
+    const conn = this.#connections.get(node);
+    if (conn === undefined || conn.established) return;
+    conn.creation = creation;
+    // Pids of that incarnation met before the connection was made become its pids.
+    const prefix = `p${node}\u0000`;
+    for (const [key, held] of this.#strangers) {
+      if (!key.startsWith(prefix)) continue;
+      const pid = held.deref();
+      if (pid instanceof Pid && pid.creation === creation) {
+        this.#strangers.delete(key);
+        conn.pids.set(pid.id, new WeakRef(pid));
+      }
+    }
+    emit(this.runtime, 'nodeup', node);
+    const waiting = conn.waiting;
+    conn.waiting = undefined;
+    if (waiting !== undefined) for (const resolve of waiting) resolve(true);
   }
 
   /** A batch came from `node`. */
@@ -384,6 +451,9 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
     this.#connections.delete(node);
     conn.up = false;
     conn.out = [];
+    const waiting = conn.waiting;
+    conn.waiting = undefined;
+    if (waiting !== undefined) for (const resolve of waiting) resolve(false);
     try {
       conn.channel.close();
     } catch {
@@ -427,7 +497,7 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
         for (let k = 0; k < count; k++) proc.deliver(new NodeDown(node, reason));
       }
     }
-    emit(this.runtime, 'nodedown', node, reason);
+    if (conn.established) emit(this.runtime, 'nodedown', node, reason);
   }
 
   /** The connection to `node`, made first if a carrier reaches it (auto-connect). */
@@ -519,26 +589,39 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
   // ---- what the core asks (NodeRouter) ----
 
   send(_from: Pid | undefined, to: Pid, message: unknown, operation: string): void {
-    const wire = encode(message, this, operation);
     const conn = this.#connection(to.node);
-    if (conn === undefined || to.creation !== conn.creation) return; // Dropped, as in Erlang.
-    conn.push4(Op.SEND, to.id, to.creation, wire);
+    if (conn === undefined || conn.stale(to)) {
+      this.#checkCopyable(message, operation);
+      return; // Dropped, as in Erlang.
+    }
+    conn.push4(Op.SEND, to.id, to.creation, conn.codec.encode(message, operation));
   }
 
-  sendNamed(_from: Pid | undefined, to: RemoteName, message: unknown, operation: string): void {
-    const wire = encode(message, this, operation);
-    this.#connection(to.node)?.push(Op.REG_SEND, to.name, wire);
+  sendNamed(from: Pid | undefined, to: RemoteName, message: unknown, operation: string): void {
+    const conn = this.#connection(to.node);
+    if (conn === undefined) {
+      this.#checkCopyable(message, operation);
+      return;
+    }
+    const wire = conn.codec.encode(message, operation);
+    if (from !== undefined) this.exportPid(from);
+    conn.push(Op.REG_SEND, from === undefined ? NO_PID : from.id, to.name, wire);
   }
 
   cast(dest: Pid | RemoteName, request: unknown, operation: string): void {
-    const wire = encode(request, this, operation);
     const conn = this.#connection(dest.node);
-    if (conn === undefined) return;
-    if (dest instanceof Pid) {
-      if (dest.creation === conn.creation) conn.push4(Op.SEND_CAST, dest.id, dest.creation, wire);
-    } else {
-      conn.push(Op.REG_CAST, dest.name, wire);
+    if (conn === undefined || (dest instanceof Pid && conn.stale(dest))) {
+      this.#checkCopyable(request, operation);
+      return;
     }
+    const wire = conn.codec.encode(request, operation);
+    if (dest instanceof Pid) conn.push4(Op.SEND_CAST, dest.id, dest.creation, wire);
+    else conn.push(Op.REG_CAST, dest.name, wire);
+  }
+
+  /** A message to a node that cannot be reached is dropped, but one that cannot be copied is still an error. */
+  #checkCopyable(message: unknown, operation: string): void {
+    encode(message, this, operation);
   }
 
   call(
@@ -549,14 +632,13 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
     operation: string,
     system: boolean,
   ): Promise<unknown> {
-    let wire: unknown;
-    try {
-      wire = encode(request, this, operation);
-    } catch (error) {
-      return Promise.reject(error);
-    }
     const conn = this.#connection(dest.node);
     if (conn === undefined) {
+      try {
+        this.#checkCopyable(request, operation);
+      } catch (error) {
+        return Promise.reject(error);
+      }
       return Promise.reject(
         new CallError(
           `${operation} to ${describeDest(dest)} failed: node ${dest.node} cannot be reached (noconnection)`,
@@ -565,7 +647,13 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
         ),
       );
     }
-    if (dest instanceof Pid && dest.creation !== conn.creation) {
+    let wire: unknown;
+    try {
+      wire = conn.codec.encode(request, operation);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (dest instanceof Pid && conn.stale(dest)) {
       return Promise.reject(new NoProcError(operation, dest));
     }
     const ref = makeRef(this.runtime);
@@ -585,10 +673,10 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
         addTimer(this.runtime, pending);
       }
       if (dest instanceof Pid) {
-        conn.push(Op.MONITOR_P, dest.id, dest.creation, ref.id);
+        conn.push(Op.MONITOR_P, fromId, dest.id, dest.creation, ref.id);
         conn.push(Op.SEND_CALL, dest.id, dest.creation, fromId, ref.id, system, wire);
       } else {
-        conn.push(Op.MONITOR_P, dest.name, 0, ref.id);
+        conn.push(Op.MONITOR_P, fromId, dest.name, 0, ref.id);
         conn.push(Op.REG_CALL, dest.name, fromId, ref.id, system, wire);
       }
     });
@@ -601,15 +689,17 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
     opts: { name?: unknown; timeout?: number },
     parent: Process | undefined,
   ): Promise<Pid> {
+    const operation = `start of ${ref.export} on ${node}`;
     let wireArg: unknown;
     let wireOpts: unknown;
+    const conn = this.#connection(node);
     try {
-      wireArg = encode(arg, this, `start of ${ref.export} on ${node}`);
-      wireOpts = encode(opts, this, `start of ${ref.export} on ${node}`);
+      const codec = conn?.codec ?? this.threadCodec;
+      wireArg = codec.encode(arg, operation);
+      wireOpts = codec.encode(opts, operation);
     } catch (error) {
       return Promise.reject(error);
     }
-    const conn = this.#connection(node);
     if (conn === undefined) {
       return Promise.reject(
         new NodeError(
@@ -638,11 +728,11 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
   awaitExit(pid: Pid): Promise<ExitReason> {
     const conn = this.#connection(pid.node);
     if (conn === undefined) return Promise.resolve('noconnection');
-    if (pid.creation !== conn.creation) return Promise.resolve('noproc');
+    if (conn.stale(pid)) return Promise.resolve('noproc');
     return new Promise((resolve) => {
       const ref = makeRef(this.runtime);
       this.#outMonitors.set(ref.id, { owner: { kind: 'wait', resolve }, ref, target: pid, conn });
-      conn.push(Op.MONITOR_P, pid.id, pid.creation, ref.id);
+      conn.push(Op.MONITOR_P, NO_PID, pid.id, pid.creation, ref.id);
     });
   }
 
@@ -652,7 +742,7 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
       exitSignalTo(proc, to, 'noconnection', true);
       return;
     }
-    if (to.creation !== conn.creation) {
+    if (conn.stale(to)) {
       exitSignalTo(proc, to, 'noproc', true);
       return;
     }
@@ -680,11 +770,10 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
   }
 
   exit(from: Pid, to: Pid, reason: ExitReason): void {
-    const wire = encode(reason, this, 'exit');
     const conn = this.#connection(to.node);
-    if (conn === undefined || to.creation !== conn.creation) return;
+    if (conn === undefined || conn.stale(to)) return;
     this.exportPid(from);
-    conn.push(Op.EXIT2, from.id, to.id, to.creation, wire);
+    conn.push(Op.EXIT2, from.id, to.id, to.creation, conn.codec.encodeReason(reason));
   }
 
   monitor(proc: Process, to: Pid | RemoteName, ref: Ref): void {
@@ -693,14 +782,15 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
       proc.deliver(new Down(ref, to, 'noconnection'));
       return;
     }
-    if (to instanceof Pid && to.creation !== conn.creation) {
+    if (to instanceof Pid && conn.stale(to)) {
       proc.deliver(new Down(ref, to, 'noproc'));
       return;
     }
     entryFor(proc).monitors.add(ref.id);
     this.#outMonitors.set(ref.id, { owner: proc, ref, target: to, conn });
-    if (to instanceof Pid) conn.push(Op.MONITOR_P, to.id, to.creation, ref.id);
-    else conn.push(Op.MONITOR_P, to.name, 0, ref.id);
+    this.exportPid(proc.pid);
+    if (to instanceof Pid) conn.push(Op.MONITOR_P, proc.pid.id, to.id, to.creation, ref.id);
+    else conn.push(Op.MONITOR_P, proc.pid.id, to.name, 0, ref.id);
   }
 
   demonitor(proc: Process, ref: Ref): boolean {
@@ -714,15 +804,20 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
 
   exited(pid: Pid, remote: RemoteEntry, reason: ExitReason): void {
     const entry = remote as Entry;
+    // Encoded once for each codec it goes out by (most often one).
     let wire: unknown;
-    const wireReason = (): unknown => {
-      wire ??= encodeReason(reason, this);
+    let wireCodec: WireCodec | undefined;
+    const wireReason = (conn: Connection): unknown => {
+      if (conn.codec !== wireCodec) {
+        wireCodec = conn.codec;
+        wire = wireCodec.encodeReason(reason);
+      }
       return wire;
     };
     for (const [to, state] of entry.links) {
       const conn = this.#connections.get(to.node);
       if (conn === undefined) continue;
-      if (state === 0) conn.push(Op.EXIT, pid.id, to.id, wireReason());
+      if (state === 0) conn.push(Op.EXIT, pid.id, to.id, wireReason(conn));
       conn.linked.delete(pid);
     }
     for (const refId of entry.monitors) {
@@ -734,7 +829,7 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
     for (const [conn, refs] of entry.monitoredBy) {
       for (const refId of refs) {
         conn.inMonitors.delete(refId);
-        conn.push(Op.MONITOR_P_EXIT, refId, wireReason());
+        conn.push(Op.MONITOR_P_EXIT, refId, wireReason(conn));
       }
     }
     for (const node of entry.nodeMonitors.keys()) {
@@ -768,11 +863,20 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
   }
 
   connect(node: string): Promise<boolean> {
-    return Promise.resolve(node === this.node || this.#connection(node) !== undefined);
+    if (node === this.node) return Promise.resolve(true);
+    const conn = this.#connection(node);
+    if (conn === undefined) return Promise.resolve(false);
+    if (conn.established) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      conn.waiting ??= [];
+      conn.waiting.push(resolve);
+    });
   }
 
   nodes(): string[] {
-    return [...this.#connections.keys()];
+    const nodes: string[] = [];
+    for (const conn of this.#connections.values()) if (conn.established) nodes.push(conn.node);
+    return nodes;
   }
 
   monitorNode(proc: Process, node: string, on: boolean): void {
@@ -813,22 +917,22 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
     switch (op) {
       case Op.SEND: {
         const proc = this.#local(b[i] as number, b[i + 1] as number);
-        if (proc !== undefined) proc.deliver(decode(b[i + 2], this));
+        if (proc !== undefined) proc.deliver(conn.codec.decode(b[i + 2]));
         return;
       }
       case Op.SEND_CAST: {
         const proc = this.#local(b[i] as number, b[i + 1] as number);
-        if (proc !== undefined) castToProcess(proc, decode(b[i + 2], this));
+        if (proc !== undefined) castToProcess(proc, conn.codec.decode(b[i + 2]));
         return;
       }
       case Op.REG_SEND: {
-        const proc = this.#named(b[i] as string);
-        if (proc !== undefined) proc.deliver(decode(b[i + 1], this));
+        const proc = this.#named(b[i + 1] as string);
+        if (proc !== undefined) proc.deliver(conn.codec.decode(b[i + 2]));
         return;
       }
       case Op.REG_CAST: {
         const proc = this.#named(b[i] as string);
-        if (proc !== undefined) castToProcess(proc, decode(b[i + 1], this));
+        if (proc !== undefined) castToProcess(proc, conn.codec.decode(b[i + 1]));
         return;
       }
       case Op.SEND_CALL:
@@ -846,8 +950,8 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
         this.#outMonitors.delete(b[i] as number);
         const call = monitor.owner;
         if (call.expire !== undefined) cancelTimer(this.runtime, call);
-        if (op === Op.ALIAS_SEND) call.resolve(decode(b[i + 1], this));
-        else call.reject(decode(b[i + 1], this));
+        if (op === Op.ALIAS_SEND) call.resolve(conn.codec.decode(b[i + 1]));
+        else call.reject(conn.codec.decode(b[i + 1]));
         return;
       }
       case Op.SPAWN_REQUEST:
@@ -858,14 +962,14 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
         if (spawn === undefined) return;
         this.#spawns.delete(b[i] as number);
         if (b[i + 1] === true) spawn.resolve(this.#their(conn, b[i + 2] as number));
-        else spawn.reject(decode(b[i + 2], this));
+        else spawn.reject(conn.codec.decode(b[i + 2]));
         return;
       }
       case Op.LINK: {
         const from = this.#their(conn, b[i] as number);
         const proc = this.#local(b[i + 1] as number, b[i + 2] as number);
         if (proc === undefined) {
-          conn.push(Op.EXIT, b[i + 1], b[i], 'noproc');
+          conn.push(Op.EXIT, b[i + 1], b[i], conn.codec.encodeReason('noproc'));
           return;
         }
         entryFor(proc).links.set(from, 0);
@@ -894,7 +998,7 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
         // Only a link that is still there carries the exit (not one being unlinked).
         if (proc === undefined || entry?.links.get(from) !== 0) return;
         entry.links.delete(from);
-        exitSignalTo(proc, from, decodeReason(b[i + 2], this), true);
+        exitSignalTo(proc, from, conn.codec.decodeReason(b[i + 2]), true);
         return;
       }
       case Op.EXIT2: {
@@ -903,19 +1007,19 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
           exitSignalTo(
             proc,
             this.#their(conn, b[i] as number),
-            decodeReason(b[i + 3], this),
+            conn.codec.decodeReason(b[i + 3]),
             false,
           );
         }
         return;
       }
       case Op.MONITOR_P: {
-        const to = b[i];
+        const to = b[i + 1];
         const proc =
-          typeof to === 'string' ? this.#named(to) : this.#local(to as number, b[i + 1] as number);
-        const refId = b[i + 2] as number;
+          typeof to === 'string' ? this.#named(to) : this.#local(to as number, b[i + 2] as number);
+        const refId = b[i + 3] as number;
         if (proc === undefined) {
-          conn.push(Op.MONITOR_P_EXIT, refId, 'noproc');
+          conn.push(Op.MONITOR_P_EXIT, refId, conn.codec.encodeReason('noproc'));
           return;
         }
         const entry = entryFor(proc);
@@ -935,7 +1039,7 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
         const monitor = this.#outMonitors.get(b[i] as number);
         if (monitor === undefined) return;
         this.#outMonitors.delete(b[i] as number);
-        this.#monitorFired(monitor, decodeReason(b[i + 1], this));
+        this.#monitorFired(monitor, conn.codec.decodeReason(b[i + 1]));
         return;
       }
       default:
@@ -972,7 +1076,7 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
     const fromId = b[i] as number;
     const refId = b[i + 1] as number;
     const system = b[i + 2] as boolean;
-    const request = decode(b[i + 3], this);
+    const request = conn.codec.decode(b[i + 3]);
     const caller = fromId === NO_PID ? undefined : this.#their(conn, fromId);
     serveRequest(
       this.runtime,
@@ -989,9 +1093,9 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
         this.#dropInMonitor(conn, refId);
         let wire: unknown;
         try {
-          wire = encode(reply, this, `the reply to a call from ${conn.node}`);
+          wire = conn.codec.encode(reply, `the reply to a call from ${conn.node}`);
         } catch (error) {
-          conn.push(Op.ALIAS_SEND_ERROR, refId, encode(error, this, 'reply'));
+          conn.push(Op.ALIAS_SEND_ERROR, refId, conn.codec.encode(error, 'reply'));
           return;
         }
         conn.push(Op.ALIAS_SEND, refId, wire);
@@ -1011,8 +1115,8 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
     const id = b[i] as number;
     const parentId = b[i + 1] as number;
     const ref: BehaviourRef = { module: b[i + 2] as string, export: b[i + 3] as string };
-    const arg = decode(b[i + 4], this);
-    const opts = decode(b[i + 5], this) as { name?: string; timeout?: number };
+    const arg = conn.codec.decode(b[i + 4]);
+    const opts = conn.codec.decode(b[i + 5]) as { name?: string; timeout?: number };
     const runtime = this.runtime;
     const started = importBehaviour(ref).then((Class) =>
       runtime.start(Class, arg as never, { name: opts.name, timeout: opts.timeout }),
@@ -1029,14 +1133,13 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
       (error: unknown) => {
         let wire: unknown;
         try {
-          wire = encode(error, this, 'start');
+          wire = conn.codec.encode(error, 'start');
         } catch {
-          wire = encode(
+          wire = conn.codec.encode(
             new StartError(
               `start of ${ref.export} on ${this.node} failed: ${describeReasonBriefly(error)}`,
               describeReasonBriefly(error),
             ),
-            this,
             'start',
           );
         }

@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import '../../src/dist/nodes.js';
-import { nodeLayerOf } from '../../src/dist/node.js';
+import { type NodeLayer, nodeLayerOf } from '../../src/dist/node.js';
 import { type From, GenServer, Runtime, reply } from '../../src/index.js';
 
 /** A channel to a node that is not there: it only records when batches leave. */
-function recordingChannel(node: string, log: string[]) {
+function recordingChannel(layer: NodeLayer, node: string, log: string[]) {
   return {
     node,
     creation: 7,
+    codec: layer.threadCodec,
     post: (batch: unknown[]) => log.push(`batch of ${batch.length} fields to ${node}`),
     close: () => {},
   };
@@ -18,7 +19,7 @@ describe('the node layer as the scheduler outbox', () => {
     const rt = new Runtime({ node: 'main@localhost', logger: false });
     const log: string[] = [];
     const layer = nodeLayerOf(rt);
-    layer.accept(recordingChannel('other@localhost', log));
+    layer.accept(recordingChannel(layer, 'other@localhost', log));
     class Worker extends GenServer<null, 'work', 'work'> {
       override init() {
         return null;

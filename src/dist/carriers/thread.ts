@@ -12,7 +12,7 @@ import { dynamicImport, type Peer, type PeerOptions, Runtime } from '../../core/
 import { describeValue } from '../../describe.js';
 import { NodeError } from '../../errors.js';
 import { decode, encode } from '../codec.js';
-import { type Carrier, type Channel, NodeLayer, nodeLayerOf } from '../node.js';
+import { type Carrier, type Channel, NodeLayer, nodeLayerOf, type WireCodec } from '../node.js';
 
 // The thread carrier: every node of one Node.js process (the main thread's and its
 // peers on worker threads) is connected to every other by a MessageChannel of its
@@ -60,11 +60,13 @@ type PeerReport = { t: 'booted' } | { t: 'boot_failed'; error: unknown };
 class PortChannel implements Channel {
   readonly node: string;
   readonly creation: number;
+  readonly codec: WireCodec;
   readonly #port: MessagePort;
 
   constructor(layer: NodeLayer, node: string, creation: number, port: MessagePort) {
     this.node = node;
     this.creation = creation;
+    this.codec = layer.threadCodec;
     this.#port = port;
     port.on('message', (batch: unknown[]) => layer.receive(node, batch));
     port.on('close', () => layer.lost(node));
