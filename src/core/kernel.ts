@@ -30,6 +30,7 @@ export { assertDest, assertName, isRemoteName, isViaName, type ViaTable } from '
 export { LOCAL_NODE, Pid, Ref } from './pid.js';
 export { type CrashContext, type MessageHandler, Process, ProcessState } from './process.js';
 export {
+  type DistributionOptions,
   type NodeRouter,
   type NodeService,
   type Peer,

@@ -156,11 +156,50 @@ export interface Peer {
 }
 
 /**
+ * Options of `rt.startDistribution`: how the node is reached over TCP by other otp-ts
+ * nodes and by Erlang and Elixir nodes.
+ *
+ * @example
+ * ```ts
+ * const rt = new Runtime({ node: 'store@localhost' });
+ * await rt.startDistribution({ cookie: 'secret', tickTime: 10_000 });
+ * ```
+ */
+export interface DistributionOptions {
+  /**
+   * The shared secret of the cluster: a node that does not know it cannot connect.
+   * It is never logged.
+   * @defaultValue the contents of `~/.erlang.cookie` (made, as Erlang makes it, when missing)
+   */
+  cookie?: string;
+  /**
+   * The port to listen on; 0 takes a free one. The node listens on the loopback
+   * interface when its host is `localhost` or `127.x.x.x`, else on every interface.
+   * @defaultValue 0
+   */
+  port?: number;
+  /**
+   * The port of the epmd on each host (Erlang's `ERL_EPMD_PORT`). When none answers
+   * on this host, otp-ts starts its own port mapper there, detached, as `erl` starts
+   * `epmd -daemon`.
+   * @defaultValue 4369
+   */
+  epmd?: number;
+  /**
+   * Erlang's `net_ticktime`, in ms: a connection silent for about that long is down.
+   * At least 100.
+   * @defaultValue 60000
+   */
+  tickTime?: number;
+}
+
+/**
  * The node operations of a runtime with a node name, behind `rt.startPeer`,
  * `rt.connect`, `rt.nodes` and `self.monitorNode`. @internal
  */
 export interface NodeService<Process> extends NodeRouter<Process>, Outbox {
   startPeer(opts: PeerOptions): Promise<Peer>;
+  startDistribution(opts: DistributionOptions): Promise<void>;
   connect(node: string): Promise<boolean>;
   nodes(): string[];
   /** Turns a node monitor of `proc` on `node` on (adds one) or off (removes one). */

@@ -20,7 +20,13 @@ import {
 } from './process.js';
 import { ProcessTable } from './process-table.js';
 import { RawProcess } from './raw-process.js';
-import { createRouter, type NodeService, type Peer, type PeerOptions } from './remote.js';
+import {
+  createRouter,
+  type DistributionOptions,
+  type NodeService,
+  type Peer,
+  type PeerOptions,
+} from './remote.js';
 import { checkRuntimeOptions } from './runtime-options.js';
 import {
   type BehaviourClass,
@@ -48,6 +54,7 @@ import {
 
 export type {
   BehaviourClass,
+  DistributionOptions,
   InitArg,
   Peer,
   PeerOptions,
@@ -727,6 +734,33 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   startPeer(opts: PeerOptions): Promise<Peer> {
     try {
       return this.#nodeService('startPeer').startPeer(opts);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Makes this node reachable over TCP, by other otp-ts nodes and by Erlang and
+   * Elixir nodes (as a hidden node): it listens on a port and registers its name with
+   * the host's epmd, or with a port mapper of otp-ts's own, started detached, when no
+   * epmd runs. From then on, a send, call, link or monitor to a process of any node
+   * `name@host` connects to it over TCP if no other carrier reaches it.
+   *
+   * @param opts - the cookie (default `~/.erlang.cookie`), port, epmd port, tick time.
+   * @returns Resolves once the node is listening and registered.
+   * @throws (as rejections) NodeError `'not_alive'` when this runtime has no node
+   * name, `'already_started'` when it is distributed already, `'not_allowed'` when the
+   * port cannot be listened on or the name is taken; TypeError for malformed options.
+   * @example
+   * ```ts
+   * const rt = new Runtime({ node: 'store@localhost' });
+   * await rt.startDistribution({ cookie: 'secret' });
+   * // From Elixir: GenServer.call({:Test1, :"store@localhost"}, :store)
+   * ```
+   */
+  startDistribution(opts: DistributionOptions = {}): Promise<void> {
+    try {
+      return this.#nodeService('startDistribution').startDistribution(opts);
     } catch (error) {
       return Promise.reject(error);
     }

@@ -3,6 +3,7 @@ import { castToProcess } from '../behaviours/gen-server.js';
 import {
   addTimer,
   cancelTimer,
+  type DistributionOptions,
   Down,
   emit,
   exitSignalTo,
@@ -343,6 +344,11 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
   readonly #spawns = new Map<number, PendingSpawn>();
   #nextSpawnId = 1;
   #threads: (Carrier & { startPeer(opts: PeerOptions): Promise<Peer> }) | undefined;
+  /** Made by the TCP carrier's module when it loads: how the node is made reachable over TCP. */
+  static tcpCarrier:
+    | ((layer: NodeLayer, opts: DistributionOptions) => Promise<Carrier>)
+    | undefined;
+  #tcp: Promise<Carrier> | undefined;
   /** Made by the thread carrier's module when it loads: how peers are started. */
   static threadCarrier:
     | ((layer: NodeLayer) => Carrier & {
@@ -854,6 +860,35 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
       this.addCarrier(this.#threads);
     }
     return this.#threads.startPeer(opts);
+  }
+
+  startDistribution(opts: DistributionOptions): Promise<void> {
+    const make = NodeLayer.tcpCarrier;
+    if (make === undefined) {
+      return Promise.reject(
+        new NodeError(`startDistribution: the TCP carrier is not loaded`, this.node, 'not_allowed'),
+      );
+    }
+    if (this.#tcp !== undefined) {
+      return Promise.reject(
+        new NodeError(
+          `startDistribution: ${this.node} is distributed already`,
+          this.node,
+          'already_started',
+        ),
+      );
+    }
+    const started = make(this, opts);
+    this.#tcp = started;
+    return started.then(
+      (carrier) => {
+        this.addCarrier(carrier);
+      },
+      (error: unknown) => {
+        this.#tcp = undefined;
+        throw error;
+      },
+    );
   }
 
   /** Attaches a thread carrier made elsewhere (a peer's own, at boot). */

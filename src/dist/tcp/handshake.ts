@@ -154,6 +154,13 @@ export async function initiateHandshake(
 }
 
 /**
+ * What the acceptor answers a node: `true` (`ok`), `false` (`not_allowed`), or, when
+ * it is dialling that node at the same time, `'nok'` (its own dial wins) or
+ * `'ok_simultaneous'` (this one wins; its own dial is dropped). @internal
+ */
+export type Verdict = boolean | 'nok' | 'ok_simultaneous';
+
+/**
  * Runs the acceptor's side on an accepted `socket`. `allow(node)` says whether that node
  * may connect (`false`: the status `not_allowed`).
  * @throws HandshakeError when the peer's digest is wrong, it is not allowed, or `timeout` passes.
@@ -162,7 +169,7 @@ export async function initiateHandshake(
 export async function acceptHandshake(
   socket: Socket,
   me: HandshakeIdentity,
-  allow: (node: string) => boolean = () => true,
+  allow: (node: string) => Verdict = () => true,
   timeout = 7000,
 ): Promise<HandshakeResult> {
   const channel = new Channel(socket, timeout);
@@ -180,11 +187,19 @@ export async function acceptHandshake(
       channel.send(status('not_allowed'));
       throw new HandshakeError(`${node} lacks the capabilities OTP 25 requires`, 'not_allowed');
     }
-    if (!allow(node)) {
+    const verdict = allow(node);
+    if (verdict === false) {
       channel.send(status('not_allowed'));
       throw new HandshakeError(`${node} is not allowed to connect`, 'not_allowed');
     }
-    channel.send(status('ok'));
+    if (verdict === 'nok') {
+      channel.send(status('nok'));
+      throw new HandshakeError(
+        `${node} dialled at the same time, and this node's dial wins`,
+        'nok',
+      );
+    }
+    channel.send(status(verdict === true ? 'ok' : 'ok_simultaneous'));
     const ours = randomInt(0, 0xffffffff);
     channel.send(challengeMessage(me, ours));
     const reply = await channel.next();

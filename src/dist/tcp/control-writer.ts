@@ -1,0 +1,178 @@
+import { encodeTerm } from '../etf/encode.js';
+import { type PidCodec, Tag, VERSION } from '../etf/terms.js';
+
+// The writer of distribution messages: a control tuple of small integers, atoms, pids
+// and refs given by their parts (no Pid object needed), and terms the codec already
+// encoded at the send (copied then), embedded as they are. One buffer is reused for
+// every message of a connection; each message leaves as a copy of its bytes.
+
+const utf8 = new TextEncoder();
+const TWO_32 = 2 ** 32;
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** Atoms written again and again: their bytes, made once. */
+const atomBytes = new Map<string, Uint8Array>();
+
+function atomOf(name: string): Uint8Array {
+  let bytes = atomBytes.get(name);
+  if (bytes === undefined) {
+    bytes = utf8.encode(name);
+    if (atomBytes.size < 10_000) atomBytes.set(name, bytes);
+  }
+  return bytes;
+}
+
+/** No codec: the writer only embeds terms encoded elsewhere. */
+const NO_CODEC: PidCodec = {
+  pidOf: () => undefined,
+  refOf: () => undefined,
+  pid: () => undefined,
+  ref: () => undefined,
+};
+
+/** @internal */
+export class ControlWriter {
+  #buf = new Uint8Array(1024);
+  #view = new DataView(this.#buf.buffer);
+  #pos = 0;
+
+  /** Starts a message: its control term's version byte. */
+  begin(): this {
+    this.#pos = 0;
+    this.#u8(VERSION);
+    return this;
+  }
+
+  /** The message so far, as bytes of its own. */
+  done(): Uint8Array {
+    return this.#buf.slice(0, this.#pos);
+  }
+
+  /** Starts a second term (the payload) after the control term. */
+  payload(): this {
+    this.#u8(VERSION);
+    return this;
+  }
+
+  tuple(arity: number): this {
+    this.#u8(Tag.SMALL_TUPLE);
+    this.#u8(arity);
+    return this;
+  }
+
+  /** A proper list's header: `length` elements follow, then `nil()`. */
+  list(length: number): this {
+    this.#u8(Tag.LIST);
+    this.#room(4);
+    this.#view.setUint32(this.#pos, length);
+    this.#pos += 4;
+    return this;
+  }
+
+  nil(): this {
+    this.#u8(Tag.NIL);
+    return this;
+  }
+
+  int(value: number | bigint): this {
+    if (typeof value === 'number' && Number.isInteger(value)) {
+      if (value >= 0 && value <= 255) {
+        this.#u8(Tag.SMALL_INTEGER);
+        this.#u8(value);
+        return this;
+      }
+      if (value >= -0x80000000 && value <= 0x7fffffff) {
+        this.#u8(Tag.INTEGER);
+        this.#room(4);
+        this.#view.setInt32(this.#pos, value);
+        this.#pos += 4;
+        return this;
+      }
+    }
+    // encodeTerm writes a safe integer as an Erlang integer (a bigint would be tagged).
+    const plain =
+      typeof value === 'bigint' && value <= MAX_SAFE && value >= -MAX_SAFE ? Number(value) : value;
+    return this.term(encodeTerm(plain, NO_CODEC));
+  }
+
+  atom(name: string): this {
+    const bytes = atomOf(name);
+    if (bytes.length < 256) {
+      this.#u8(Tag.SMALL_ATOM_UTF8);
+      this.#u8(bytes.length);
+    } else {
+      this.#u8(Tag.ATOM_UTF8);
+      this.#room(2);
+      this.#view.setUint16(this.#pos, bytes.length);
+      this.#pos += 2;
+    }
+    this.#raw(bytes, 0);
+    return this;
+  }
+
+  /** A pid: otp-ts pid ids past 32 bits go on in the serial. */
+  pid(node: string, id: number, creation: number): this {
+    this.#u8(Tag.NEW_PID);
+    this.atom(node);
+    this.#room(12);
+    this.#view.setUint32(this.#pos, id % TWO_32);
+    this.#view.setUint32(this.#pos + 4, Math.floor(id / TWO_32));
+    this.#view.setUint32(this.#pos + 8, creation);
+    this.#pos += 12;
+    return this;
+  }
+
+  ref(node: string, creation: number, words: readonly number[]): this {
+    this.#u8(Tag.NEWER_REFERENCE);
+    this.#room(2);
+    this.#view.setUint16(this.#pos, words.length);
+    this.#pos += 2;
+    this.atom(node);
+    this.#room(4 + 4 * words.length);
+    this.#view.setUint32(this.#pos, creation);
+    this.#pos += 4;
+    for (const word of words) {
+      this.#view.setUint32(this.#pos, word);
+      this.#pos += 4;
+    }
+    return this;
+  }
+
+  /** `[alias | Ref]`: the tag of a call made with an alias (OTP 24 and later). */
+  aliasTag(node: string, creation: number, words: readonly number[]): this {
+    this.#u8(Tag.LIST);
+    this.#room(4);
+    this.#view.setUint32(this.#pos, 1);
+    this.#pos += 4;
+    this.atom('alias');
+    return this.ref(node, creation, words);
+  }
+
+  /** A term encoded by `encodeTerm` (its version byte is skipped). */
+  term(encoded: Uint8Array): this {
+    this.#raw(encoded, 1);
+    return this;
+  }
+
+  #u8(v: number): void {
+    this.#room(1);
+    this.#buf[this.#pos++] = v;
+  }
+
+  #raw(bytes: Uint8Array, from: number): void {
+    const n = bytes.length - from;
+    this.#room(n);
+    this.#buf.set(from === 0 ? bytes : bytes.subarray(from), this.#pos);
+    this.#pos += n;
+  }
+
+  #room(n: number): void {
+    if (this.#pos + n <= this.#buf.length) return;
+    let size = this.#buf.length * 2;
+    while (size < this.#pos + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.#buf.subarray(0, this.#pos));
+    this.#buf = next;
+    this.#view = new DataView(next.buffer);
+  }
+}

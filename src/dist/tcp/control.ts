@@ -1,0 +1,698 @@
+import { Pid, Ref } from '../../core/kernel.js';
+import { StartError } from '../../errors.js';
+import { type DecodeLimits, decodeTerms } from '../etf/decode.js';
+import { OTP_TAG } from '../etf/tagged.js';
+import { ImproperList, TermError, Tuple } from '../etf/terms.js';
+import { NO_PID, type NodeLayer, Op } from '../node.js';
+import { ControlWriter } from './control-writer.js';
+import { ForeignRef, reasonOf, refWords, SPAWN_WORD, type TermCodec } from './wire-codec.js';
+
+// One connection's translation between the node layer's control messages (node.ts:
+// flat batches, pids as ids, refs as numbers) and Erlang's (erl_dist_protocol: a
+// control tuple and a payload term). Erlang has no call or cast of its own: a call is
+// a monitor and a `{'$gen_call', {From, [alias | Ref]}, Request}` message answered by
+// an ALIAS_SEND to the ref, a cast a `{'$gen_cast', Msg}` message; both ways, they
+// become the layer's calls and casts, so an otp-ts GenServer answers Elixir's
+// `GenServer.call` and an Elixir GenServer answers ours.
+
+/** Erlang's operation codes that otp-ts reads but does not use the layer's numbers for. */
+const DOP = {
+  SEND_TT: 12,
+  EXIT_TT: 13,
+  REG_SEND_TT: 16,
+  EXIT2_TT: 18,
+  SEND_SENDER: 22,
+  SEND_SENDER_TT: 23,
+  PAYLOAD_EXIT: 24,
+  PAYLOAD_EXIT_TT: 25,
+  PAYLOAD_EXIT2: 26,
+  PAYLOAD_EXIT2_TT: 27,
+  PAYLOAD_MONITOR_P_EXIT: 28,
+  SPAWN_REQUEST_TT: 30,
+  SPAWN_REPLY_TT: 32,
+  ALIAS_SEND_TT: 34,
+} as const;
+
+const GEN_CAST = Symbol.for('$gen_cast');
+const GEN_CALL = Symbol.for('$gen_call');
+const SYSTEM = Symbol.for('system');
+const ALIAS = Symbol.for('alias');
+const LINK = Symbol.for('link');
+const CALL_ERROR = Symbol.for('call_error');
+/** The atom of the SPAWN_REQUEST of an otp-ts remote start: `{'$otp_start', Module, Export}`. */
+const OTP_START = Symbol.for('$otp_start');
+
+/** A reference the other node sent (a monitor's, a call's, a start's), as the layer numbers it. */
+interface TheirRef {
+  readonly ref: Ref;
+  /** Set while it is a monitor of theirs on one of our processes: the watcher, and what it watches. */
+  monitor?: { watcher: Pid; watched: { id: number } | { name: string } };
+  /** Set while it tags a call of theirs: who waits, and whether by alias. */
+  call?: { from: Pid; alias: boolean };
+  /** Set while it is a start of theirs: who asked. */
+  spawn?: Pid;
+}
+
+/** A monitor this node set on the other's processes: what DEMONITOR_P must name. */
+interface OurMonitor {
+  readonly fromId: number;
+  readonly to: { id: number; creation: number } | { name: string };
+  /** Whether it is a call's: the reply ends it (the layer sends no DEMONITOR_P for it). */
+  call: boolean;
+}
+
+/** @internal */
+export class ControlTranslator {
+  readonly #layer: NodeLayer;
+  readonly #codec: TermCodec;
+  readonly #limits: DecodeLimits;
+  readonly #writer = new ControlWriter();
+  readonly #node: string;
+  #creation = 0;
+  readonly #theirRefs = new Map<Ref, number>();
+  readonly #theirs = new Map<number, TheirRef>();
+  #nextTheirs = 1;
+  readonly #ourMonitors = new Map<number, OurMonitor>();
+
+  constructor(layer: NodeLayer, codec: TermCodec, node: string, limits: DecodeLimits) {
+    this.#layer = layer;
+    this.#codec = codec;
+    this.#node = node;
+    this.#limits = limits;
+  }
+
+  /** The other node's incarnation, once the handshake tells it. */
+  set creation(creation: number) {
+    this.#creation = creation;
+  }
+
+  // ---- out: the layer's batch → Erlang's messages ----
+
+  /** Each message of `batch`, as bytes, to `send`. */
+  write(batch: unknown[], send: (bytes: Uint8Array) => void): void {
+    let i = 0;
+    while (i < batch.length) {
+      const op = batch[i] as number;
+      const bytes = this.#writeOne(op, batch, i + 1);
+      if (bytes !== undefined) send(bytes);
+      i += 1 + arity(op);
+    }
+  }
+
+  #writeOne(op: number, b: unknown[], i: number): Uint8Array | undefined {
+    const w = this.#writer.begin();
+    switch (op) {
+      case Op.SEND:
+        this.#theirPid(w.tuple(3).int(2).atom(''), b[i] as number, b[i + 1] as number);
+        return w
+          .payload()
+          .term(b[i + 2] as Uint8Array)
+          .done();
+      case Op.SEND_CAST:
+        this.#theirPid(w.tuple(3).int(2).atom(''), b[i] as number, b[i + 1] as number);
+        return w
+          .payload()
+          .tuple(2)
+          .atom('$gen_cast')
+          .term(b[i + 2] as Uint8Array)
+          .done();
+      case Op.SEND_CALL: {
+        this.#theirPid(w.tuple(3).int(2).atom(''), b[i] as number, b[i + 1] as number);
+        this.#callMessage(w.payload(), b[i + 2] as number, b[i + 3] as number, b[i + 4], b[i + 5]);
+        return w.done();
+      }
+      case Op.REG_SEND:
+        this.#ourPid(w.tuple(4).int(6), b[i] as number)
+          .atom('')
+          .atom(b[i + 1] as string);
+        return w
+          .payload()
+          .term(b[i + 2] as Uint8Array)
+          .done();
+      case Op.REG_CAST:
+        this.#ourPid(w.tuple(4).int(6), NO_PID)
+          .atom('')
+          .atom(b[i] as string);
+        return w
+          .payload()
+          .tuple(2)
+          .atom('$gen_cast')
+          .term(b[i + 1] as Uint8Array)
+          .done();
+      case Op.REG_CALL:
+        this.#ourPid(w.tuple(4).int(6), b[i + 1] as number)
+          .atom('')
+          .atom(b[i] as string);
+        this.#callMessage(w.payload(), b[i + 1] as number, b[i + 2] as number, b[i + 3], b[i + 4]);
+        return w.done();
+      case Op.LINK:
+        this.#ourPid(w.tuple(3).int(1), b[i] as number);
+        this.#theirPid(w, b[i + 1] as number, b[i + 2] as number);
+        return w.done();
+      case Op.EXIT:
+        this.#ourPid(w.tuple(4).int(3), b[i] as number);
+        this.#theirPid(w, b[i + 1] as number, this.#creation);
+        return w.term(b[i + 2] as Uint8Array).done();
+      case Op.EXIT2:
+        this.#ourPid(w.tuple(4).int(8), b[i] as number);
+        this.#theirPid(w, b[i + 1] as number, b[i + 2] as number);
+        return w.term(b[i + 3] as Uint8Array).done();
+      case Op.MONITOR_P: {
+        const fromId = b[i] as number;
+        const to = b[i + 1];
+        const refId = b[i + 3] as number;
+        this.#ourPid(w.tuple(4).int(19), fromId);
+        const target =
+          typeof to === 'string'
+            ? { name: to }
+            : { id: to as number, creation: b[i + 2] as number };
+        this.#target(w, target);
+        this.#ourRef(w, refId);
+        this.#ourMonitors.set(refId, { fromId, to: target, call: false });
+        return w.done();
+      }
+      case Op.DEMONITOR_P:
+        return this.#demonitor(b[i] as number);
+      case Op.MONITOR_P_EXIT: {
+        const theirs = this.#theirs.get(b[i] as number);
+        const monitor = theirs?.monitor;
+        if (theirs === undefined || monitor === undefined) return undefined;
+        theirs.monitor = undefined;
+        this.#forget(b[i] as number, theirs);
+        w.tuple(5).int(21);
+        if ('name' in monitor.watched) w.atom(monitor.watched.name);
+        else w.pid(this.#layer.node, monitor.watched.id, this.#layer.creation);
+        this.#pid(w, monitor.watcher);
+        this.#refTerm(w, theirs.ref);
+        return w.term(b[i + 1] as Uint8Array).done();
+      }
+      case Op.ALIAS_SEND:
+      case Op.ALIAS_SEND_ERROR: {
+        const n = b[i] as number;
+        const theirs = this.#theirs.get(n);
+        const call = theirs?.call;
+        if (theirs === undefined || call === undefined) return undefined;
+        theirs.call = undefined;
+        this.#forget(n, theirs);
+        if (call.alias) {
+          this.#ourPid(w.tuple(3).int(33), NO_PID);
+          this.#refTerm(w, theirs.ref);
+        } else {
+          this.#pid(w.tuple(3).int(2).atom(''), call.from);
+        }
+        w.payload().tuple(2);
+        if (call.alias) this.#aliasTag(w, theirs.ref);
+        else this.#refTerm(w, theirs.ref);
+        // A reply that could not be copied: an otp-ts caller rejects with the error.
+        if (op === Op.ALIAS_SEND_ERROR) w.tuple(3).atom('$otp').atom('call_error');
+        return w.term(b[i + 1] as Uint8Array).done();
+      }
+      case Op.SPAWN_REQUEST: {
+        // {29, ReqId, From, GroupLeader, {'$otp_start', Module, Export}, Options}, and
+        // the argument list [Arg, StartOptions]: only an otp-ts node starts it.
+        const parentId = b[i + 1] as number;
+        w.tuple(6)
+          .int(29)
+          .ref(this.#layer.node, this.#layer.creation, [b[i] as number, 0, SPAWN_WORD]);
+        this.#ourPid(w, parentId);
+        this.#ourPid(w, NO_PID); // The group leader: none.
+        w.tuple(3)
+          .atom('$otp_start')
+          .term(this.#codec.encode(b[i + 2], 'start'));
+        w.term(this.#codec.encode(b[i + 3], 'start'));
+        if (parentId === NO_PID) w.nil();
+        else w.list(1).atom('link').nil();
+        return w
+          .payload()
+          .list(2)
+          .term(b[i + 4] as Uint8Array)
+          .term(b[i + 5] as Uint8Array)
+          .nil()
+          .done();
+      }
+      case Op.SPAWN_REPLY: {
+        const n = b[i] as number;
+        const theirs = this.#theirs.get(n);
+        const from = theirs?.spawn;
+        if (theirs === undefined || from === undefined) return undefined;
+        theirs.spawn = undefined;
+        this.#forget(n, theirs);
+        this.#refTerm(w.tuple(5).int(31), theirs.ref);
+        this.#pid(w, from).int(0);
+        if (b[i + 1] === true) {
+          return w.pid(this.#layer.node, b[i + 2] as number, this.#layer.creation).done();
+        }
+        return w.term(b[i + 2] as Uint8Array).done();
+      }
+      case Op.UNLINK_ID:
+      case Op.UNLINK_ID_ACK:
+        w.tuple(4)
+          .int(op === Op.UNLINK_ID ? 35 : 36)
+          .int(b[i] as number);
+        this.#ourPid(w, b[i + 1] as number);
+        this.#theirPid(w, b[i + 2] as number, this.#creation);
+        return w.done();
+      default:
+        throw new Error(`the node layer sent an unknown control message ${String(op)}`);
+    }
+  }
+
+  /** `{'$gen_call' | system, {From, [alias | Ref]}, Request}`, and the call's monitor marked. */
+  #callMessage(
+    w: ControlWriter,
+    fromId: number,
+    refId: number,
+    system: unknown,
+    request: unknown,
+  ): void {
+    w.tuple(3);
+    if (system === true) w.atom('system');
+    else w.atom('$gen_call');
+    this.#ourPid(w.tuple(2), fromId);
+    w.aliasTag(this.#layer.node, this.#layer.creation, refWords(refId));
+    w.term(request as Uint8Array);
+    const monitor = this.#ourMonitors.get(refId);
+    if (monitor !== undefined) monitor.call = true;
+  }
+
+  #demonitor(refId: number): Uint8Array | undefined {
+    const monitor = this.#ourMonitors.get(refId);
+    if (monitor === undefined) return undefined;
+    this.#ourMonitors.delete(refId);
+    const w = this.#writer.begin();
+    this.#ourPid(w.tuple(4).int(20), monitor.fromId);
+    this.#target(w, monitor.to);
+    this.#ourRef(w, refId);
+    return w.done();
+  }
+
+  #target(w: ControlWriter, to: OurMonitor['to']): void {
+    if ('name' in to) w.atom(to.name);
+    else this.#theirPid(w, to.id, to.creation);
+  }
+
+  #ourPid(w: ControlWriter, id: number): ControlWriter {
+    // "No process" (a call from outside any process) is the runtime's root, which
+    // has no mailbox: Erlang needs some pid there.
+    return w.pid(this.#layer.node, id === NO_PID ? 0 : id, this.#layer.creation);
+  }
+
+  #theirPid(w: ControlWriter, id: number, creation: number): ControlWriter {
+    return w.pid(this.#node, id, creation);
+  }
+
+  #pid(w: ControlWriter, pid: Pid): ControlWriter {
+    return w.pid(pid.node, pid.id, pid.creation);
+  }
+
+  #ourRef(w: ControlWriter, refId: number): ControlWriter {
+    return w.ref(this.#layer.node, this.#layer.creation, refWords(refId));
+  }
+
+  #refTerm(w: ControlWriter, ref: Ref): ControlWriter {
+    const wire = this.#codec.refOf(ref)!;
+    return w.ref(wire.node, wire.creation, wire.words);
+  }
+
+  #aliasTag(w: ControlWriter, ref: Ref): ControlWriter {
+    const wire = this.#codec.refOf(ref)!;
+    return w.aliasTag(wire.node, wire.creation, wire.words);
+  }
+
+  // ---- in: Erlang's message → the layer's batch ----
+
+  /**
+   * Adds the layer's control messages for one of Erlang's to `batch`; the messages
+   * this side must answer by itself (a DEMONITOR_P after a call's reply, a refused
+   * start) go to `send`.
+   * @throws TermError for a message that is malformed: the connection is closed.
+   */
+  read(bytes: Uint8Array, batch: unknown[], send: (bytes: Uint8Array) => void): void {
+    const terms = decodeTerms(bytes, this.#codec, this.#limits);
+    const control = terms[0];
+    if (!(control instanceof Tuple) || control.length === 0 || terms.length > 2) {
+      throw new TermError('a distribution message whose control message is not a tuple');
+    }
+    const c = control.elements;
+    const payload = terms[1];
+    const hasPayload = terms.length === 2;
+    const op = c[0];
+    switch (op) {
+      case Op.SEND:
+      case DOP.SEND_TT:
+      case DOP.SEND_SENDER:
+      case DOP.SEND_SENDER_TT:
+        need(hasPayload && c.length >= 3, op);
+        this.#message(batch, this.#ours(c[2]), undefined, payload);
+        return;
+      case Op.REG_SEND:
+      case DOP.REG_SEND_TT:
+        need(hasPayload && c.length >= 4 && typeof c[3] === 'symbol', op);
+        this.#theirPidOf(c[1]);
+        this.#message(batch, undefined, atomName(c[3]), payload);
+        return;
+      case Op.LINK: {
+        need(c.length === 3, op);
+        const from = this.#theirPidOf(c[1]);
+        const to = this.#ours(c[2]);
+        batch.push(Op.LINK, from.id, to.id, to.creation);
+        return;
+      }
+      case Op.EXIT:
+      case DOP.EXIT_TT:
+      case DOP.PAYLOAD_EXIT:
+      case DOP.PAYLOAD_EXIT_TT: {
+        const reason = reasonAt(
+          c,
+          op === Op.EXIT ? 3 : op === DOP.EXIT_TT ? 4 : -1,
+          payload,
+          hasPayload,
+          op,
+        );
+        batch.push(Op.EXIT, this.#theirPidOf(c[1]).id, this.#ours(c[2]).id, reason);
+        return;
+      }
+      case Op.EXIT2:
+      case DOP.EXIT2_TT:
+      case DOP.PAYLOAD_EXIT2:
+      case DOP.PAYLOAD_EXIT2_TT: {
+        const reason = reasonAt(
+          c,
+          op === Op.EXIT2 ? 3 : op === DOP.EXIT2_TT ? 4 : -1,
+          payload,
+          hasPayload,
+          op,
+        );
+        const to = this.#ours(c[2]);
+        batch.push(Op.EXIT2, this.#theirPidOf(c[1]).id, to.id, to.creation, reason);
+        return;
+      }
+      case Op.MONITOR_P: {
+        need(c.length === 4, op);
+        const watcher = this.#theirPidOf(c[1]);
+        const ref = refOf(c[3], op);
+        const n = this.#numberOf(ref);
+        const theirs = this.#theirs.get(n)!;
+        if (typeof c[2] === 'symbol') {
+          const name = atomName(c[2]);
+          theirs.monitor = { watcher, watched: { name } };
+          batch.push(Op.MONITOR_P, watcher.id, name, 0, n);
+        } else {
+          const to = this.#ours(c[2]);
+          theirs.monitor = { watcher, watched: { id: to.id } };
+          batch.push(Op.MONITOR_P, watcher.id, to.id, to.creation, n);
+        }
+        return;
+      }
+      case Op.DEMONITOR_P: {
+        need(c.length === 4, op);
+        const n = this.#theirRefs.get(refOf(c[3], op));
+        const theirs = n === undefined ? undefined : this.#theirs.get(n);
+        if (n === undefined || theirs?.monitor === undefined) return;
+        theirs.monitor = undefined;
+        this.#forget(n, theirs);
+        batch.push(Op.DEMONITOR_P, n);
+        return;
+      }
+      case Op.MONITOR_P_EXIT:
+      case DOP.PAYLOAD_MONITOR_P_EXIT: {
+        const reason = reasonAt(c, op === Op.MONITOR_P_EXIT ? 4 : -1, payload, hasPayload, op);
+        const refId = this.#ourRefId(refOf(c[3], op));
+        if (refId === undefined) return;
+        this.#ourMonitors.delete(refId);
+        batch.push(Op.MONITOR_P_EXIT, refId, reason);
+        return;
+      }
+      case Op.ALIAS_SEND:
+      case DOP.ALIAS_SEND_TT: {
+        need(hasPayload && c.length >= 3, op);
+        const refId = this.#ourRefId(refOf(c[2], op));
+        const monitor = refId === undefined ? undefined : this.#ourMonitors.get(refId);
+        // Aliases of otp-ts are the tags of its calls: anything else to one is dropped.
+        if (refId === undefined || monitor === undefined || !monitor.call) return;
+        if (!(payload instanceof Tuple) || payload.length !== 2) return;
+        // The caller ends the call's monitor once answered, as gen:call does.
+        const demonitor = this.#demonitor(refId);
+        if (demonitor !== undefined) send(demonitor);
+        const reply = payload.elements[1];
+        if (
+          reply instanceof Tuple &&
+          reply.length === 3 &&
+          reply.elements[0] === OTP_TAG &&
+          reply.elements[1] === CALL_ERROR
+        ) {
+          batch.push(Op.ALIAS_SEND_ERROR, refId, reply.elements[2]);
+        } else {
+          batch.push(Op.ALIAS_SEND, refId, reply);
+        }
+        return;
+      }
+      case Op.SPAWN_REQUEST:
+      case DOP.SPAWN_REQUEST_TT:
+        this.#spawnRequest(c, payload, hasPayload, batch, send);
+        return;
+      case Op.SPAWN_REPLY:
+      case DOP.SPAWN_REPLY_TT: {
+        need(c.length >= 5, op);
+        const ref = refOf(c[1], op);
+        if (
+          !(ref instanceof ForeignRef) ||
+          ref.node !== this.#layer.node ||
+          ref.words[2] !== SPAWN_WORD
+        )
+          return;
+        const result = c[4];
+        if (result instanceof Pid) {
+          need(result.node === this.#node, op);
+          batch.push(Op.SPAWN_REPLY, ref.words[0], true, result.id);
+        } else if (typeof result === 'symbol') {
+          const word = atomName(result);
+          batch.push(
+            Op.SPAWN_REPLY,
+            ref.words[0],
+            false,
+            new StartError(
+              `${this.#node} refused the start (${word}): is it an otp-ts node?`,
+              word,
+            ),
+          );
+        } else {
+          batch.push(Op.SPAWN_REPLY, ref.words[0], false, result);
+        }
+        return;
+      }
+      case Op.UNLINK_ID:
+      case Op.UNLINK_ID_ACK: {
+        need(c.length === 4 && (typeof c[1] === 'number' || typeof c[1] === 'bigint'), op);
+        batch.push(op, c[1], this.#theirPidOf(c[2]).id, this.#ours(c[3]).id);
+        return;
+      }
+      default:
+        // Group leaders, the old UNLINK, and what later versions add: not used by otp-ts.
+        return;
+    }
+  }
+
+  /** A message to a pid or a name: a cast or a call when gen's form says so. */
+  #message(
+    batch: unknown[],
+    to: Pid | undefined,
+    name: string | undefined,
+    message: unknown,
+  ): void {
+    if (message instanceof Tuple) {
+      const e = message.elements;
+      if (e.length === 2 && e[0] === GEN_CAST) {
+        if (to !== undefined) batch.push(Op.SEND_CAST, to.id, to.creation, e[1]);
+        else batch.push(Op.REG_CAST, name, e[1]);
+        return;
+      }
+      if (e.length === 3 && (e[0] === GEN_CALL || e[0] === SYSTEM)) {
+        const from = this.#callFrom(e[1]);
+        if (from !== undefined) {
+          const system = e[0] === SYSTEM;
+          if (to !== undefined)
+            batch.push(Op.SEND_CALL, to.id, to.creation, from.pid.id, from.n, system, e[2]);
+          else batch.push(Op.REG_CALL, name, from.pid.id, from.n, system, e[2]);
+          return;
+        }
+      }
+    }
+    if (to !== undefined) batch.push(Op.SEND, to.id, to.creation, message);
+    else batch.push(Op.REG_SEND, NO_PID, name, message);
+  }
+
+  /** `{Pid, Tag}` of a call from the other node: the caller, and the number of its tag's ref. */
+  #callFrom(from: unknown): { pid: Pid; n: number } | undefined {
+    if (!(from instanceof Tuple) || from.length !== 2) return undefined;
+    const [pid, tag] = from.elements;
+    if (!(pid instanceof Pid) || pid.node !== this.#node || pid.creation !== this.#creation)
+      return undefined;
+    let ref: unknown = tag;
+    let alias = false;
+    if (tag instanceof ImproperList && tag.items.length === 1 && tag.items[0] === ALIAS) {
+      ref = tag.tail;
+      alias = true;
+    }
+    if (!(ref instanceof Ref)) return undefined;
+    const n = this.#numberOf(ref);
+    this.#theirs.get(n)!.call = { from: pid, alias };
+    return { pid, n };
+  }
+
+  #spawnRequest(
+    c: readonly unknown[],
+    payload: unknown,
+    hasPayload: boolean,
+    batch: unknown[],
+    send: (bytes: Uint8Array) => void,
+  ): void {
+    need(c.length >= 6, Op.SPAWN_REQUEST);
+    const ref = refOf(c[1], Op.SPAWN_REQUEST);
+    const from = this.#theirPidOf(c[2]);
+    const mfa = c[4];
+    const options = c[5];
+    const args = Array.isArray(payload) ? payload : undefined;
+    if (
+      !hasPayload ||
+      !(mfa instanceof Tuple) ||
+      mfa.length !== 3 ||
+      mfa.elements[0] !== OTP_START ||
+      typeof mfa.elements[1] !== 'string' ||
+      typeof mfa.elements[2] !== 'string' ||
+      args === undefined ||
+      args.length !== 2
+    ) {
+      // Erlang's own spawn (of a fun, or of an Erlang module): otp-ts cannot run it.
+      const w = this.#writer.begin();
+      this.#refTerm(w.tuple(5).int(31), ref);
+      this.#pid(w, from).int(0).atom('notsup');
+      send(w.done());
+      return;
+    }
+    const n = this.#numberOf(ref);
+    this.#theirs.get(n)!.spawn = from;
+    const linked = Array.isArray(options) && options.includes(LINK);
+    batch.push(
+      Op.SPAWN_REQUEST,
+      n,
+      linked ? from.id : NO_PID,
+      mfa.elements[1],
+      mfa.elements[2],
+      args[0],
+      args[1],
+    );
+  }
+
+  /** The pid of one of our processes in a control message. */
+  #ours(value: unknown): Pid {
+    if (!(value instanceof Pid) || value.node !== this.#layer.node) {
+      throw new TermError(
+        `a control message names ${String(value)} where a pid of this node belongs`,
+      );
+    }
+    return value;
+  }
+
+  /** A pid of the other node in a control message: the layer knows it by its id. */
+  #theirPidOf(value: unknown): Pid {
+    if (!(value instanceof Pid) || value.node !== this.#node) {
+      throw new TermError(
+        `a control message names ${String(value)} where a pid of ${this.#node} belongs`,
+      );
+    }
+    return value;
+  }
+
+  /** One of this node's refs, as the layer numbers it; `undefined` for any other. */
+  #ourRefId(ref: Ref): number | undefined {
+    if (
+      ref instanceof ForeignRef ||
+      ref.node !== this.#layer.node ||
+      ref.creation !== this.#layer.creation
+    ) {
+      return undefined;
+    }
+    return ref.id;
+  }
+
+  /** The layer's number for a ref of the other node, made on first sight. */
+  #numberOf(ref: Ref): number {
+    let n = this.#theirRefs.get(ref);
+    if (n === undefined) {
+      n = this.#nextTheirs++;
+      this.#theirRefs.set(ref, n);
+      this.#theirs.set(n, { ref });
+    }
+    return n;
+  }
+
+  /** Drops a ref of theirs that nothing uses any more. */
+  #forget(n: number, theirs: TheirRef): void {
+    if (theirs.monitor !== undefined || theirs.call !== undefined || theirs.spawn !== undefined)
+      return;
+    this.#theirs.delete(n);
+    this.#theirRefs.delete(theirs.ref);
+  }
+}
+
+/** How many fields follow each of the layer's operation codes. */
+function arity(op: number): number {
+  switch (op) {
+    case Op.DEMONITOR_P:
+      return 1;
+    case Op.REG_CAST:
+    case Op.MONITOR_P_EXIT:
+    case Op.ALIAS_SEND:
+    case Op.ALIAS_SEND_ERROR:
+      return 2;
+    case Op.LINK:
+    case Op.SEND:
+    case Op.EXIT:
+    case Op.REG_SEND:
+    case Op.SPAWN_REPLY:
+    case Op.UNLINK_ID:
+    case Op.UNLINK_ID_ACK:
+    case Op.SEND_CAST:
+      return 3;
+    case Op.EXIT2:
+    case Op.MONITOR_P:
+      return 4;
+    case Op.REG_CALL:
+      return 5;
+    case Op.SPAWN_REQUEST:
+    case Op.SEND_CALL:
+      return 6;
+    default:
+      throw new Error(`the node layer sent an unknown control message ${String(op)}`);
+  }
+}
+
+function need(ok: boolean, op: unknown): void {
+  if (!ok) throw new TermError(`a malformed control message (operation ${String(op)})`);
+}
+
+function refOf(value: unknown, op: unknown): Ref {
+  need(value instanceof Ref, op);
+  return value as Ref;
+}
+
+function atomName(atom: unknown): string {
+  return Symbol.keyFor(atom as symbol) ?? '';
+}
+
+/** An exit reason: element `at` of the control message, or the payload (`at` -1). */
+function reasonAt(
+  c: readonly unknown[],
+  at: number,
+  payload: unknown,
+  hasPayload: boolean,
+  op: unknown,
+): unknown {
+  if (at === -1) {
+    need(hasPayload && c.length >= 3, op);
+    return reasonOf(payload);
+  }
+  need(c.length > at, op);
+  return reasonOf(c[at]);
+}

@@ -1,0 +1,169 @@
+import { copyMessage, Pid, Ref } from '../../core/kernel.js';
+import { describeReasonBriefly } from '../../describe.js';
+import type { ExitReason } from '../../types.js';
+import { encodeTerm } from '../etf/encode.js';
+import { type PidCodec, TermError, Tuple, type WirePid, type WireRef } from '../etf/terms.js';
+import type { NodeLayer, WireCodec } from '../node.js';
+
+// How a node's values travel over TCP: Erlang's external term format, with the
+// node layer's pids and refs. A pid's id goes on the wire as Erlang's number and
+// serial (the low and high 32 bits), so every pid comes back as the same object;
+// a reference of another node keeps all its words (Erlang code matches on them).
+
+const TWO_32 = 2 ** 32;
+/** An id of 53 bits at most: the serial may hold 21 of them. */
+const MAX_SERIAL = 2 ** 21;
+
+/**
+ * The third word of a reference this node puts in a SPAWN_REQUEST (the request's
+ * id), so that the reply's reference is told from every other.
+ */
+export const SPAWN_WORD = 1;
+
+/** A reference of another node, with every word of it. @internal */
+export class ForeignRef extends Ref {
+  readonly words: readonly number[];
+  constructor(node: string, creation: number, words: readonly number[]) {
+    super(node, words[0]! + (words[1] ?? 0) * TWO_32, creation);
+    this.words = words;
+  }
+}
+
+/** The reasons that are OTP's words: atoms on the wire. */
+const OTP_WORDS = new Set([
+  'normal',
+  'shutdown',
+  'kill',
+  'killed',
+  'noproc',
+  'noconnection',
+  'timeout',
+]);
+
+/** The TCP codec of one node layer. @internal */
+export class TermCodec implements PidCodec, WireCodec {
+  readonly #layer: NodeLayer;
+  readonly #refs = new Map<string, WeakRef<ForeignRef>>();
+  readonly #finalizer = new FinalizationRegistry<string>((key) => {
+    if (this.#refs.get(key)?.deref() === undefined) this.#refs.delete(key);
+  });
+
+  constructor(layer: NodeLayer) {
+    this.#layer = layer;
+  }
+
+  // ---- PidCodec ----
+
+  pidOf(value: unknown): WirePid | undefined {
+    if (!(value instanceof Pid)) return undefined;
+    this.#layer.exportPid(value);
+    return {
+      node: value.node,
+      id: value.id % TWO_32,
+      serial: Math.floor(value.id / TWO_32),
+      creation: value.creation,
+    };
+  }
+
+  refOf(value: unknown): WireRef | undefined {
+    if (value instanceof ForeignRef) {
+      return { node: value.node, creation: value.creation, words: value.words };
+    }
+    if (!(value instanceof Ref)) return undefined;
+    this.#layer.exportRef(value);
+    return { node: value.node, creation: value.creation, words: refWords(value.id) };
+  }
+
+  pid(wire: WirePid): Pid {
+    if (wire.serial >= MAX_SERIAL) {
+      throw new TermError(`a pid whose serial (${wire.serial}) is past what otp-ts can hold`);
+    }
+    return this.#layer.pid(wire.node, wire.id + wire.serial * TWO_32, wire.creation);
+  }
+
+  ref(wire: WireRef): Ref {
+    const { node, creation, words } = wire;
+    if (node === this.#layer.node && creation === this.#layer.creation && isOurs(words)) {
+      return this.#layer.ref(node, words[0]! + words[1]! * TWO_32, creation);
+    }
+    const key = `${node}\u0000${creation}\u0000${words.join(',')}`;
+    const found = this.#refs.get(key)?.deref();
+    if (found !== undefined) return found;
+    const ref = new ForeignRef(node, creation, words);
+    this.#refs.set(key, new WeakRef(ref));
+    this.#finalizer.register(ref, key);
+    return ref;
+  }
+
+  // ---- WireCodec ----
+
+  /** The term's bytes, version byte first: copied now, as a send copies. */
+  encode(value: unknown, operation: string): Uint8Array {
+    try {
+      return encodeTerm(value, this);
+    } catch (error) {
+      if (!(error instanceof TermError)) throw error;
+      // The core's copy rules name the path of what cannot be copied, when they can.
+      copyMessage(value, operation);
+      throw new TypeError(
+        `${operation}: cannot copy the message to another node: ${error.message}; messages between nodes are copied by value`,
+      );
+    }
+  }
+
+  /** What the carrier hands the layer is decoded already (a bad term closes the connection there). */
+  decode(wire: unknown): unknown {
+    return wire;
+  }
+
+  encodeReason(reason: ExitReason): Uint8Array {
+    try {
+      return encodeTerm(reasonTerm(reason), this);
+    } catch {
+      // A reason that cannot be copied still ends the link: it travels as its description.
+      return encodeTerm(describeReasonBriefly(reason), this);
+    }
+  }
+
+  decodeReason(wire: unknown): ExitReason {
+    return wire;
+  }
+}
+
+/** Whether the words are of a reference made by `refWords`. */
+function isOurs(words: readonly number[]): boolean {
+  return words.length === 3 && words[2] === 0;
+}
+
+/** The words of one of this node's references: its id, low bits first; the third word 0. */
+export function refWords(id: number): number[] {
+  return [id % TWO_32, Math.floor(id / TWO_32), 0];
+}
+
+/** An exit reason as Erlang says it: OTP's words as atoms, `{ shutdown: x }` as `{shutdown, X}`. */
+export function reasonTerm(reason: ExitReason): unknown {
+  if (typeof reason === 'string') return OTP_WORDS.has(reason) ? Symbol.for(reason) : reason;
+  if (
+    typeof reason === 'object' &&
+    reason !== null &&
+    Object.getPrototypeOf(reason) === Object.prototype &&
+    Object.keys(reason).length === 1 &&
+    'shutdown' in reason
+  ) {
+    return new Tuple(Symbol.for('shutdown'), (reason as { shutdown: unknown }).shutdown);
+  }
+  return reason;
+}
+
+/** An exit reason as otp-ts says it: the inverse of {@link reasonTerm}. */
+export function reasonOf(term: unknown): ExitReason {
+  if (typeof term === 'symbol') {
+    const name = Symbol.keyFor(term);
+    if (name !== undefined && OTP_WORDS.has(name)) return name;
+    return term;
+  }
+  if (term instanceof Tuple && term.length === 2 && term.elements[0] === Symbol.for('shutdown')) {
+    return { shutdown: term.elements[1] };
+  }
+  return term;
+}
