@@ -81,8 +81,12 @@ class TcpChannel implements Channel {
   post(batch: unknown[]): void {
     if (this.#closed) return;
     const link = this.#link;
-    if (link === undefined) this.#waiting.push(batch);
-    else this.#translator.write(batch, (bytes) => link.send(bytes));
+    if (link === undefined) {
+      this.#waiting.push(batch);
+      return;
+    }
+    const frames = this.#translator.write(batch);
+    if (frames !== undefined) link.write(frames);
   }
 
   /** The handshake is done: the connection carries what waited, then the traffic. */
@@ -99,7 +103,7 @@ class TcpChannel implements Channel {
       maxFrame: MAX_FRAME,
     });
     this.#link = link;
-    link.on('message', this.#onMessage);
+    link.on('messages', this.#onMessages);
     link.on('down', (reason) => this.#carrier.channelDown(this, reason));
     this.#carrier.layer.established(this.node, creation);
     const waiting = this.#waiting;
@@ -107,11 +111,11 @@ class TcpChannel implements Channel {
     for (const batch of waiting) this.post(batch);
   }
 
-  readonly #onMessage = (bytes: Uint8Array): void => {
+  readonly #onMessages = (messages: Uint8Array[]): void => {
     const batch: unknown[] = [];
     const link = this.#link!;
     try {
-      this.#translator.read(bytes, batch, (answer) => link.send(answer));
+      for (const bytes of messages) this.#translator.read(bytes, batch);
     } catch (error) {
       // Whatever comes from the network is untrusted: a bad message ends this
       // connection, and nothing else.
@@ -122,6 +126,8 @@ class TcpChannel implements Channel {
       this.#carrier.channelDown(this, 'bad_frame');
       return;
     }
+    const answers = this.#translator.takeAnswers();
+    if (answers !== undefined) link.write(answers);
     if (batch.length > 0) this.#carrier.layer.receive(this.node, batch);
   };
 

@@ -3,12 +3,16 @@ import { type PidCodec, Tag, VERSION } from '../etf/terms.js';
 
 // The writer of distribution messages: a control tuple of small integers, atoms, pids
 // and refs given by their parts (no Pid object needed), and terms the codec already
-// encoded at the send (copied then), embedded as they are. One buffer is reused for
-// every message of a connection; each message leaves as a copy of its bytes.
+// encoded at the send (copied then), embedded as they are. Each message is a frame
+// (4-byte length, the pass-through byte 112, its terms); the frames of a turn's batch
+// are written back to back into one buffer, reused from batch to batch, and leave in
+// one socket write.
 
 const utf8 = new TextEncoder();
 const TWO_32 = 2 ** 32;
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+/** The type byte of every distribution message after the handshake. */
+const PASS_THROUGH = 112;
 
 /** Atoms written again and again: their bytes, made once. */
 const atomBytes = new Map<string, Uint8Array>();
@@ -35,17 +39,42 @@ export class ControlWriter {
   #buf = new Uint8Array(1024);
   #view = new DataView(this.#buf.buffer);
   #pos = 0;
+  /** Where the message being written starts (its length field). */
+  #frame = 0;
 
-  /** Starts a message: its control term's version byte. */
+  /** Starts a message after those written so far: its frame header and its control term's version byte. */
   begin(): this {
-    this.#pos = 0;
-    this.#u8(VERSION);
+    this.#frame = this.#pos;
+    this.#room(6);
+    this.#pos += 4;
+    this.#buf[this.#pos++] = PASS_THROUGH;
+    this.#buf[this.#pos++] = VERSION;
     return this;
   }
 
-  /** The message so far, as bytes of its own. */
-  done(): Uint8Array {
-    return this.#buf.slice(0, this.#pos);
+  /** Ends the message being written: its frame's length. */
+  end(): void {
+    this.#view.setUint32(this.#frame, this.#pos - this.#frame - 4);
+  }
+
+  /** Ends the message being written; `true`, for the translator's "a message was written". */
+  done(): true {
+    this.end();
+    return true;
+  }
+
+  /** Drops the message being written. */
+  drop(): void {
+    this.#pos = this.#frame;
+  }
+
+  /** The frames written since the last take, as bytes of their own (`undefined`: none). */
+  take(): Uint8Array | undefined {
+    if (this.#pos === 0) return undefined;
+    const bytes = this.#buf.slice(0, this.#pos);
+    this.#pos = 0;
+    this.#frame = 0;
+    return bytes;
   }
 
   /** Starts a second term (the payload) after the control term. */

@@ -88,19 +88,26 @@ export class ControlTranslator {
 
   // ---- out: the layer's batch → Erlang's messages ----
 
-  /** Each message of `batch`, as bytes, to `send`. */
-  write(batch: unknown[], send: (bytes: Uint8Array) => void): void {
+  /** The messages of `batch`, as frames in one buffer (`undefined`: none to send). */
+  write(batch: unknown[]): Uint8Array | undefined {
     let i = 0;
     while (i < batch.length) {
       const op = batch[i] as number;
-      const bytes = this.#writeOne(op, batch, i + 1);
-      if (bytes !== undefined) send(bytes);
+      this.#writer.begin();
+      if (!this.#writeOne(op, batch, i + 1)) this.#writer.drop();
       i += 1 + arity(op);
     }
+    return this.#writer.take();
   }
 
-  #writeOne(op: number, b: unknown[], i: number): Uint8Array | undefined {
-    const w = this.#writer.begin();
+  /** The answers `read` wrote (a DEMONITOR_P after a call's reply, a refused start), as frames. */
+  takeAnswers(): Uint8Array | undefined {
+    return this.#writer.take();
+  }
+
+  /** Writes the message begun; `false` when there is nothing to send for it. */
+  #writeOne(op: number, b: unknown[], i: number): boolean {
+    const w = this.#writer;
     switch (op) {
       case Op.SEND:
         this.#theirPid(w.tuple(3).int(2).atom(''), b[i] as number, b[i + 1] as number);
@@ -172,11 +179,11 @@ export class ControlTranslator {
         return w.done();
       }
       case Op.DEMONITOR_P:
-        return this.#demonitor(b[i] as number);
+        return this.#demonitor(w, b[i] as number);
       case Op.MONITOR_P_EXIT: {
         const theirs = this.#theirs.get(b[i] as number);
         const monitor = theirs?.monitor;
-        if (theirs === undefined || monitor === undefined) return undefined;
+        if (theirs === undefined || monitor === undefined) return false;
         theirs.monitor = undefined;
         this.#forget(b[i] as number, theirs);
         w.tuple(5).int(21);
@@ -191,7 +198,7 @@ export class ControlTranslator {
         const n = b[i] as number;
         const theirs = this.#theirs.get(n);
         const call = theirs?.call;
-        if (theirs === undefined || call === undefined) return undefined;
+        if (theirs === undefined || call === undefined) return false;
         theirs.call = undefined;
         this.#forget(n, theirs);
         if (call.alias) {
@@ -234,7 +241,7 @@ export class ControlTranslator {
         const n = b[i] as number;
         const theirs = this.#theirs.get(n);
         const from = theirs?.spawn;
-        if (theirs === undefined || from === undefined) return undefined;
+        if (theirs === undefined || from === undefined) return false;
         theirs.spawn = undefined;
         this.#forget(n, theirs);
         this.#refTerm(w.tuple(5).int(31), theirs.ref);
@@ -275,11 +282,11 @@ export class ControlTranslator {
     if (monitor !== undefined) monitor.call = true;
   }
 
-  #demonitor(refId: number): Uint8Array | undefined {
+  /** Writes DEMONITOR_P for one of our monitors into the message begun; `false` if it is gone. */
+  #demonitor(w: ControlWriter, refId: number): boolean {
     const monitor = this.#ourMonitors.get(refId);
-    if (monitor === undefined) return undefined;
+    if (monitor === undefined) return false;
     this.#ourMonitors.delete(refId);
-    const w = this.#writer.begin();
     this.#ourPid(w.tuple(4).int(20), monitor.fromId);
     this.#target(w, monitor.to);
     this.#ourRef(w, refId);
@@ -324,10 +331,10 @@ export class ControlTranslator {
   /**
    * Adds the layer's control messages for one of Erlang's to `batch`; the messages
    * this side must answer by itself (a DEMONITOR_P after a call's reply, a refused
-   * start) go to `send`.
+   * start) wait for `takeAnswers`.
    * @throws TermError for a message that is malformed: the connection is closed.
    */
-  read(bytes: Uint8Array, batch: unknown[], send: (bytes: Uint8Array) => void): void {
+  read(bytes: Uint8Array, batch: unknown[]): void {
     const terms = decodeTerms(bytes, this.#codec, this.#limits);
     const control = terms[0];
     if (!(control instanceof Tuple) || control.length === 0 || terms.length > 2) {
@@ -432,8 +439,7 @@ export class ControlTranslator {
         if (refId === undefined || monitor === undefined || !monitor.call) return;
         if (!(payload instanceof Tuple) || payload.length !== 2) return;
         // The caller ends the call's monitor once answered, as gen:call does.
-        const demonitor = this.#demonitor(refId);
-        if (demonitor !== undefined) send(demonitor);
+        if (!this.#demonitor(this.#writer.begin(), refId)) this.#writer.drop();
         const reply = payload.elements[1];
         if (
           reply instanceof Tuple &&
@@ -449,7 +455,7 @@ export class ControlTranslator {
       }
       case Op.SPAWN_REQUEST:
       case DOP.SPAWN_REQUEST_TT:
-        this.#spawnRequest(c, payload, hasPayload, batch, send);
+        this.#spawnRequest(c, payload, hasPayload, batch);
         return;
       case Op.SPAWN_REPLY:
       case DOP.SPAWN_REPLY_TT: {
@@ -545,7 +551,6 @@ export class ControlTranslator {
     payload: unknown,
     hasPayload: boolean,
     batch: unknown[],
-    send: (bytes: Uint8Array) => void,
   ): void {
     need(c.length >= 6, Op.SPAWN_REQUEST);
     const ref = refOf(c[1], Op.SPAWN_REQUEST);
@@ -566,8 +571,7 @@ export class ControlTranslator {
       // Erlang's own spawn (of a fun, or of an Erlang module): otp-ts cannot run it.
       const w = this.#writer.begin();
       this.#refTerm(w.tuple(5).int(31), ref);
-      this.#pid(w, from).int(0).atom('notsup');
-      send(w.done());
+      this.#pid(w, from).int(0).atom('notsup').done();
       return;
     }
     const n = this.#numberOf(ref);

@@ -27,7 +27,8 @@ export type LinkDownReason = 'noconnection' | 'net_tick_timeout' | 'bad_frame';
  * @internal
  */
 export class TcpLink extends EventEmitter<{
-  message: [Uint8Array];
+  /** The messages of one chunk that came, in order. */
+  messages: [Uint8Array[]];
   down: [LinkDownReason, string];
 }> {
   readonly #socket: Socket;
@@ -61,6 +62,16 @@ export class TcpLink extends EventEmitter<{
   /** Whether the link is still up. */
   get up(): boolean {
     return !this.#down;
+  }
+
+  /**
+   * Writes messages already framed (4-byte length, pass-through byte, terms) now: the
+   * node layer batches a turn's messages, so there is one write per turn.
+   */
+  write(frames: Uint8Array): void {
+    if (this.#down) return;
+    this.#wroteSinceTick = true;
+    this.#socket.write(frames);
   }
 
   /** Sends one message: its control message's terms, and its payload's if any, already encoded. */
@@ -99,15 +110,16 @@ export class TcpLink extends EventEmitter<{
       this.#goDown('bad_frame', error instanceof FrameError ? error.message : String(error));
       return;
     }
+    const messages: Uint8Array[] = [];
     for (const f of frames) {
-      if (this.#down) return;
       if (f.length === 0) continue; // a tick
       if (f[0] !== PASS_THROUGH) {
         this.#goDown('bad_frame', `a message of type ${f[0]}, not pass-through (112)`);
         return;
       }
-      this.emit('message', f.subarray(1));
+      messages.push(f.subarray(1));
     }
+    if (messages.length > 0) this.emit('messages', messages);
   };
 
   /** Every quarter of the tick time: tick if we said nothing, and count the other's silence. */

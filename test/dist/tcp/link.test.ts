@@ -48,7 +48,7 @@ async function linked(opts: LinkOptions = {}): Promise<[TcpLink, TcpLink]> {
 }
 
 function nextMessage(link: TcpLink): Promise<number[]> {
-  return (once(link, 'message') as Promise<[Uint8Array]>).then(([m]) => [...m]);
+  return (once(link, 'messages') as Promise<[Uint8Array[]]>).then(([m]) => [...m[0]!]);
 }
 
 describe('TcpLink', () => {
@@ -56,8 +56,8 @@ describe('TcpLink', () => {
     const [a, b] = await linked();
     const received: number[][] = [];
     const all = new Promise<void>((resolve) =>
-      b.on('message', (m) => {
-        received.push([...m]);
+      b.on('messages', (messages) => {
+        for (const m of messages) received.push([...m]);
         if (received.length === 3) resolve();
       }),
     );
