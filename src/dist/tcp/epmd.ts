@@ -131,13 +131,19 @@ export async function listNames(
   try {
     socket.write(frame(2, Uint8Array.of(NAMES_REQ)));
     const reply = await readToEnd(socket, timeout);
-    if (reply.length < 4) throw new EpmdError('a truncated NAMES_RESP: is this an epmd?');
+    if (reply.length < 4) {
+      throw new EpmdError(`a NAMES_RESP of ${reply.length} bytes, too short: is this an epmd?`);
+    }
     const names: { name: string; port: number }[] = [];
     // Each line is "name <name> at port <port>", as erl_epmd parses them.
     for (const line of new TextDecoder().decode(reply.subarray(4)).split('\n')) {
       const match = /^name (.+) at port (\d+)$/.exec(line);
       if (match !== null) names.push({ name: match[1]!, port: Number(match[2]) });
-      else if (line !== '') throw new EpmdError(`a NAMES_RESP line that is not a name: ${line}`);
+      else if (line !== '') {
+        throw new EpmdError(
+          `a NAMES_RESP line that names no node, ${JSON.stringify(line)}: is this an epmd?`,
+        );
+      }
     }
     return { port: new DataView(reply.buffer, reply.byteOffset).getUint32(0), names };
   } finally {
