@@ -10,6 +10,10 @@ import { defineConfig, type Options } from 'tsup';
 // imported from `otp-ts`, and the observer watches a runtime made from it. The declarations are bundled once, with
 // `@internal` members still in them (see scripts/strip-internal.ts for why); `npm run
 // build` then strips those and writes the CommonJS twins (.d.cts).
+//
+// Apart from them, dist/epmd-daemon.js (and .cjs) is the program of the epmd daemon that
+// a node starts when its host has none (src/dist/tcp/ensure-port-mapper.ts): Node.js runs
+// it from beside the code that starts it, and users never import it.
 const common: Options = {
   entry: {
     index: 'src/index.ts',
@@ -29,6 +33,19 @@ export default defineConfig(() => {
   // delete the other's output. Start from an empty dist/ instead.
   rmSync('dist', { recursive: true, force: true });
   return [
+    // Whole in one file per format, without declarations: it runs in a process of its own,
+    // so it would share no module instance with the library, and built apart it leaves
+    // the library's chunks as they are.
+    {
+      entry: { 'epmd-daemon': 'src/dist/tcp/epmd-daemon.ts' },
+      format: ['esm', 'cjs'],
+      tsconfig: common.tsconfig,
+      target: common.target,
+      platform: common.platform,
+      sourcemap: true,
+      splitting: false,
+      outDir: 'dist',
+    },
     { ...common, format: 'esm', dts: { compilerOptions: { stripInternal: false } } },
     {
       ...common,

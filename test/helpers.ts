@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { type AddressInfo, createServer } from 'node:net';
 import { afterEach } from 'vitest';
 import {
   type Logger,
@@ -189,4 +191,17 @@ export function forever(self: Self): Promise<never> {
   return new Promise((_, reject) => {
     self.signal.addEventListener('abort', () => reject(self.signal.reason));
   });
+}
+
+/**
+ * A TCP port free on loopback at the time of the call: the system picks it, and it is
+ * released at once for the test to listen on (or to find closed).
+ */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }

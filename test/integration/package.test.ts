@@ -8,7 +8,8 @@
  * `npm pack` runs the `prepack` script, which builds it; otherwise (as in CI, which
  * builds first) it packs what is there.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import {
   cpSync,
   existsSync,
@@ -24,6 +25,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { killPortMapper, listNames } from '../../src/dist/tcp/epmd.js';
+import { freePort } from '../helpers.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
@@ -39,6 +42,8 @@ const BUILD_INPUTS = [
   'scripts/strip-internal.ts',
 ];
 const BUILD_OUTPUTS = [
+  'epmd-daemon.js',
+  'epmd-daemon.cjs',
   'index.js',
   'index.cjs',
   'index.d.ts',
@@ -423,7 +428,7 @@ describe('npm pack', () => {
     const files = stdout.split('\n').filter((line) => line !== '');
     const unexpected = files.filter(
       (file) =>
-        !/^package\/(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/(index|observer|testing|chunk-[\w-]+|[a-z-]+-[\w-]{8})\.(js|cjs|d\.ts|d\.cts)(\.map)?|src\/[a-z/-]+\.ts)$/.test(
+        !/^package\/(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/(index|observer|testing|chunk-[\w-]+|[a-z-]+-[\w-]{8})\.(js|cjs|d\.ts|d\.cts)(\.map)?|dist\/epmd-daemon\.c?js(\.map)?|src\/[a-z/-]+\.ts)$/.test(
           file,
         ),
     );
@@ -436,6 +441,8 @@ describe('npm pack', () => {
       expect(files).toContain(`package/dist/${file}`);
     for (const ext of ['js', 'cjs', 'd.ts', 'd.cts'])
       expect(files).toContain(`package/dist/testing.${ext}`);
+    // The epmd daemon's program, which a node runs from beside its own code.
+    for (const ext of ['js', 'cjs']) expect(files).toContain(`package/dist/epmd-daemon.${ext}`);
   });
 
   it('installs into a fresh project outside the repository, offline', () => {
@@ -527,6 +534,23 @@ describe('the installed package', () => {
       'tsc -p tsconfig.bundler.json',
       await run(process.execPath, [tsc, '-p', 'tsconfig.bundler.json'], project),
     );
+  });
+
+  it("runs the epmd daemon's program from its ES module and its CommonJS file, which answer as epmd and stop on KILL_REQ", async () => {
+    for (const file of ['epmd-daemon.js', 'epmd-daemon.cjs']) {
+      const port = await freePort();
+      const daemon = spawn(
+        process.execPath,
+        [join(project, 'node_modules', 'otp-ts', 'dist', file), String(port), '127.0.0.1'],
+        { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] },
+      );
+      const exited = once(daemon, 'exit');
+      const [report] = (await once(daemon, 'message')) as [unknown];
+      expect(report, file).toEqual({ t: 'listening', port });
+      expect(await listNames({ port }), file).toEqual({ port, names: [] });
+      expect(await killPortMapper({ port }), file).toBe(true);
+      expect(await exited, file).toEqual([0, null]);
+    }
   });
 
   it('has no @internal member in its declarations', () => {

@@ -1,11 +1,18 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { decodeTerms } from '../../src/dist/etf/decode.js';
 import { encodeTerm } from '../../src/dist/etf/encode.js';
 import { type PidCodec, Tuple, type WirePid } from '../../src/dist/etf/terms.js';
-import { lookupNode, PortMapper, registerNode } from '../../src/dist/tcp/epmd.js';
+import { ensurePortMapper } from '../../src/dist/tcp/ensure-port-mapper.js';
+import {
+  killPortMapper,
+  listNames,
+  lookupNode,
+  PortMapper,
+  registerNode,
+} from '../../src/dist/tcp/epmd.js';
 import { FrameReader, frame } from '../../src/dist/tcp/frames.js';
 import {
   acceptHandshake,
@@ -14,6 +21,7 @@ import {
   OUR_FLAGS,
 } from '../../src/dist/tcp/handshake.js';
 import { TcpLink } from '../../src/dist/tcp/link.js';
+import { freePort } from '../helpers.js';
 import { ErlNode, ensureEpmd, erlEval } from './erlang.js';
 
 const COOKIE = 'interop-cookie';
@@ -82,6 +90,48 @@ describe('epmd', () => {
     cleanups.push(() => node.kill('SIGKILL'));
     expect(await registered).toEqual(['mapped']);
     expect(await lookupNode('mapped', { port })).toMatchObject({ name: 'mapped', hidden: false });
+  });
+});
+
+/** Runs Erlang's `epmd` program as a client (`-names`, `-kill`); resolves its exit code and output. */
+function epmdCommand(args: string[]): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    execFile('epmd', args, { timeout: 30_000 }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+      resolve({ code, out: stdout + stderr });
+    });
+  });
+}
+
+describe("otp-ts's epmd daemon and Erlang's epmd program", () => {
+  it('lists the names registered with `epmd -names`, refuses `epmd -kill` while one is, then obeys it', async () => {
+    const port = await freePort();
+    expect(await ensurePortMapper({ port })).toBe('started');
+    // Whatever happens below, the daemon must not outlive the suite.
+    cleanups.push(() => killPortMapper({ port }).catch(() => false));
+    const { socket } = await registerNode(
+      { name: 'listed', port: 41234, hidden: true, highestVersion: 6, lowestVersion: 6 },
+      { port },
+    );
+    const names = await epmdCommand(['-port', String(port), '-names']);
+    expect(names).toEqual({
+      code: 0,
+      out: `epmd: up and running on port ${port} with data:\nname listed at port 41234\n`,
+    });
+    expect(await epmdCommand(['-port', String(port), '-kill'])).toEqual({
+      code: 1,
+      out: 'Killing not allowed - living nodes in database.\n',
+    });
+    socket.destroy();
+    // Only the port tells when the daemon, another process, has seen the name go.
+    for (let n = 0; (await listNames({ port })).names.length > 0; n++) {
+      if (n > 500) throw new Error('the daemon kept the name of a closed registration');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(await epmdCommand(['-port', String(port), '-kill'])).toEqual({
+      code: 0,
+      out: 'Killed\n',
+    });
   });
 });
 

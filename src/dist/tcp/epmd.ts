@@ -6,6 +6,8 @@ import { FrameError, FrameReader, frame } from './frames.js';
 // name and listening port with ALIVE2_REQ and keeps that connection open (closing it
 // unregisters the name); another node finds the port with PORT_PLEASE2_REQ. Both the
 // client, for a real epmd, and an epmd-compatible server, for hosts without Erlang.
+// NAMES_REQ and KILL_REQ are what `epmd -names` and `epmd -kill` send: the first tells
+// whether an epmd answers at all, the second stops the daemon otp-ts starts.
 
 /** epmd's well-known port. @internal */
 export const EPMD_PORT = 4369;
@@ -16,6 +18,7 @@ const ALIVE2_X_RESP = 118;
 const PORT_PLEASE2_REQ = 122;
 const PORT2_RESP = 119;
 const NAMES_REQ = 110;
+const KILL_REQ = 107;
 
 /** How a node registers, and what a lookup finds. @internal */
 export interface NodeEntry {
@@ -31,6 +34,11 @@ export interface NodeEntry {
 /** An epmd that could not be reached, or refused: the node cannot be named there. @internal */
 export class EpmdError extends Error {
   override name = 'EpmdError';
+
+  /** Whether nothing listens there (the connection was refused): an epmd may be started. */
+  get refused(): boolean {
+    return (this.cause as NodeJS.ErrnoException | undefined)?.code === 'ECONNREFUSED';
+  }
 }
 
 /** Where an epmd listens. @internal */
@@ -108,14 +116,81 @@ export async function lookupNode(
   }
 }
 
-async function connect({ host = '127.0.0.1', port = EPMD_PORT }: EpmdAddress): Promise<Socket> {
+/**
+ * What the epmd at `address` answers to NAMES_REQ (`epmd -names`): the port it says it
+ * listens on and the names registered there. Rejects with an {@link EpmdError} when
+ * nothing answers as an epmd within `timeout` ms, which is how a caller tells an epmd from
+ * some other server on the port.
+ * @internal
+ */
+export async function listNames(
+  address: EpmdAddress = {},
+  timeout = 5_000,
+): Promise<{ port: number; names: { name: string; port: number }[] }> {
+  const socket = await connect(address, timeout);
+  try {
+    socket.write(frame(2, Uint8Array.of(NAMES_REQ)));
+    const reply = await readToEnd(socket, timeout);
+    if (reply.length < 4) {
+      throw new EpmdError(`a NAMES_RESP of ${reply.length} bytes, too short: is this an epmd?`);
+    }
+    const names: { name: string; port: number }[] = [];
+    // Each line is "name <name> at port <port>", as erl_epmd parses them.
+    for (const line of new TextDecoder().decode(reply.subarray(4)).split('\n')) {
+      const match = /^name (.+) at port (\d+)$/.exec(line);
+      if (match !== null) names.push({ name: match[1]!, port: Number(match[2]) });
+      else if (line !== '') {
+        throw new EpmdError(
+          `a NAMES_RESP line that names no node, ${JSON.stringify(line)}: is this an epmd?`,
+        );
+      }
+    }
+    return { port: new DataView(reply.buffer, reply.byteOffset).getUint32(0), names };
+  } finally {
+    socket.destroy();
+  }
+}
+
+/**
+ * Stops the epmd at `address` with KILL_REQ (`epmd -kill`): resolves `true` when it
+ * answers "OK" (and exits), `false` when it answers "NO" because nodes are still
+ * registered there. An epmd ignores a KILL_REQ from another host.
+ * @internal
+ */
+export async function killPortMapper(address: EpmdAddress = {}): Promise<boolean> {
+  const socket = await connect(address);
+  try {
+    socket.write(frame(2, Uint8Array.of(KILL_REQ)));
+    const reply = new TextDecoder().decode(await readToEnd(socket));
+    if (reply === 'OK') return true;
+    if (reply === 'NO') return false;
+    throw new EpmdError(`epmd answered KILL_REQ with ${JSON.stringify(reply)}`);
+  } finally {
+    socket.destroy();
+  }
+}
+
+async function connect(
+  { host = '127.0.0.1', port = EPMD_PORT }: EpmdAddress,
+  timeout?: number,
+): Promise<Socket> {
   const socket = createConnection({ host, port });
   socket.setNoDelay(true);
+  // Only where asked: a connection that hangs (a host that drops packets) would otherwise
+  // wait for the system's TCP timeout, minutes.
+  const timer =
+    timeout === undefined
+      ? undefined
+      : setTimeout(() => socket.destroy(new Error(`no answer in ${timeout} ms`)), timeout);
   try {
     await once(socket, 'connect');
   } catch (error) {
     socket.destroy();
-    throw new EpmdError(`no epmd at ${host}:${port}: ${(error as Error).message}`);
+    throw new EpmdError(`no epmd at ${host}:${port}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  } finally {
+    clearTimeout(timer);
   }
   return socket;
 }
@@ -149,13 +224,26 @@ function readAtLeast(socket: Socket, n: number): Promise<Uint8Array> {
   });
 }
 
-/** Everything the peer sends until it closes (epmd closes after a lookup's reply). */
-function readToEnd(socket: Socket): Promise<Uint8Array> {
+/**
+ * Everything the peer sends until it closes (epmd closes after a lookup's reply), within
+ * `timeout` ms if given.
+ */
+function readToEnd(socket: Socket, timeout?: number): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
+    const timer =
+      timeout === undefined
+        ? undefined
+        : setTimeout(() => socket.destroy(new Error(`no answer in ${timeout} ms`)), timeout);
     socket.on('data', (chunk: Buffer) => parts.push(chunk));
-    socket.once('error', (error) => reject(new EpmdError(`epmd: ${error.message}`)));
-    socket.once('close', () => resolve(Buffer.concat(parts)));
+    socket.once('error', (error) => {
+      clearTimeout(timer);
+      reject(new EpmdError(`epmd: ${error.message}`, { cause: error }));
+    });
+    socket.once('close', () => {
+      clearTimeout(timer);
+      resolve(Buffer.concat(parts));
+    });
   });
 }
 
@@ -163,12 +251,20 @@ function readToEnd(socket: Socket): Promise<Uint8Array> {
  * An epmd-compatible port mapper: what otp-ts serves when no epmd runs on the host, so
  * that a cluster of Node.js processes needs no Erlang installed (an Erlang node on the
  * same host can use it too). It answers ALIVE2_REQ (holding the name while the
- * connection lasts), PORT_PLEASE2_REQ and NAMES_REQ, and closes a connection that
- * sends anything else.
+ * connection lasts), PORT_PLEASE2_REQ, NAMES_REQ and KILL_REQ, and closes a connection
+ * that sends anything else. As epmd does, it obeys KILL_REQ only from this host and only
+ * while no name is registered: it answers "OK", closes, and emits `killed`, for the
+ * daemon (epmd-daemon.ts) to exit.
  * @internal
  */
-export class PortMapper extends EventEmitter<{ register: [string]; unregister: [string] }> {
+export class PortMapper extends EventEmitter<{
+  register: [string];
+  unregister: [string];
+  killed: [];
+}> {
   readonly #names = new Map<string, NodeEntry & { socket: Socket }>();
+  /** Every open connection, so that `close` ends them all rather than wait for them. */
+  readonly #sockets = new Set<Socket>();
   #creation = (Math.random() * 0x7fffffff) >>> 0;
   readonly #server: Server;
 
@@ -185,9 +281,9 @@ export class PortMapper extends EventEmitter<{ register: [string]; unregister: [
     return typeof address === 'object' && address !== null ? address.port : port;
   }
 
-  /** Stops listening and drops every registration. */
+  /** Stops listening, drops every registration and ends every connection. */
   async close(): Promise<void> {
-    for (const entry of this.#names.values()) entry.socket.destroy();
+    for (const socket of this.#sockets) socket.destroy();
     this.#names.clear();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
@@ -199,6 +295,8 @@ export class PortMapper extends EventEmitter<{ register: [string]; unregister: [
 
   #serve(socket: Socket): void {
     const reader = new FrameReader(2, 1024);
+    this.#sockets.add(socket);
+    socket.once('close', () => this.#sockets.delete(socket));
     socket.setNoDelay(true);
     socket.on('error', () => socket.destroy());
     const onData = (chunk: Buffer) => {
@@ -294,8 +392,30 @@ export class PortMapper extends EventEmitter<{ register: [string]; unregister: [
         socket.end(new Uint8Array([...head, ...new TextEncoder().encode(lines)]));
         return;
       }
+      case KILL_REQ: {
+        // epmd refuses it from another host without a word, and with "NO" while nodes
+        // are registered: killing it would leave them unreachable by name.
+        if (!isLoopback(socket.remoteAddress)) {
+          socket.destroy();
+          return;
+        }
+        if (this.#names.size > 0) {
+          socket.end('NO');
+          return;
+        }
+        // The answer goes out before the connections are cut, as epmd replies, then exits.
+        socket.end('OK', () => {
+          void this.close().then(() => this.emit('killed'));
+        });
+        return;
+      }
       default:
         socket.destroy();
     }
   }
+}
+
+/** Whether a peer's address is this host's loopback (an IPv4 one may come IPv6-mapped). */
+function isLoopback(address: string | undefined): boolean {
+  return address !== undefined && (address === '::1' || /^(::ffff:)?127\./.test(address));
 }

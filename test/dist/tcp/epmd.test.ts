@@ -1,7 +1,14 @@
 import { once } from 'node:events';
-import { createConnection } from 'node:net';
+import { type AddressInfo, createConnection, createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EpmdError, lookupNode, PortMapper, registerNode } from '../../../src/dist/tcp/epmd.js';
+import {
+  EpmdError,
+  killPortMapper,
+  listNames,
+  lookupNode,
+  PortMapper,
+  registerNode,
+} from '../../../src/dist/tcp/epmd.js';
 
 const mappers: PortMapper[] = [];
 afterEach(async () => {
@@ -69,5 +76,70 @@ describe('the port mapper and its client', () => {
     const { socket: held } = await registerNode(entry('still'), { port });
     expect(await lookupNode('still', { port })).toBeDefined();
     held.destroy();
+  });
+});
+
+describe('listNames', () => {
+  it("lists the names registered, with their ports, and the port mapper's own port", async () => {
+    const { port } = await mapper();
+    const a = await registerNode(entry('a', 41001), { port });
+    const b = await registerNode(entry('b', 41002), { port });
+    expect(await listNames({ port })).toEqual({
+      port,
+      names: [
+        { name: 'a', port: 41001 },
+        { name: 'b', port: 41002 },
+      ],
+    });
+    a.socket.destroy();
+    b.socket.destroy();
+  });
+
+  it('rejects with an EpmdError when the server on the port does not answer as an epmd', async () => {
+    const server = createServer((socket) => socket.end());
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    try {
+      const error = await listNames({ port }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(EpmdError);
+      expect((error as EpmdError).refused).toBe(false);
+      expect((error as EpmdError).message).toBe(
+        'a NAMES_RESP of 0 bytes, too short: is this an epmd?',
+      );
+    } finally {
+      server.close();
+    }
+  });
+
+  it('rejects with an EpmdError marked refused when nothing listens', async () => {
+    const { mapper: m, port } = await mapper();
+    await m.close();
+    mappers.length = 0;
+    const error = await listNames({ port }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EpmdError);
+    expect((error as EpmdError).refused).toBe(true);
+  });
+});
+
+describe('killPortMapper', () => {
+  it('stops a port mapper with no names: it answers OK, emits killed and stops listening', async () => {
+    const { mapper: m, port } = await mapper();
+    const killed = once(m, 'killed');
+    expect(await killPortMapper({ port })).toBe(true);
+    await killed;
+    const error = await listNames({ port }).catch((e: unknown) => e);
+    expect((error as EpmdError).refused).toBe(true);
+  });
+
+  it('is refused with NO while a name is registered, as epmd refuses it', async () => {
+    const { mapper: m, port } = await mapper();
+    const held = await registerNode(entry('app'), { port });
+    expect(await killPortMapper({ port })).toBe(false);
+    expect(m.names().map((e) => e.name)).toEqual(['app']);
+    const freed = once(m, 'unregister');
+    held.socket.destroy();
+    await freed;
+    expect(await killPortMapper({ port })).toBe(true);
   });
 });
