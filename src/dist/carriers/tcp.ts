@@ -10,7 +10,7 @@ import { NodeError } from '../../errors.js';
 import { TermError } from '../etf/terms.js';
 import { type Carrier, type Channel, NodeLayer } from '../node.js';
 import { ControlTranslator } from '../tcp/control.js';
-import { ensurePortMapper } from '../tcp/ensure-epmd.js';
+import { ensurePortMapper } from '../tcp/ensure-port-mapper.js';
 import { EPMD_PORT, EpmdError, lookupNode, registerNode } from '../tcp/epmd.js';
 import {
   acceptHandshake,

@@ -517,9 +517,11 @@ export class ControlTranslator {
         const from = this.#callFrom(e[1]);
         if (from !== undefined) {
           const system = e[0] === SYSTEM;
+          // Pid 0 is where a call from outside any process comes from (see #ourPid).
+          const fromId = from.pid.id === 0 ? NO_PID : from.pid.id;
           if (to !== undefined)
-            batch.push(Op.SEND_CALL, to.id, to.creation, from.pid.id, from.n, system, e[2]);
-          else batch.push(Op.REG_CALL, name, from.pid.id, from.n, system, e[2]);
+            batch.push(Op.SEND_CALL, to.id, to.creation, fromId, from.n, system, e[2]);
+          else batch.push(Op.REG_CALL, name, fromId, from.n, system, e[2]);
           return;
         }
       }
