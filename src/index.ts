@@ -89,7 +89,12 @@ export { TaskSupervisor, type TaskSupervisorSpec } from './behaviours/task/task-
 export { registerMessageClass } from './core/copy.js';
 export { Pid, Ref } from './core/pid.js';
 export type { ReceiveOptions } from './core/raw-process.js';
-export type { DistributionOptions, Peer, PeerOptions } from './core/remote.js';
+export type {
+  DistributionOptions,
+  DistributionTlsOptions,
+  Peer,
+  PeerOptions,
+} from './core/remote.js';
 export {
   type BehaviourClass,
   type InitArg,

@@ -31,6 +31,7 @@ export { LOCAL_NODE, Pid, Ref } from './pid.js';
 export { type CrashContext, type MessageHandler, Process, ProcessState } from './process.js';
 export {
   type DistributionOptions,
+  type DistributionTlsOptions,
   type NodeRouter,
   type NodeService,
   type Peer,

@@ -191,6 +191,38 @@ export interface DistributionOptions {
    * @defaultValue 60000
    */
   tickTime?: number;
+  /**
+   * Distribution over TLS (`node:tls`), as Erlang's `-proto_dist inet_tls`: every
+   * connection, both ways, is TLS from its first byte, the distribution handshake
+   * inside it. Every node of the cluster must use TLS. The options are Node.js's:
+   * `key` and `cert` (this node's, for both sides), `ca` (whom to trust),
+   * `rejectUnauthorized` (verify the other node's certificate and host name; default
+   * `true`), `requestCert` (ask a connecting node for its certificate; default `true`).
+   * @defaultValue no TLS
+   */
+  tls?: DistributionTlsOptions;
+}
+
+/**
+ * The TLS options of `rt.startDistribution`, a subset of Node.js's `tls` options.
+ *
+ * @example
+ * ```ts
+ * await rt.startDistribution({
+ *   tls: { key: readFileSync('node.key'), cert: readFileSync('node.pem'), ca: readFileSync('ca.pem') },
+ * });
+ * ```
+ */
+export interface DistributionTlsOptions {
+  key?: string | Buffer | Array<string | Buffer>;
+  cert?: string | Buffer | Array<string | Buffer>;
+  ca?: string | Buffer | Array<string | Buffer>;
+  /** The passphrase of `key`. */
+  passphrase?: string;
+  /** @defaultValue true */
+  rejectUnauthorized?: boolean;
+  /** @defaultValue true */
+  requestCert?: boolean;
 }
 
 /**

@@ -4,7 +4,8 @@ import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { DistributionOptions } from '../../core/kernel.js';
+import * as tls from 'node:tls';
+import type { DistributionOptions, DistributionTlsOptions } from '../../core/kernel.js';
 import { describeValue } from '../../describe.js';
 import { NodeError } from '../../errors.js';
 import { TermError } from '../etf/terms.js';
@@ -45,6 +46,7 @@ interface Settings {
   readonly port: number;
   readonly epmdPort: number;
   readonly tickTime: number;
+  readonly tls: DistributionTlsOptions | undefined;
 }
 
 /** One connection: dialled or accepted; its link once the handshake is done. */
@@ -156,7 +158,17 @@ export class TcpCarrier implements Carrier {
     this.layer = layer;
     this.settings = settings;
     this.codec = new TermCodec(layer);
-    this.#server = createServer((socket) => this.#accepted(socket));
+    const secure = settings.tls;
+    if (secure === undefined) {
+      this.#server = createServer((socket) => this.#accepted(socket));
+    } else {
+      this.#server = tls.createServer(
+        { requestCert: true, rejectUnauthorized: true, ...secure },
+        (socket) => this.#accepted(socket),
+      );
+      // A node that fails the TLS handshake is refused; nothing else is disturbed.
+      this.#server.on('tlsClientError', (_error, socket) => socket.destroy());
+    }
     this.#server.on('error', () => {});
   }
 
@@ -243,10 +255,21 @@ export class TcpCarrier implements Carrier {
     const entry = await lookupNode(node.slice(0, at), { host, port: this.settings.epmdPort });
     if (entry === undefined) throw new Error(`no node ${node} is registered at ${host}`);
     if (channel.closed) return;
-    const socket = createConnection({ host, port: entry.port });
+    const secure = this.settings.tls;
+    const socket =
+      secure === undefined
+        ? createConnection({ host, port: entry.port })
+        : tls.connect({
+            host,
+            port: entry.port,
+            ...secure,
+            // A host name, not an address, is what a certificate names (SNI).
+            ...(/^[\d.]+$|:/.test(host) ? {} : { servername: host }),
+          });
     channel.dialing = socket;
+    const failed = new Promise<never>((_, reject) => socket.once('error', reject));
     socket.on('error', () => {});
-    await once(socket, 'connect');
+    await Promise.race([once(socket, secure === undefined ? 'connect' : 'secureConnect'), failed]);
     if (channel.closed) {
       socket.destroy();
       return;
@@ -367,7 +390,12 @@ async function startTcp(layer: NodeLayer, opts: DistributionOptions): Promise<Tc
   if (typeof opts !== 'object' || opts === null) {
     throw new TypeError(`startDistribution: expected options, got ${describeValue(opts, 80)}`);
   }
-  const { cookie, port = 0, epmd = EPMD_PORT, tickTime = 60_000 } = opts;
+  const { cookie, port = 0, epmd = EPMD_PORT, tickTime = 60_000, tls: secure } = opts;
+  if (secure !== undefined && (typeof secure !== 'object' || secure === null)) {
+    throw new TypeError(
+      `startDistribution: expected \`tls\` to be TLS options, got ${describeValue(secure, 80)}`,
+    );
+  }
   if (cookie !== undefined && (typeof cookie !== 'string' || cookie.length === 0)) {
     throw new TypeError('startDistribution: expected `cookie` to be a non-empty string');
   }
@@ -391,6 +419,7 @@ async function startTcp(layer: NodeLayer, opts: DistributionOptions): Promise<Tc
     port,
     epmdPort: epmd,
     tickTime,
+    tls: secure,
   });
   await carrier.start();
   return carrier;
