@@ -172,6 +172,11 @@ export class TcpCarrier implements Carrier {
     this.#server.on('error', () => {});
   }
 
+  /** The handshake's length prefix: Erlang's TLS distribution frames it by 4 bytes. */
+  get #framing(): 2 | 4 {
+    return this.settings.tls === undefined ? 2 : 4;
+  }
+
   /** The port this node listens on. */
   get port(): number {
     return this.#port;
@@ -240,7 +245,7 @@ export class TcpCarrier implements Carrier {
         this.#expectAccept(channel);
         return;
       }
-      this.layer.runtime.logger.debug?.(
+      this.layer.runtime.logger.debug(
         `otp-ts: cannot connect to ${node}: ${(error as Error).message}`,
       );
       this.channelDown(channel, 'noconnection');
@@ -274,7 +279,13 @@ export class TcpCarrier implements Carrier {
       socket.destroy();
       return;
     }
-    const result = await initiateHandshake(socket, this.#identity, node, HANDSHAKE_TIMEOUT);
+    const result = await initiateHandshake(
+      socket,
+      this.#identity,
+      node,
+      HANDSHAKE_TIMEOUT,
+      this.#framing,
+    );
     if (result.node !== node) {
       socket.destroy();
       throw new Error(`the node at ${host}:${entry.port} is ${result.node}, not ${node}`);
@@ -299,7 +310,13 @@ export class TcpCarrier implements Carrier {
     this.#sockets.add(socket);
     socket.on('close', () => this.#sockets.delete(socket));
     socket.on('error', () => {});
-    acceptHandshake(socket, this.#identity, (node) => this.#verdict(node), HANDSHAKE_TIMEOUT).then(
+    acceptHandshake(
+      socket,
+      this.#identity,
+      (node) => this.#verdict(node),
+      HANDSHAKE_TIMEOUT,
+      this.#framing,
+    ).then(
       (result) => {
         this.#sockets.delete(socket);
         const current = this.#channels.get(result.node);

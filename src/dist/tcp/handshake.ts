@@ -5,7 +5,8 @@ import { FrameError, FrameReader, frame } from './frames.js';
 // The distribution handshake, version 6 (erl_dist_protocol, "Distribution Handshake"),
 // both sides: the initiator sends its name, the acceptor answers with a status and a
 // challenge, each proves it knows the cookie with an MD5 digest of the cookie and the
-// other's challenge (as decimal text). Messages are framed by a 2-byte length; the
+// other's challenge (as decimal text). Messages are framed by a 2-byte length (4 over
+// TLS, as Erlang's inet_tls_dist frames them); the
 // connection switches to 4-byte frames once both digests check. The cookie is never
 // logged, nor put in an error.
 
@@ -101,8 +102,9 @@ export async function initiateHandshake(
   me: HandshakeIdentity,
   peer: string,
   timeout = 7000,
+  prefix: 2 | 4 = 2,
 ): Promise<HandshakeResult> {
-  const channel = new Channel(socket, timeout);
+  const channel = new Channel(socket, timeout, prefix);
   try {
     channel.send(nameMessage(me));
     const status = await channel.next();
@@ -171,8 +173,9 @@ export async function acceptHandshake(
   me: HandshakeIdentity,
   allow: (node: string) => Verdict = () => true,
   timeout = 7000,
+  prefix: 2 | 4 = 2,
 ): Promise<HandshakeResult> {
-  const channel = new Channel(socket, timeout);
+  const channel = new Channel(socket, timeout, prefix);
   try {
     const name = await channel.next();
     if (name[0] !== 0x4e || name.length < 15) {
@@ -288,13 +291,16 @@ function protocol(message: string): HandshakeError {
  */
 class Channel {
   readonly #socket: Socket;
-  readonly #reader = new FrameReader(2, MAX_HANDSHAKE_FRAME);
+  readonly #reader: FrameReader;
+  readonly #prefix: 2 | 4;
   #waiting: { resolve: (frame: Uint8Array) => void; reject: (error: Error) => void } | undefined;
   #failure: Error | undefined = undefined;
   readonly #timer: NodeJS.Timeout;
 
-  constructor(socket: Socket, timeout: number) {
+  constructor(socket: Socket, timeout: number, prefix: 2 | 4) {
     this.#socket = socket;
+    this.#prefix = prefix;
+    this.#reader = new FrameReader(prefix, MAX_HANDSHAKE_FRAME);
     socket.on('data', this.#onData);
     socket.on('close', this.#onClose);
     socket.on('error', this.#onError);
@@ -306,7 +312,7 @@ class Channel {
   }
 
   send(message: Uint8Array): void {
-    this.#socket.write(frame(2, message));
+    this.#socket.write(frame(this.#prefix, message));
   }
 
   next(): Promise<Uint8Array> {
