@@ -1,19 +1,24 @@
 import {
+  BitBinary,
   copyMessage,
   Down,
   Exit,
+  ImproperList,
   NodeDown,
+  OpaqueTerm,
   Pid,
   Ref,
   registeredClass,
   registeredClassOf,
+  Tuple,
 } from '../core/kernel.js';
 import * as errors from '../errors.js';
 
 // Messages between nodes, by the copy rules of SPEC section 1. What a carrier moves
 // must survive the structured clone of `postMessage` (and, later, a byte encoding):
 // plain data passes as it is; pids, refs, symbols made by `Symbol.for`, `Exit`,
-// `Down`, `NodeDown`, errors and registered classes become tagged plain objects, and
+// `Down`, `NodeDown`, errors, registered classes and the Erlang terms of
+// core/terms.ts (`Tuple`...) become tagged plain objects, and
 // are revived on the other side with their identity or prototype. The tag is a key no
 // user object has in practice (`"\u0000"`); a user object that has it is escaped.
 
@@ -133,6 +138,12 @@ function enc(value: unknown, host: CodecHost, depth: number): unknown {
   if (object instanceof NodeDown) {
     return { [TAG]: 'N', n: object.node, r: enc(object.reason, host, d) };
   }
+  if (object instanceof Tuple) return { [TAG]: 't', v: enc(object.elements, host, d) };
+  if (object instanceof ImproperList) {
+    return { [TAG]: 'l', v: enc(object.items, host, d), t: enc(object.tail, host, d) };
+  }
+  if (object instanceof BitBinary) return { [TAG]: 'b', v: object.bytes, n: object.bits };
+  if (object instanceof OpaqueTerm) return { [TAG]: 'q', k: object.kind, v: object.bytes };
   if (object instanceof Error) {
     const fields: Record<string, unknown> = {};
     for (const key of Object.keys(object)) {
@@ -229,6 +240,14 @@ export function decode(wire: unknown, host: CodecHost): unknown {
       return revive(NodeDown, { node: object.n, reason: decode(object.r, host) });
     case 'e':
       return reviveError(object, host);
+    case 't':
+      return new Tuple(...(decode(object.v, host) as unknown[]));
+    case 'l':
+      return new ImproperList(decode(object.v, host) as unknown[], decode(object.t, host));
+    case 'b':
+      return new BitBinary(object.v as Uint8Array, object.n as number);
+    case 'q':
+      return new OpaqueTerm(object.k as OpaqueTerm['kind'], object.v as Uint8Array);
     case 'c': {
       const Class = registeredClass(object.c as string);
       const fields = decode(object.f, host) as Record<string, unknown>;
