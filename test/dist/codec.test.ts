@@ -7,9 +7,9 @@ import {
   ImproperList,
   NodeDown,
   NodeError,
+  OpaqueTerm,
   Pid,
   Ref,
-  OpaqueTerm,
   registerMessageClass,
   Tuple,
 } from '../../src/index.js';
