@@ -11,6 +11,7 @@ import {
 } from './tagged.js';
 import {
   BitBinary,
+  EncodedTerm,
   ImproperList,
   OpaqueTerm,
   type PidCodec,
@@ -251,7 +252,7 @@ class Writer {
       }
       return;
     }
-    if (value instanceof OpaqueTerm) {
+    if (value instanceof OpaqueTerm || value instanceof EncodedTerm) {
       this.#bytes(value.bytes);
       return;
     }

@@ -45,6 +45,14 @@ export const Tag = {
   LOCAL: 121,
 } as const;
 
+/**
+ * A term already encoded (its tag first, no version byte), to embed in another: the
+ * encoder writes its bytes as they are. @internal
+ */
+export class EncodedTerm {
+  constructor(readonly bytes: Uint8Array) {}
+}
+
 /** What a pid is on the wire. @internal */
 export interface WirePid {
   node: string;
