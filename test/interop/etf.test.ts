@@ -4,6 +4,7 @@ import { decodeTerm } from '../../src/dist/etf/decode.js';
 import { encodeTerm } from '../../src/dist/etf/encode.js';
 import { decodeReasonTerm, encodeReasonTerm } from '../../src/dist/etf/reasons.js';
 import { ImproperList, type PidCodec, Tuple } from '../../src/dist/etf/terms.js';
+import { CallError, Exit } from '../../src/index.js';
 import { erlEval } from './erlang.js';
 
 const codec: PidCodec = {
@@ -66,14 +67,20 @@ describe('Erlang/OTP reads what otp-ts writes', () => {
   });
 
   it('as tagged tuples for what Erlang has no term of its own, pids and refs included', async () => {
-    const [nan, small, bytes, set, pid, ref] = await erlangReads([
+    const [nan, small, bytes, set, pid, ref, exit, error] = await erlangReads([
       Number.NaN,
       5n,
       Uint8Array.of(1, 2),
       new Set([1]),
       new Pid('app@host', 7, 3),
       new Ref('app@host', 9, 3),
+      new Exit(new Pid('app@host', 7, 3), { shutdown: 'killed' }),
+      Object.assign(new CallError('m', 'noproc', 'db'), { stack: 's' }),
     ]);
+    expect(exit).toMatch(/^\{'\$otp',exit,\{<\d+\.7\.0>,\{shutdown,killed\}\}\}$/);
+    expect(error).toBe(
+      "{'$otp',error,#{class => <<67,97,108,108,69,114,114,111,114>>,fields => #{<<100,101,115,116>> => <<100,98>>,<<110,97,109,101>> => <<67,97,108,108,69,114,114,111,114>>,<<114,101,97,115,111,110>> => <<110,111,112,114,111,99>>},message => <<109>>,name => <<67,97,108,108,69,114,114,111,114>>,stack => <<115>>}}",
+    );
     expect(nan).toBe("{'$otp',float,<<78,97,78>>}");
     expect(small).toBe("{'$otp',bigint,5}");
     expect(bytes).toBe("{'$otp',bytes,<<1,2>>}");

@@ -1,5 +1,6 @@
 import { Down, Exit, NodeDown, registeredClassOf } from '../../core/kernel.js';
 import { describeValue } from '../../describe.js';
+import { reasonTerm } from './reason-terms.js';
 import {
   errorPayload,
   looksTagged,
@@ -364,15 +365,15 @@ class Writer {
       return;
     }
     if (value instanceof Exit) {
-      this.term(tagged('exit', new Tuple(value.from, value.reason)), path);
+      this.term(tagged('exit', new Tuple(value.from, reasonTerm(value.reason))), path);
       return;
     }
     if (value instanceof Down) {
-      this.term(tagged('down', new Tuple(value.ref, value.pid, value.reason)), path);
+      this.term(tagged('down', new Tuple(value.ref, value.pid, reasonTerm(value.reason))), path);
       return;
     }
     if (value instanceof NodeDown) {
-      this.term(tagged('nodedown', new Tuple(value.node, value.reason)), path);
+      this.term(tagged('nodedown', new Tuple(value.node, reasonTerm(value.reason))), path);
       return;
     }
     const Class = registeredClassOf(value);

@@ -1,5 +1,6 @@
 import { Down, Exit, NodeDown, type Pid, type Ref, registeredClass } from '../../core/kernel.js';
 import { reviveError, reviveInstance } from '../revive.js';
+import { decodeReasonTerm } from './reason-terms.js';
 import { type PidCodec, Tuple } from './terms.js';
 
 // JavaScript values with no Erlang term of their own travel as a tagged tuple
@@ -134,7 +135,7 @@ function reviveKind(kind: string | undefined, payload: unknown, codec: PidCodec)
       break;
     case 'exit':
       if (payload instanceof Tuple && payload.length === 2 && codec.pidOf(payload.elements[0])) {
-        return new Exit(payload.elements[0] as Pid, payload.elements[1]);
+        return new Exit(payload.elements[0] as Pid, decodeReasonTerm(payload.elements[1]));
       }
       break;
     case 'down':
@@ -142,7 +143,7 @@ function reviveKind(kind: string | undefined, payload: unknown, codec: PidCodec)
         return new Down(
           payload.elements[0] as Ref,
           payload.elements[1] as Pid,
-          payload.elements[2],
+          decodeReasonTerm(payload.elements[2]),
         );
       }
       break;
@@ -152,7 +153,7 @@ function reviveKind(kind: string | undefined, payload: unknown, codec: PidCodec)
         payload.length === 2 &&
         typeof payload.elements[0] === 'string'
       ) {
-        return new NodeDown(payload.elements[0], payload.elements[1]);
+        return new NodeDown(payload.elements[0], decodeReasonTerm(payload.elements[1]));
       }
       break;
     default:
