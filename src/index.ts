@@ -109,6 +109,7 @@ export {
 export { defaultInitArg } from './core/runtime-types.js';
 export type { ProcessSignal } from './core/self.js';
 export { Down, Exit, isNormalExit, Timeout } from './core/signals.js';
+export { BitBinary, ImproperList, OpaqueTerm, Tuple } from './core/terms.js';
 export {
   Trace,
   type TraceCallEvent,

@@ -1,6 +1,7 @@
 import { describeValue } from '../describe.js';
 import { Pid, Ref } from './pid.js';
 import { Down, Exit, NodeDown } from './signals.js';
+import { BitBinary, ImproperList, OpaqueTerm, Tuple } from './terms.js';
 
 // Messages as a BEAM process sees them: with `messages: 'copy'`, what one process
 // sends another is a copy, so neither side can change the other's data. The rules are
@@ -50,8 +51,8 @@ export function registerMessageClass(Class: abstract new (...args: never[]) => u
 
 /**
  * A copy of `value` by the rules of SPEC section 1. Pids and refs keep their identity;
- * `Exit`, `Down`, errors, `Map`, `Set`, `Date`, typed arrays and registered classes
- * keep their prototype; plain objects and arrays are copied field by field; shared
+ * `Exit`, `Down`, errors, `Map`, `Set`, `Date`, typed arrays, registered classes and
+ * the Erlang terms `Tuple`, `ImproperList`, `BitBinary`, `OpaqueTerm` keep their prototype; plain objects and arrays are copied field by field; shared
  * and circular references stay shared and circular in the copy.
  *
  * @throws TypeError naming the value's type and where it was found
@@ -150,6 +151,10 @@ class Copier {
       value instanceof Exit ||
       value instanceof Down ||
       value instanceof NodeDown ||
+      value instanceof Tuple ||
+      value instanceof ImproperList ||
+      value instanceof BitBinary ||
+      value instanceof OpaqueTerm ||
       isRegistered(value)
     ) {
       const out = Object.create(proto) as Record<string, unknown>;

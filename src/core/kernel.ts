@@ -63,6 +63,7 @@ export {
   NodeDown,
   Timeout,
 } from './signals.js';
+export { BitBinary, ImproperList, OpaqueTerm, Tuple } from './terms.js';
 export { type TimerEntry, Timers } from './timers.js';
 export type { Trace, TraceEvent, TraceEventKind } from './trace.js';
 export { isInstance, isThenable, prototypeOf } from './values.js';

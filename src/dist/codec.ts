@@ -1,19 +1,24 @@
 import {
+  BitBinary,
   copyMessage,
   Down,
   Exit,
+  ImproperList,
   NodeDown,
+  OpaqueTerm,
   Pid,
   Ref,
   registeredClass,
   registeredClassOf,
+  Tuple,
 } from '../core/kernel.js';
-import * as errors from '../errors.js';
+import { reviveError, reviveInstance } from './revive.js';
 
 // Messages between nodes, by the copy rules of SPEC section 1. What a carrier moves
 // must survive the structured clone of `postMessage` (and, later, a byte encoding):
 // plain data passes as it is; pids, refs, symbols made by `Symbol.for`, `Exit`,
-// `Down`, `NodeDown`, errors and registered classes become tagged plain objects, and
+// `Down`, `NodeDown`, errors, registered classes and the Erlang terms of
+// core/terms.ts (`Tuple`...) become tagged plain objects, and
 // are revived on the other side with their identity or prototype. The tag is a key no
 // user object has in practice (`"\u0000"`); a user object that has it is escaped.
 
@@ -133,6 +138,12 @@ function enc(value: unknown, host: CodecHost, depth: number): unknown {
   if (object instanceof NodeDown) {
     return { [TAG]: 'N', n: object.node, r: enc(object.reason, host, d) };
   }
+  if (object instanceof Tuple) return { [TAG]: 't', v: enc(object.elements, host, d) };
+  if (object instanceof ImproperList) {
+    return { [TAG]: 'l', v: enc(object.items, host, d), t: enc(object.tail, host, d) };
+  }
+  if (object instanceof BitBinary) return { [TAG]: 'b', v: object.bytes, n: object.bits };
+  if (object instanceof OpaqueTerm) return { [TAG]: 'q', k: object.kind, v: object.bytes };
   if (object instanceof Error) {
     const fields: Record<string, unknown> = {};
     for (const key of Object.keys(object)) {
@@ -142,6 +153,7 @@ function enc(value: unknown, host: CodecHost, depth: number): unknown {
     return {
       [TAG]: 'e',
       c: Class?.name ?? object.constructor.name,
+      n: object.name,
       m: object.message,
       s: object.stack,
       ...('cause' in object ? { x: enc(object.cause, host, d) } : {}),
@@ -159,18 +171,6 @@ function enc(value: unknown, host: CodecHost, depth: number): unknown {
   if (typeof (object as { then?: unknown }).then === 'function') throw new Uncopyable('a promise');
   throw new Uncopyable(`an instance of ${proto.constructor?.name ?? 'an unregistered class'}`);
 }
-
-/** The errors a node revives by name: the standard ones and otp-ts's own. */
-const ERROR_CLASSES = new Map<string, abstract new (...args: never[]) => unknown>([
-  ['Error', Error],
-  ['TypeError', TypeError],
-  ['RangeError', RangeError],
-  ['SyntaxError', SyntaxError],
-  ['ReferenceError', ReferenceError],
-  ['EvalError', EvalError],
-  ['URIError', URIError],
-  ...(Object.entries(errors) as [string, abstract new (...args: never[]) => unknown][]),
-]);
 
 /**
  * The value a wire form stands for. The wire form is the receiver's own copy (a
@@ -228,7 +228,15 @@ export function decode(wire: unknown, host: CodecHost): unknown {
     case 'N':
       return revive(NodeDown, { node: object.n, reason: decode(object.r, host) });
     case 'e':
-      return reviveError(object, host);
+      return decodeError(object, host);
+    case 't':
+      return new Tuple(...(decode(object.v, host) as unknown[]));
+    case 'l':
+      return new ImproperList(decode(object.v, host) as unknown[], decode(object.t, host));
+    case 'b':
+      return new BitBinary(object.v as Uint8Array, object.n as number);
+    case 'q':
+      return new OpaqueTerm(object.k as OpaqueTerm['kind'], object.v as Uint8Array);
     case 'c': {
       const Class = registeredClass(object.c as string);
       const fields = decode(object.f, host) as Record<string, unknown>;
@@ -242,8 +250,7 @@ export function decode(wire: unknown, host: CodecHost): unknown {
 
 /** An instance of `Class` with `fields`, its constructor not run (as a copy makes it). */
 function revive(Class: abstract new (...args: never[]) => unknown, fields: object): unknown {
-  const out = Object.create(Class.prototype as object) as Record<string, unknown>;
-  return Object.assign(out, typeFieldOf(Class), fields);
+  return reviveInstance(Class, { ...typeFieldOf(Class), ...fields });
 }
 
 /** The `type` field the signal classes set in their constructor. */
@@ -254,21 +261,13 @@ function typeFieldOf(Class: unknown): object {
   return {};
 }
 
-function reviveError(object: Record<string, unknown>, host: CodecHost): Error {
-  const name = object.c as string;
-  const Class = registeredClass(name) ?? ERROR_CLASSES.get(name) ?? Error;
-  const out = Object.create(Class.prototype as object) as Error & Record<string, unknown>;
-  Object.defineProperty(out, 'message', { value: object.m, writable: true, configurable: true });
-  if (object.s !== undefined) {
-    Object.defineProperty(out, 'stack', { value: object.s, writable: true, configurable: true });
-  }
-  if ('x' in object) {
-    Object.defineProperty(out, 'cause', {
-      value: decode(object.x, host),
-      writable: true,
-      configurable: true,
-    });
-  }
-  Object.assign(out, decode(object.f, host));
-  return out;
+function decodeError(object: Record<string, unknown>, host: CodecHost): Error {
+  return reviveError({
+    className: object.c as string,
+    ...(typeof object.n === 'string' ? { name: object.n } : {}),
+    message: object.m as string,
+    ...(object.s !== undefined ? { stack: object.s as string } : {}),
+    ...('x' in object ? { cause: { value: decode(object.x, host) } } : {}),
+    fields: decode(object.f, host) as object,
+  });
 }

@@ -1,14 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import {
+  BitBinary,
   Down,
   Exit,
   type From,
   GenServer,
+  ImproperList,
   NoProcError,
+  OpaqueTerm,
   Runtime,
   registerMessageClass,
   reply,
   Sys,
+  Tuple,
 } from '../../src/index.js';
 import { deferred, makeRuntime, probe } from '../helpers.js';
 
@@ -130,6 +134,31 @@ describe("new Runtime({ messages: 'copy' })", () => {
     expect(copy.point).toBeInstanceOf(Point);
     expect(copy.point.norm()).toBe(5);
     expect('absent' in copy).toBe(true);
+  });
+
+  it('keeps the Erlang terms Tuple, ImproperList, BitBinary and OpaqueTerm as themselves, copied', async () => {
+    const rt = makeRuntime({ messages: 'copy' });
+    const got = probe(rt);
+    const inner = { n: 1 };
+    const message = [
+      new Tuple(Symbol.for('ok'), inner),
+      new ImproperList([1, inner], Symbol.for('tail')),
+      new BitBinary(Uint8Array.of(0xa0), 3),
+      new OpaqueTerm('export', Uint8Array.of(113, 1, 2)),
+    ] as const;
+    rt.send(got.pid, message);
+    const copy = (await got.expectMessage()) as typeof message;
+    expect(copy).toStrictEqual(message);
+    const [tuple, list, bits, opaque] = copy;
+    expect(tuple).toBeInstanceOf(Tuple);
+    expect(tuple.length).toBe(2);
+    expect(tuple.elements[1]).not.toBe(inner);
+    expect(list).toBeInstanceOf(ImproperList);
+    expect(list.items[1]).not.toBe(inner);
+    expect(bits).toBeInstanceOf(BitBinary);
+    expect(bits.bytes).not.toBe(message[2].bytes);
+    expect(opaque).toBeInstanceOf(OpaqueTerm);
+    expect(opaque.bytes).not.toBe(message[3].bytes);
   });
 
   it('keeps shared and circular references shared and circular', async () => {

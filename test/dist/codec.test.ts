@@ -1,13 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { type CodecHost, decode, encode } from '../../src/dist/codec.js';
 import {
+  BitBinary,
   Down,
   Exit,
+  ImproperList,
   NodeDown,
   NodeError,
+  OpaqueTerm,
   Pid,
   Ref,
   registerMessageClass,
+  Tuple,
 } from '../../src/index.js';
 
 /** A host with one-object-per-id tables, as a node layer keeps them. */
@@ -74,6 +78,19 @@ describe('encode and decode', () => {
     const { error: _e, ...rest } = back;
     const { error: _v, ...expected } = value;
     expect(rest).toEqual(expected);
+  });
+
+  it('carry the Erlang terms Tuple, ImproperList, BitBinary and OpaqueTerm back as themselves', () => {
+    const value = [
+      new Tuple(Symbol.for('ok'), [new Tuple()]),
+      new ImproperList([1, { a: new Tuple(1) }], Symbol.for('tail')),
+      new BitBinary(Uint8Array.of(0xa0), 3),
+      new OpaqueTerm('fun', Uint8Array.of(112, 0, 0, 0, 4)),
+    ];
+    const back = travel(value) as typeof value;
+    expect(back).toStrictEqual(value);
+    expect(back[0]).toBeInstanceOf(Tuple);
+    expect((back[1] as ImproperList).items[1]).toStrictEqual({ a: new Tuple(1) });
   });
 
   it('escape a user object that has the tag key, and keep a null prototype', () => {

@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Pid, Ref } from '../../src/core/pid.js';
+import {
+  type CodecHost,
+  decode as codecDecode,
+  encode as codecEncode,
+} from '../../src/dist/codec.js';
 import { decodeTerm, decodeTerms } from '../../src/dist/etf/decode.js';
 import { encodeTerm } from '../../src/dist/etf/encode.js';
 import {
@@ -13,7 +18,35 @@ import {
   type WirePid,
   type WireRef,
 } from '../../src/dist/etf/terms.js';
-import { Down, Exit } from '../../src/index.js';
+import {
+  CallError,
+  Down,
+  Exit,
+  NodeDown,
+  NodeError,
+  NoProcError,
+  registerMessageClass,
+  StartError,
+} from '../../src/index.js';
+
+class Point {
+  constructor(
+    readonly x: number,
+    readonly y: unknown,
+  ) {}
+}
+registerMessageClass(Point);
+
+class AppError extends Error {
+  constructor(
+    message: string,
+    readonly code: number,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+}
+registerMessageClass(AppError);
 
 /** A codec that interns pids and refs by their wire form, as the node layer does. */
 function testCodec(): PidCodec {
@@ -190,6 +223,11 @@ describe('encodeTerm', () => {
 const values = fc.letrec((tie) => ({
   leaf: fc.oneof(
     fc.string({ unit: 'grapheme' }),
+    // Any UTF-16 code units, lone surrogates included.
+    fc
+      .array(fc.integer({ min: 0, max: 0xffff }), { maxLength: 6 })
+      .map((units) => String.fromCharCode(...units)),
+    fc.constantFrom(-0, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53, -(2 ** 31) - 1),
     fc.integer(),
     fc.maxSafeInteger(),
     fc.double(),
@@ -198,9 +236,21 @@ const values = fc.letrec((tie) => ({
     fc.constant(null),
     fc.constant(undefined),
     fc.string({ minLength: 1, maxLength: 20 }).map((s) => Symbol.for(s)),
+    fc.constantFrom('true', 'false', 'nil', 'undefined', '$otp', 'map').map((s) => Symbol.for(s)),
     fc.uint8Array({ maxLength: 20 }),
     fc.float64Array({ maxLength: 4 }).map((a) => new Float64Array(a)),
+    fc.int16Array({ maxLength: 4 }).map((a) => new DataView(a.buffer)),
+    fc.uint8Array({ maxLength: 6 }).map((a) => a.buffer),
     fc.date(),
+    fc.date({ noInvalidDate: false }),
+    fc.constant(new Pid('a@h', 7, 2)),
+    fc.constant(new Ref('a@h', 9, 2)),
+    fc
+      .record({
+        bytes: fc.uint8Array({ minLength: 1, maxLength: 4 }),
+        bits: fc.integer({ min: 1, max: 7 }),
+      })
+      .map(({ bytes, bits }) => new BitBinary(bytes, bits)),
   ),
   node: fc.oneof(
     { depthSize: 'small' },
@@ -213,6 +263,32 @@ const values = fc.letrec((tie) => ({
       .map((entries) => new Map(entries)),
     fc.array(fc.integer(), { maxLength: 4 }).map((items) => new Set(items)),
     fc.string().map((message) => new RangeError(message)),
+    // Tuples that read as tagged ones.
+    fc
+      .tuple(fc.constantFrom('map', 'date', 'error', 'x'), tie('node'))
+      .map(([kind, payload]) => new Tuple(Symbol.for('$otp'), Symbol.for(kind), payload)),
+    fc
+      .tuple(fc.array(tie('node'), { minLength: 1, maxLength: 3 }), tie('leaf'))
+      .filter(([, tail]) => !Array.isArray(tail))
+      .map(([items, tail]) => new ImproperList(items, tail)),
+    fc
+      .dictionary(fc.string({ maxLength: 6 }), tie('node'), { maxKeys: 3 })
+      .map((fields) => Object.assign(Object.create(null) as object, fields)),
+    fc
+      .array(fc.tuple(fc.string({ maxLength: 4 }), tie('node')), { maxLength: 3 })
+      .map((entries) => new Map(entries)),
+    fc.tuple(tie('node'), tie('node')).map(([x, y]) => new Point(x as number, y)),
+    fc.tuple(fc.string(), tie('node')).map(([node, reason]) => new NodeDown(node, reason)),
+    tie('node').map((reason) => new Exit(new Pid('a@h', 1, 1), reason)),
+    tie('node').map((reason) => new Down(new Ref('a@h', 2, 1), new Pid('a@h', 1, 1), reason)),
+    tie('node').map((reason) => new CallError('call failed', reason, 'server')),
+    fc.constant(new NoProcError('GenServer.call', 'nobody')),
+    tie('node').map((reason) => new StartError('start failed', reason, 'child', { cause: reason })),
+    fc.constant(new NodeError('down', 'b@h', 'noconnection')),
+    fc.tuple(fc.string(), fc.integer()).map(([m, code]) => new AppError(m, code)),
+    fc
+      .tuple(fc.string(), tie('node'))
+      .map(([m, extra]) => Object.assign(new TypeError(m, { cause: extra }), { extra })),
   ),
 })).node;
 
@@ -222,10 +298,67 @@ describe('a round trip through the term format', () => {
     fc.assert(
       fc.property(values, (value) => {
         const back = decodeTerm(encodeTerm(value, codec), codec);
-        expect(back).toEqual(value);
+        expect(back).toStrictEqual(value);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('gives back what the thread codec gives back, for every value the thread codec carries', () => {
+    const codec = testCodec();
+    const host: CodecHost = {
+      pid: (node, id, creation) => codec.pid({ node, id, serial: 0, creation }) as Pid,
+      ref: (node, id, creation) => codec.ref({ node, creation, words: [id, 0, 0] }) as Ref,
+      exportPid: () => {},
+      exportRef: () => {},
+    };
+    fc.assert(
+      fc.property(values, (value) => {
+        const overThreads = codecDecode(structuredClone(codecEncode(value, host, 'send')), host);
+        const overTcp = decodeTerm(encodeTerm(value, codec), codec);
+        expect(overTcp).toStrictEqual(overThreads);
       }),
       { numRuns: 500 },
     );
+  });
+
+  it("keeps otp-ts's errors with their class, message, stack, cause and fields", () => {
+    const codec = testCodec();
+    const round = (v: unknown) => decodeTerm(encodeTerm(v, codec), codec);
+    const error = new CallError('GenServer.call to <0.3.0> failed', 'noproc', 'db', {
+      cause: new RangeError('inner'),
+    });
+    const back = round(error) as CallError;
+    expect(back).toBeInstanceOf(CallError);
+    expect(back).toMatchObject({ name: 'CallError', reason: 'noproc', dest: 'db' });
+    expect(back.message).toBe(error.message);
+    expect(back.stack).toBe(error.stack);
+    expect(back.cause).toBeInstanceOf(RangeError);
+    expect(Object.keys(back)).toEqual(Object.keys(error));
+    // An error of a class this node does not know: an Error that keeps its name.
+    class Unknown extends Error {}
+    Object.defineProperty(Unknown.prototype, 'name', { value: 'Unknown' });
+    const unknown = round(new Unknown('?')) as Error;
+    expect(Object.getPrototypeOf(unknown)).toBe(Error.prototype);
+    expect(unknown.name).toBe('Unknown');
+    expect(Object.keys(unknown)).toEqual([]);
+    // A registered class with a field named __proto__ gets it as a field, not a prototype.
+    const odd = round(new Point(1, JSON.parse('{"__proto__": {"polluted": 1}}'))) as Point;
+    expect(odd).toBeInstanceOf(Point);
+    expect(Object.keys(odd.y as object)).toEqual(['__proto__']);
+    expect(({} as { polluted?: number }).polluted).toBeUndefined();
+  });
+
+  it('keeps the order of a Map of string keys, integer-like ones included', () => {
+    const codec = testCodec();
+    const map = new Map([
+      ['b', 1],
+      ['1', 2],
+    ]);
+    expect([...(decodeTerm(encodeTerm(map, codec), codec) as Map<string, number>).keys()]).toEqual([
+      'b',
+      '1',
+    ]);
   });
 
   it('keeps -0, NaN, the infinities, small bigints, a Map of string keys and a Buffer-free Uint8Array', () => {
@@ -276,6 +409,64 @@ describe('decoding untrusted bytes', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+
+  it('gives back a value or the tuple itself for a tagged tuple with any payload, and throws nothing', () => {
+    const kinds = [
+      'float',
+      'bigint',
+      'bytes',
+      'arraybuffer',
+      'DataView',
+      'utf16',
+      'symbol',
+      'tuple',
+      'map',
+      'nullproto',
+      'set',
+      'date',
+      'error',
+      'class',
+      'exit',
+      'down',
+      'nodedown',
+      'Int32Array',
+      'BigInt64Array',
+      'constructor',
+      '__proto__',
+      'toString',
+    ];
+    const atom = (name: string) => [119, name.length, ...Buffer.from(name)];
+    fc.assert(
+      fc.property(fc.constantFrom(...kinds), values, (kind, payload) => {
+        const body = encodeTerm(payload, codec).subarray(1);
+        const bytes = Uint8Array.from([131, 104, 3, ...atom('$otp'), ...atom(kind), ...body]);
+        decodeTerm(bytes, codec);
+      }),
+      { numRuns: 2000 },
+    );
+    const bytes = (kind: string, payload: unknown) =>
+      Uint8Array.from([
+        131,
+        104,
+        3,
+        ...atom('$otp'),
+        ...atom(kind),
+        ...encodeTerm(payload, codec).subarray(1),
+      ]);
+    expect(decodeTerm(bytes('bigint', 1.5), codec)).toBeInstanceOf(Tuple);
+    expect(decodeTerm(bytes('error', new Map([[Symbol.for('class'), 1]])), codec)).toBeInstanceOf(
+      Tuple,
+    );
+    expect(decodeTerm(bytes('utf16', Uint8Array.of(1, 2, 3)), codec)).toBeInstanceOf(Tuple);
+  });
+
+  it('reads a big integer of a million bytes in linear time', () => {
+    const n = 1_000_000;
+    const bytes = new Uint8Array(7 + n);
+    bytes.set([131, 111, (n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255, 0]);
+    bytes[bytes.length - 1] = 1;
+    expect(decodeTerm(bytes, codec)).toBe(1n << BigInt(8 * (n - 1)));
   });
 
   it('refuses a count larger than the bytes left before allocating', () => {

@@ -1,5 +1,5 @@
 import { inflateSync } from 'node:zlib';
-import { reviveTagged } from './tagged.js';
+import { OTP_TAG, reviveTagged } from './tagged.js';
 import {
   BitBinary,
   ImproperList,
@@ -28,6 +28,8 @@ const DEFAULT_MAX_DEPTH = 1000;
 const DEFAULT_MAX_INFLATED = 64 * 1024 * 1024;
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const latin1 = new TextDecoder('latin1');
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const MAP_KIND = Symbol.for('map');
 
 /**
  * Decodes one term, `bytes` starting with the version byte 131 and holding nothing
@@ -292,11 +294,14 @@ class Reader {
 
   #big(n: number): number | bigint {
     const sign = this.#u8();
+    if (sign !== 0 && sign !== 1) throw new TermError(`a big integer with sign byte ${sign}`);
     const digits = this.#slice(n);
-    let value = 0n;
-    for (let i = n - 1; i >= 0; i--) value = (value << 8n) | BigInt(digits[i]!);
+    // Through hex, in linear time: a loop of shifts is quadratic, which a peer could
+    // use to stall the node with one large integer.
+    let hex = '0x0';
+    for (let i = n - 1; i >= 0; i--) hex += HEX[digits[i]!];
+    let value = BigInt(hex);
     if (sign === 1) value = -value;
-    else if (sign !== 0) throw new TermError(`a big integer with sign byte ${sign}`);
     return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)
       ? Number(value)
       : value;
@@ -306,7 +311,12 @@ class Reader {
     this.#count(arity, 1);
     return this.#nested(() => {
       const elements: unknown[] = new Array(arity);
-      for (let i = 0; i < arity; i++) elements[i] = this.#term();
+      for (let i = 0; i < arity; i++) {
+        elements[i] =
+          i === 2 && arity === 3 && elements[0] === OTP_TAG && elements[1] === MAP_KIND
+            ? this.#mapPayload()
+            : this.#term();
+      }
       return reviveTagged(elements, this.#codec);
     });
   }
@@ -322,7 +332,17 @@ class Reader {
     });
   }
 
-  #map(arity: number): unknown {
+  /**
+   * The payload of a tagged Map (`{'$otp', map, #{...}}`): read as a Map even when
+   * its keys are strings, so that it keeps its order (an object puts integer-like keys first).
+   */
+  #mapPayload(): unknown {
+    if (this.#bytes[this.#pos] !== Tag.MAP) return this.#term();
+    this.#pos++;
+    return this.#map(this.#u32(), true);
+  }
+
+  #map(arity: number, asMap = false): unknown {
     this.#count(arity, 2);
     return this.#nested(() => {
       const keys: unknown[] = new Array(arity);
@@ -333,7 +353,7 @@ class Reader {
         values[i] = this.#term();
         if (typeof keys[i] !== 'string') allStrings = false;
       }
-      if (allStrings) {
+      if (allStrings && !asMap) {
         // A null-prototype object: a key such as "__proto__" is only a key.
         const out = Object.create(null) as Record<string, unknown>;
         for (let i = 0; i < arity; i++) out[keys[i] as string] = values[i];

@@ -1,8 +1,18 @@
-import { Down, Exit } from '../../core/kernel.js';
+import { Down, Exit, NodeDown, registeredClassOf } from '../../core/kernel.js';
 import { describeValue } from '../../describe.js';
-import { tagged, typedArrayName } from './tagged.js';
+import { reasonTerm } from './reason-terms.js';
+import {
+  errorPayload,
+  looksTagged,
+  Tagged,
+  tagged,
+  typedArrayName,
+  utf16Bytes,
+  VALUE_ATOMS,
+} from './tagged.js';
 import {
   BitBinary,
+  EncodedTerm,
   ImproperList,
   OpaqueTerm,
   type PidCodec,
@@ -93,7 +103,9 @@ class Writer {
   term(value: unknown, path: string): void {
     switch (typeof value) {
       case 'string':
-        this.#binary(utf8.encode(value));
+        if (isWellFormed(value)) this.#binary(utf8.encode(value));
+        // A lone surrogate has no UTF-8: the code units travel as they are.
+        else this.term(tagged('utf16', new BinaryBytes(utf16Bytes(value))), path);
         return;
       case 'number':
         this.#number(value);
@@ -115,7 +127,9 @@ class Writer {
       case 'symbol': {
         const name = Symbol.keyFor(value);
         if (name === undefined) throw this.#fail(value, path, 'a symbol not made by Symbol.for');
-        this.atom(name);
+        // The atoms JavaScript reads as true, false, null and undefined: tagged.
+        if (VALUE_ATOMS.has(name)) this.term(tagged('symbol', name), path);
+        else this.atom(name);
         return;
       }
       case 'function':
@@ -184,11 +198,12 @@ class Writer {
 
   #big(value: bigint): void {
     const negative = value < 0n;
-    let rest = negative ? -value : value;
-    const digits: number[] = [];
-    while (rest > 0n) {
-      digits.push(Number(rest & 0xffn));
-      rest >>= 8n;
+    // Through hex, in linear time (a loop of shifts is quadratic in the size).
+    let hex = (negative ? -value : value).toString(16);
+    if (hex.length % 2 === 1) hex = `0${hex}`;
+    const digits = new Uint8Array(hex.length / 2);
+    for (let i = 0; i < digits.length; i++) {
+      digits[i] = Number.parseInt(hex.slice(hex.length - 2 * i - 2, hex.length - 2 * i), 16);
     }
     if (digits.length < 256) {
       this.u8(Tag.SMALL_BIG);
@@ -198,7 +213,7 @@ class Writer {
       this.#u32(digits.length);
     }
     this.u8(negative ? 1 : 0);
-    this.#bytes(Uint8Array.from(digits));
+    this.#bytes(digits);
   }
 
   #object(value: object, path: string): void {
@@ -220,7 +235,25 @@ class Writer {
       for (const word of ref.words) this.#u32(word);
       return;
     }
-    if (value instanceof OpaqueTerm) {
+    if (value instanceof Tagged) {
+      this.u8(Tag.SMALL_TUPLE);
+      this.u8(3);
+      this.atom('$otp');
+      this.atom(value.kind);
+      this.term(value.payload, path);
+      return;
+    }
+    if (value instanceof PlainFields) {
+      const entries = Object.entries(value.object);
+      this.u8(Tag.MAP);
+      this.#u32(entries.length);
+      for (const [key, field] of entries) {
+        this.#binary(utf8.encode(key));
+        this.term(field, `${path}.${key}`);
+      }
+      return;
+    }
+    if (value instanceof OpaqueTerm || value instanceof EncodedTerm) {
       this.#bytes(value.bytes);
       return;
     }
@@ -261,6 +294,11 @@ class Writer {
       return;
     }
     if (value instanceof Tuple) {
+      if (looksTagged(value)) {
+        // A tuple of the user's that would read as a tagged one: tagged itself.
+        this.term(tagged('tuple', value.elements), path);
+        return;
+      }
       const n = value.elements.length;
       if (n < 256) {
         this.u8(Tag.SMALL_TUPLE);
@@ -278,14 +316,12 @@ class Writer {
       return;
     }
     const proto = Object.getPrototypeOf(value) as object | null;
-    if (proto === Object.prototype || proto === null) {
-      const entries = Object.entries(value);
-      this.u8(Tag.MAP);
-      this.#u32(entries.length);
-      for (const [key, field] of entries) {
-        this.#binary(utf8.encode(key));
-        this.term(field, `${path}.${key}`);
-      }
+    if (proto === Object.prototype) {
+      this.#object(new PlainFields(value), path);
+      return;
+    }
+    if (proto === null) {
+      this.term(tagged('nullproto', new PlainFields(value)), path);
       return;
     }
     if (value instanceof Map) {
@@ -324,16 +360,25 @@ class Writer {
       }
     }
     if (value instanceof Error) {
-      const fields = { name: value.name, message: value.message, stack: value.stack ?? '' };
-      this.term(tagged('error', fields), path);
+      const className = registeredClassOf(value)?.name ?? value.constructor.name;
+      this.term(tagged('error', errorPayload(value, className, new PlainFields(value))), path);
       return;
     }
     if (value instanceof Exit) {
-      this.term(tagged('exit', new Tuple(value.from, value.reason)), path);
+      this.term(tagged('exit', new Tuple(value.from, reasonTerm(value.reason))), path);
       return;
     }
     if (value instanceof Down) {
-      this.term(tagged('down', new Tuple(value.ref, value.pid, value.reason)), path);
+      this.term(tagged('down', new Tuple(value.ref, value.pid, reasonTerm(value.reason))), path);
+      return;
+    }
+    if (value instanceof NodeDown) {
+      this.term(tagged('nodedown', new Tuple(value.node, reasonTerm(value.reason))), path);
+      return;
+    }
+    const Class = registeredClassOf(value);
+    if (Class !== undefined) {
+      this.term(tagged('class', new Tuple(Class.name, new PlainFields(value))), path);
       return;
     }
     const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
@@ -397,6 +442,16 @@ function isByteList(items: readonly unknown[]): boolean {
 /** Bytes to write as a plain binary (the payload of a tagged value). */
 class BinaryBytes {
   constructor(readonly bytes: Uint8Array) {}
+}
+
+/** The own enumerable fields of an object, to write as a map of binary keys. */
+class PlainFields {
+  constructor(readonly object: object) {}
+}
+
+/** `String.prototype.isWellFormed` (Node.js 20; not yet in the ES2023 lib). */
+function isWellFormed(text: string): boolean {
+  return (text as string & { isWellFormed(): boolean }).isWellFormed();
 }
 
 /** A Map to write as a plain map (the payload of a tagged Map of string keys). */

@@ -1,6 +1,10 @@
-// The Erlang terms that have no JavaScript value of their own, and the tags of the
-// external term format (OTP's erl_ext_dist). The mapping from JavaScript values to
-// terms and back is in encode.ts and decode.ts; this file is what both share.
+// The tags of the external term format (OTP's erl_ext_dist) and what the encoder and
+// the decoder share. The Erlang terms that have no JavaScript value of their own
+// (Tuple, ImproperList, BitBinary, OpaqueTerm) live in the core (src/core/terms.ts),
+// so that a copy keeps them; they are re-exported here for the codec's users. The
+// mapping from JavaScript values to terms and back is in encode.ts and decode.ts.
+
+export { BitBinary, ImproperList, OpaqueTerm, Tuple } from '../../core/kernel.js';
 
 /** The version byte every encoded term starts with. @internal */
 export const VERSION = 131;
@@ -42,53 +46,11 @@ export const Tag = {
 } as const;
 
 /**
- * An Erlang tuple. JavaScript has none: `new Tuple('ok', 42)` is Elixir's `{:ok, 42}`
- * when its first element is the atom `Symbol.for('ok')`, and comes back as a `Tuple`.
- * @internal
+ * A term already encoded (its tag first, no version byte), to embed in another: the
+ * encoder writes its bytes as they are. @internal
  */
-export class Tuple {
-  readonly elements: readonly unknown[];
-  constructor(...elements: unknown[]) {
-    this.elements = elements;
-  }
-  get length(): number {
-    return this.elements.length;
-  }
-}
-
-/**
- * A list whose tail is not the empty list (`[a, b | c]`): Erlang has them, JavaScript
- * arrays cannot say them. @internal
- */
-export class ImproperList {
-  constructor(
-    readonly items: readonly unknown[],
-    readonly tail: unknown,
-  ) {}
-}
-
-/**
- * A bitstring whose length is not a whole number of bytes: `bits` (1 to 8) of the
- * last byte count. @internal
- */
-export class BitBinary {
-  constructor(
-    readonly bytes: Uint8Array,
-    readonly bits: number,
-  ) {}
-}
-
-/**
- * A term otp-ts carries but cannot use (a port, a fun, an external fun): kept as its
- * encoded bytes, so that it goes back to Erlang exactly as it came. @internal
- */
-export class OpaqueTerm {
-  constructor(
-    /** `'port'`, `'fun'` or `'export'`. */
-    readonly kind: 'port' | 'fun' | 'export',
-    /** The term's bytes, its tag first. */
-    readonly bytes: Uint8Array,
-  ) {}
+export class EncodedTerm {
+  constructor(readonly bytes: Uint8Array) {}
 }
 
 /** What a pid is on the wire. @internal */
