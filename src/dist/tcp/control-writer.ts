@@ -1,5 +1,5 @@
 import { encodeTerm } from '../etf/encode.js';
-import { type PidCodec, Tag, VERSION } from '../etf/terms.js';
+import { type EncodedTerm, type PidCodec, Tag, VERSION } from '../etf/terms.js';
 
 // The writer of distribution messages: a control tuple of small integers, atoms, pids
 // and refs given by their parts (no Pid object needed), and terms the codec already
@@ -175,6 +175,12 @@ export class ControlWriter {
     this.#pos += 4;
     this.atom('alias');
     return this.ref(node, creation, words);
+  }
+
+  /** A term encoded without its version byte (an exit reason). */
+  embed(encoded: EncodedTerm): this {
+    this.#raw(encoded.bytes, 0);
+    return this;
   }
 
   /** A term encoded by `encodeTerm` (its version byte is skipped). */

@@ -1,11 +1,13 @@
 import { Pid, Ref } from '../../core/kernel.js';
 import { StartError } from '../../errors.js';
 import { type DecodeLimits, decodeTerms } from '../etf/decode.js';
+import { decodeReasonTerm } from '../etf/reasons.js';
 import { OTP_TAG } from '../etf/tagged.js';
+import type { EncodedTerm } from '../etf/terms.js';
 import { ImproperList, TermError, Tuple } from '../etf/terms.js';
 import { NO_PID, type NodeLayer, Op } from '../node.js';
 import { ControlWriter } from './control-writer.js';
-import { ForeignRef, reasonOf, refWords, SPAWN_WORD, type TermCodec } from './wire-codec.js';
+import { ForeignRef, refWords, SPAWN_WORD, type TermCodec } from './wire-codec.js';
 
 // One connection's translation between the node layer's control messages (node.ts:
 // flat batches, pids as ids, refs as numbers) and Erlang's (erl_dist_protocol: a
@@ -159,11 +161,11 @@ export class ControlTranslator {
       case Op.EXIT:
         this.#ourPid(w.tuple(4).int(3), b[i] as number);
         this.#theirPid(w, b[i + 1] as number, this.#creation);
-        return w.term(b[i + 2] as Uint8Array).done();
+        return w.embed(b[i + 2] as EncodedTerm).done();
       case Op.EXIT2:
         this.#ourPid(w.tuple(4).int(8), b[i] as number);
         this.#theirPid(w, b[i + 1] as number, b[i + 2] as number);
-        return w.term(b[i + 3] as Uint8Array).done();
+        return w.embed(b[i + 3] as EncodedTerm).done();
       case Op.MONITOR_P: {
         const fromId = b[i] as number;
         const to = b[i + 1];
@@ -191,7 +193,7 @@ export class ControlTranslator {
         else w.pid(this.#layer.node, monitor.watched.id, this.#layer.creation);
         this.#pid(w, monitor.watcher);
         this.#refTerm(w, theirs.ref);
-        return w.term(b[i + 1] as Uint8Array).done();
+        return w.embed(b[i + 1] as EncodedTerm).done();
       }
       case Op.ALIAS_SEND:
       case Op.ALIAS_SEND_ERROR: {
@@ -697,8 +699,8 @@ function reasonAt(
 ): unknown {
   if (at === -1) {
     need(hasPayload && c.length >= 3, op);
-    return reasonOf(payload);
+    return decodeReasonTerm(payload);
   }
   need(c.length > at, op);
-  return reasonOf(c[at]);
+  return decodeReasonTerm(c[at]);
 }

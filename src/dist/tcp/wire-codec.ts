@@ -1,8 +1,14 @@
 import { copyMessage, Pid, Ref } from '../../core/kernel.js';
-import { describeReasonBriefly } from '../../describe.js';
 import type { ExitReason } from '../../types.js';
 import { encodeTerm } from '../etf/encode.js';
-import { type PidCodec, TermError, Tuple, type WirePid, type WireRef } from '../etf/terms.js';
+import { encodeReasonTerm } from '../etf/reasons.js';
+import {
+  type EncodedTerm,
+  type PidCodec,
+  TermError,
+  type WirePid,
+  type WireRef,
+} from '../etf/terms.js';
 import type { NodeLayer, WireCodec } from '../node.js';
 
 // How a node's values travel over TCP: Erlang's external term format, with the
@@ -28,17 +34,6 @@ export class ForeignRef extends Ref {
     this.words = words;
   }
 }
-
-/** The reasons that are OTP's words: atoms on the wire. */
-const OTP_WORDS = new Set([
-  'normal',
-  'shutdown',
-  'kill',
-  'killed',
-  'noproc',
-  'noconnection',
-  'timeout',
-]);
 
 /** The TCP codec of one node layer. @internal */
 export class TermCodec implements PidCodec, WireCodec {
@@ -116,13 +111,9 @@ export class TermCodec implements PidCodec, WireCodec {
     return wire;
   }
 
-  encodeReason(reason: ExitReason): Uint8Array {
-    try {
-      return encodeTerm(reasonTerm(reason), this);
-    } catch {
-      // A reason that cannot be copied still ends the link: it travels as its description.
-      return encodeTerm(describeReasonBriefly(reason), this);
-    }
+  /** The reason's term, encoded (no version byte): never throws (see encodeReasonTerm). */
+  encodeReason(reason: ExitReason): EncodedTerm {
+    return encodeReasonTerm(reason, this);
   }
 
   decodeReason(wire: unknown): ExitReason {
@@ -138,32 +129,4 @@ function isOurs(words: readonly number[]): boolean {
 /** The words of one of this node's references: its id, low bits first; the third word 0. */
 export function refWords(id: number): number[] {
   return [id % TWO_32, Math.floor(id / TWO_32), 0];
-}
-
-/** An exit reason as Erlang says it: OTP's words as atoms, `{ shutdown: x }` as `{shutdown, X}`. */
-export function reasonTerm(reason: ExitReason): unknown {
-  if (typeof reason === 'string') return OTP_WORDS.has(reason) ? Symbol.for(reason) : reason;
-  if (
-    typeof reason === 'object' &&
-    reason !== null &&
-    Object.getPrototypeOf(reason) === Object.prototype &&
-    Object.keys(reason).length === 1 &&
-    'shutdown' in reason
-  ) {
-    return new Tuple(Symbol.for('shutdown'), (reason as { shutdown: unknown }).shutdown);
-  }
-  return reason;
-}
-
-/** An exit reason as otp-ts says it: the inverse of {@link reasonTerm}. */
-export function reasonOf(term: unknown): ExitReason {
-  if (typeof term === 'symbol') {
-    const name = Symbol.keyFor(term);
-    if (name !== undefined && OTP_WORDS.has(name)) return name;
-    return term;
-  }
-  if (term instanceof Tuple && term.length === 2 && term.elements[0] === Symbol.for('shutdown')) {
-    return { shutdown: term.elements[1] };
-  }
-  return term;
 }

@@ -5,11 +5,12 @@ import { makeRuntime } from '../../helpers.js';
 import { COOKIE, epmd, nodeName, useCluster } from './cluster.js';
 
 // Distribution over TLS: two nodes (runtimes of this process, each with its own
-// listener) that trust the test's self-signed certificate, made for localhost.
+// listener) with the test's certificate for localhost, signed by the test's CA.
 useCluster();
 
 const key = readFileSync(new URL('../fixtures/tls/key.pem', import.meta.url));
 const cert = readFileSync(new URL('../fixtures/tls/cert.pem', import.meta.url));
+const ca = readFileSync(new URL('../fixtures/tls/ca.pem', import.meta.url));
 
 class Echo extends GenServer<null, unknown, never> {
   override init() {
@@ -24,8 +25,8 @@ describe('startDistribution({ tls })', () => {
   it('connects two TLS nodes, and calls go through', async () => {
     const a = makeRuntime({ node: nodeName('tlsa') });
     const b = makeRuntime({ node: nodeName('tlsb') });
-    await a.startDistribution({ cookie: COOKIE, epmd, tls: { key, cert, ca: cert } });
-    await b.startDistribution({ cookie: COOKIE, epmd, tls: { key, cert, ca: cert } });
+    await a.startDistribution({ cookie: COOKIE, epmd, tls: { key, cert, ca } });
+    await b.startDistribution({ cookie: COOKIE, epmd, tls: { key, cert, ca } });
     await b.start(Echo, undefined, { name: 'echo' });
     expect(await GenServer.call(a, { name: 'echo', node: b.node }, [1, 'x'])).toEqual({
       echo: [1, 'x'],
@@ -37,7 +38,7 @@ describe('startDistribution({ tls })', () => {
     const secure = makeRuntime({ node: nodeName('tlss') });
     const plain = makeRuntime({ node: nodeName('plain') });
     const untrusting = makeRuntime({ node: nodeName('untrusting') });
-    await secure.startDistribution({ cookie: COOKIE, epmd, tls: { key, cert, ca: cert } });
+    await secure.startDistribution({ cookie: COOKIE, epmd, tls: { key, cert, ca } });
     await plain.startDistribution({ cookie: COOKIE, epmd });
     // Trusts only the system's authorities, not the test's certificate.
     await untrusting.startDistribution({ cookie: COOKIE, epmd, tls: { key, cert } });
