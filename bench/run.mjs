@@ -60,6 +60,7 @@ const BENCHMARKS = [
   'trace',
   'observer',
   'threads',
+  'tcp',
 ];
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -224,7 +225,14 @@ function runOne(name) {
     nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=100');
   }
   const file = path.join(here, `${name}.ts`);
-  const childArgs = [...nodeArgs, file, ...(smoke ? ['--smoke'] : []), ...passThrough];
+  // --beam goes on too: a benchmark may measure against the BEAM itself (tcp: otp-ts ↔ BEAM).
+  const childArgs = [
+    ...nodeArgs,
+    file,
+    ...(smoke ? ['--smoke'] : []),
+    ...(beamOn ? ['--beam'] : []),
+    ...passThrough,
+  ];
   return runChild(name, process.execPath, childArgs, smoke ? 60_000 : 30 * 60_000);
 }
 

@@ -26,10 +26,11 @@ const BENCHMARKS = [
   'trace',
   'observer',
   'threads',
+  'tcp',
 ] as const;
 
 /** Benchmarks with an Erlang program in bench/beam/. */
-const ON_BEAM = ['spawn', 'exit', 'ring', 'call', 'cast', 'fan-in', 'restart', 'registry'];
+const ON_BEAM = ['spawn', 'exit', 'ring', 'call', 'cast', 'fan-in', 'restart', 'registry', 'tcp'];
 
 interface TargetResult {
   kind: 'baseline' | 'limit' | 'beam' | 'otp';
