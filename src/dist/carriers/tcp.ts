@@ -115,7 +115,6 @@ class TcpChannel implements Channel {
 
   readonly #onMessages = (messages: Uint8Array[]): void => {
     const batch: unknown[] = [];
-    const link = this.#link!;
     try {
       for (const bytes of messages) this.#translator.read(bytes, batch);
     } catch (error) {
@@ -128,9 +127,21 @@ class TcpChannel implements Channel {
       this.#carrier.channelDown(this, 'bad_frame');
       return;
     }
-    const answers = this.#translator.takeAnswers();
-    if (answers !== undefined) link.write(answers);
+    // Answers (a DEMONITOR_P after a call's reply) are not urgent: they leave with
+    // the next batch (most often the caller's next call), or on their own a moment later.
+    if (this.#translator.hasAnswers && !this.#answering) {
+      this.#answering = true;
+      setImmediate(this.#sendAnswers);
+    }
     if (batch.length > 0) this.#carrier.layer.receive(this.node, batch);
+  };
+
+  #answering = false;
+
+  readonly #sendAnswers = (): void => {
+    this.#answering = false;
+    const answers = this.#translator.takeAnswers();
+    if (answers !== undefined) this.#link?.write(answers);
   };
 
   close(): void {

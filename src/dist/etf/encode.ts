@@ -43,24 +43,51 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
  * @internal
  */
 export function encodeTerm(value: unknown, codec: PidCodec, limits: EncodeLimits = {}): Uint8Array {
-  const writer = new Writer(codec, limits.maxDepth ?? 1000);
-  writer.u8(VERSION);
-  writer.term(value, 'message');
-  return writer.done();
+  // One writer serves every encoding (a send encodes each message): its buffer is
+  // reused, and only the bytes of the term are copied out. An encoding inside another
+  // (a codec's pidOf that encodes) gets a writer of its own.
+  const idle = spare;
+  spare = undefined;
+  const writer = idle ?? new Writer();
+  try {
+    writer.reset(codec, limits.maxDepth ?? 1000);
+    writer.u8(VERSION);
+    writer.term(value, 'message');
+    return writer.done();
+  } finally {
+    writer.release();
+    spare = writer;
+  }
 }
+
+/** The writer no encoding is using. */
+let spare: Writer | undefined;
 
 class Writer {
   #buf = new Uint8Array(256);
   #view = new DataView(this.#buf.buffer);
   #pos = 0;
-  readonly #codec: PidCodec;
-  readonly #maxDepth: number;
+  #codec: PidCodec | undefined = undefined;
+  #maxDepth = 1000;
   /** The objects on the path being encoded: a term cannot hold itself. */
   readonly #path = new Set<object>();
 
-  constructor(codec: PidCodec, maxDepth: number) {
+  /** Starts an encoding. */
+  reset(codec: PidCodec, maxDepth: number): void {
     this.#codec = codec;
     this.#maxDepth = maxDepth;
+    this.#pos = 0;
+    this.#path.clear();
+  }
+
+  /** The encoding is over: drop what it held, and a buffer grown large. */
+  release(): void {
+    this.#codec = undefined;
+    this.#path.clear();
+    if (this.#buf.length > 64 * 1024) {
+      this.#buf = new Uint8Array(256);
+      this.#view = new DataView(this.#buf.buffer);
+    }
   }
 
   done(): Uint8Array {
@@ -217,7 +244,7 @@ class Writer {
   }
 
   #object(value: object, path: string): void {
-    const pid = this.#codec.pidOf(value);
+    const pid = this.#codec!.pidOf(value);
     if (pid !== undefined) {
       this.u8(Tag.NEW_PID);
       this.atom(pid.node);
@@ -226,7 +253,7 @@ class Writer {
       this.#u32(pid.creation);
       return;
     }
-    const ref = this.#codec.refOf(value);
+    const ref = this.#codec!.refOf(value);
     if (ref !== undefined) {
       this.u8(Tag.NEWER_REFERENCE);
       this.#u16(ref.words.length);

@@ -42,6 +42,11 @@ export class ControlWriter {
   /** Where the message being written starts (its length field). */
   #frame = 0;
 
+  /** How many bytes wait to be taken. */
+  get size(): number {
+    return this.#pos;
+  }
+
   /** Starts a message after those written so far: its frame header and its control term's version byte. */
   begin(): this {
     this.#frame = this.#pos;

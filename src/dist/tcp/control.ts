@@ -102,7 +102,12 @@ export class ControlTranslator {
     return this.#writer.take();
   }
 
-  /** The answers `read` wrote (a DEMONITOR_P after a call's reply, a refused start), as frames. */
+  /** Whether `read` wrote answers that no `write` or `takeAnswers` has taken yet. */
+  get hasAnswers(): boolean {
+    return this.#writer.size > 0;
+  }
+
+  /** The answers `read` wrote (a DEMONITOR_P after a call's reply, a refused start), as frames; `write` takes them too. */
   takeAnswers(): Uint8Array | undefined {
     return this.#writer.take();
   }
