@@ -19,6 +19,7 @@ import {
   type HandshakeIdentity,
   initiateHandshake,
   OUR_FLAGS,
+  type Verdict,
 } from '../tcp/handshake.js';
 import { TcpLink } from '../tcp/link.js';
 import { TermCodec } from '../tcp/wire-codec.js';
@@ -106,7 +107,14 @@ class TcpChannel implements Channel {
     });
     this.#link = link;
     link.on('messages', this.#onMessages);
-    link.on('down', (reason) => this.#carrier.channelDown(this, reason));
+    link.on('down', (reason, detail) => {
+      if (reason === 'bad_frame') {
+        this.#carrier.layer.runtime.logger.warn(
+          `otp-ts: closing the connection to ${this.node}: ${detail}`,
+        );
+      }
+      this.#carrier.channelDown(this, reason);
+    });
     this.#carrier.layer.established(this.node, creation);
     const waiting = this.#waiting;
     this.#waiting = [];
@@ -250,9 +258,11 @@ export class TcpCarrier implements Carrier {
     const channel = new TcpChannel(this, node);
     this.#channels.set(node, channel);
     this.#dial(channel).catch((error: unknown) => {
+      // The other node's connection, accepted meanwhile, is this channel's now (and
+      // this dial was ended for it), or the channel was closed: nothing failed.
+      if (channel.established || channel.closed) return;
       if (error instanceof HandshakeError && error.reason === 'nok') {
-        // Both nodes dialled at once and the other's connection wins (it has the
-        // greater name): it is on its way, as an accepted one.
+        // Both nodes dialled at once and the other's dial wins: it is on its way.
         this.#expectAccept(channel);
         return;
       }
@@ -296,6 +306,9 @@ export class TcpCarrier implements Carrier {
       node,
       HANDSHAKE_TIMEOUT,
       this.#framing,
+      // Asked when the other node is connected to one of our name already: that is an
+      // earlier incarnation of ours, unless the connection it has is this channel's.
+      () => !channel.established,
     );
     if (result.node !== node) {
       socket.destroy();
@@ -351,11 +364,15 @@ export class TcpCarrier implements Carrier {
     );
   }
 
-  /** Erlang's rule for two nodes dialling each other at once: the greater name's dial wins. */
-  #verdict(node: string): boolean | 'ok_simultaneous' | 'nok' {
+  /**
+   * Erlang's rules: of two nodes dialling each other at once, the greater name's dial
+   * wins; a node connected already is asked whether it is a new incarnation.
+   */
+  #verdict(node: string): Verdict {
     if (this.#stopped) return false;
     const current = this.#channels.get(node);
-    if (current === undefined || current.established || current.closed) return true;
+    if (current === undefined || current.closed) return true;
+    if (current.established) return 'alive';
     return this.layer.node > node ? 'nok' : 'ok_simultaneous';
   }
 

@@ -103,6 +103,7 @@ export async function initiateHandshake(
   peer: string,
   timeout = 7000,
   prefix: 2 | 4 = 2,
+  replaces: () => boolean = () => true,
 ): Promise<HandshakeResult> {
   const channel = new Channel(socket, timeout, prefix);
   try {
@@ -111,14 +112,15 @@ export async function initiateHandshake(
     if (status[0] !== 0x73) throw protocol(`expected a status ('s'), got tag ${status[0]}`);
     const word = text.decode(status.subarray(1));
     if (word === 'alive') {
-      // The peer has a connection from a node of our name already: we are not that one.
-      channel.send(new Uint8Array([0x73, ...utf8.encode('false')]));
-      throw new HandshakeError(
-        `${peer} already has a connection from a node named ${me.node}`,
-        'alive',
-      );
+      // The peer has a connection from a node of our name: we take it over if we are
+      // a new incarnation (we have no connection to it), else this one is not needed.
+      const takeOver = replaces();
+      channel.send(new Uint8Array([0x73, ...utf8.encode(takeOver ? 'true' : 'false')]));
+      if (!takeOver) {
+        throw new HandshakeError(`${peer} is connected to this node already`, 'alive');
+      }
     }
-    if (word !== 'ok' && word !== 'ok_simultaneous') {
+    if (word !== 'ok' && word !== 'ok_simultaneous' && word !== 'alive') {
       throw new HandshakeError(`${peer} refused the connection (${word})`, word);
     }
     const challenge = await channel.next();
@@ -156,11 +158,13 @@ export async function initiateHandshake(
 }
 
 /**
- * What the acceptor answers a node: `true` (`ok`), `false` (`not_allowed`), or, when
- * it is dialling that node at the same time, `'nok'` (its own dial wins) or
- * `'ok_simultaneous'` (this one wins; its own dial is dropped). @internal
+ * What the acceptor answers a node: `true` (`ok`), `false` (`not_allowed`); when it is
+ * dialling that node at the same time, `'nok'` (its own dial wins) or
+ * `'ok_simultaneous'` (this one wins; its own dial is dropped); when it is connected to
+ * that node already, `'alive'` (the node answers whether it is a new incarnation, whose
+ * connection replaces the old one). @internal
  */
-export type Verdict = boolean | 'nok' | 'ok_simultaneous';
+export type Verdict = boolean | 'nok' | 'ok_simultaneous' | 'alive';
 
 /**
  * Runs the acceptor's side on an accepted `socket`. `allow(node)` says whether that node
@@ -202,7 +206,20 @@ export async function acceptHandshake(
         'nok',
       );
     }
-    channel.send(status(verdict === true ? 'ok' : 'ok_simultaneous'));
+    if (verdict === 'alive') {
+      // A connection to that node is up: it says whether it is a new incarnation.
+      channel.send(status('alive'));
+      const answer = await channel.next();
+      const word = text.decode(answer.subarray(1));
+      if (answer[0] !== 0x73 || (word !== 'true' && word !== 'false')) {
+        throw protocol(`expected 'true' or 'false' after status alive, got ${word}`);
+      }
+      if (word === 'false') {
+        throw new HandshakeError(`${node} is connected to this node already`, 'alive');
+      }
+    } else {
+      channel.send(status(verdict === true ? 'ok' : 'ok_simultaneous'));
+    }
     const ours = randomInt(0, 0xffffffff);
     channel.send(challengeMessage(me, ours));
     const reply = await channel.next();

@@ -113,6 +113,30 @@ describe('a cluster over TCP', () => {
     expect(await GenServer.call(rt, { name: 'counter', node: good.node }, 'get')).toBe(0);
   });
 
+  it('closes the connection of a node that announces a frame past the limit', async () => {
+    const rt = await mainNode();
+    const fake = await fakeNode(rt);
+    const down = nodedown(rt);
+    const closed = once(fake.socket, 'close');
+    // A 4-byte length of 2 GB: refused as soon as it is read, nothing allocated for it.
+    fake.socket.write(Uint8Array.of(0x7f, 0xff, 0xff, 0xff, 112));
+    expect((await down)[0]).toBe(fake.node);
+    await closed;
+    expect(rt.log.text()).toMatch(/closing the connection to fake.*frame/i);
+  });
+
+  it('two nodes dialling each other at once end up with one connection', async () => {
+    const a = await mainNode();
+    const b = await mainNode();
+    const [ab, ba] = await Promise.all([a.connect(b.node), b.connect(a.node)]);
+    expect([ab, ba]).toEqual([true, true]);
+    expect(a.nodes()).toEqual([b.node]);
+    expect(b.nodes()).toEqual([a.node]);
+    const p = probe(b, 'listener');
+    a.send({ name: 'listener', node: b.node }, 'over the one connection');
+    expect(await p.expectMessage(undefined, WAIT)).toBe('over the one connection');
+  });
+
   it('a node that misses its ticks is down (net_tick_timeout)', async () => {
     const rt = await mainNode({ tickTime: 400 });
     const fake = await fakeNode(rt);

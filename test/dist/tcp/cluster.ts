@@ -39,7 +39,9 @@ export function nodeName(prefix: string): string {
 }
 
 /** A distributed main node (shut down after the test). */
-export async function mainNode(opts: { tickTime?: number } = {}): Promise<Runtime> {
+export async function mainNode(
+  opts: { tickTime?: number } = {},
+): Promise<Runtime & { log: { text(): string } }> {
   const rt = makeRuntime({ node: nodeName('main') });
   await rt.startDistribution({ cookie: COOKIE, epmd, ...opts });
   return rt;
