@@ -186,6 +186,21 @@ describe('Erlang calls and casts an otp-ts GenServer', () => {
     const reason = result.elements[1] as Tuple;
     expect(reason.elements[0]).toBe(atom('noproc'));
   });
+
+  it('answers sys:get_state, sys:suspend, sys:resume and sys:terminate', async () => {
+    const rt = await distributed();
+    const p = probe(rt);
+    const pid = await rt.start(Echo, p.pid, { name: 'echo' });
+    const echo = t(atom('echo'), atom(rt.node));
+    const sys = (f: string, ...args: unknown[]) =>
+      ask(rt, t(atom('sys'), atom(f), [echo, ...args]));
+    expect(await sys('get_state')).toEqual(t(atom('ok'), { report: p.pid, casts: 0 }));
+    await sys('suspend');
+    await sys('resume');
+    const exited = rt.awaitExit(pid);
+    await sys('terminate', t(atom('shutdown'), 'bye'));
+    expect(await exited).toEqual({ shutdown: 'bye' });
+  });
 });
 
 describe('otp-ts calls and casts an Erlang gen_server', () => {

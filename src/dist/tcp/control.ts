@@ -1,3 +1,4 @@
+import type { SysRequest } from '../../behaviours/server-engine.js';
 import { Pid, Ref } from '../../core/kernel.js';
 import { StartError } from '../../errors.js';
 import { type DecodeLimits, decodeTerms } from '../etf/decode.js';
@@ -39,6 +40,11 @@ const SYSTEM = Symbol.for('system');
 const ALIAS = Symbol.for('alias');
 const LINK = Symbol.for('link');
 const CALL_ERROR = Symbol.for('call_error');
+const GET_STATE = Symbol.for('get_state');
+const GET_STATUS = Symbol.for('get_status');
+const SUSPEND = Symbol.for('suspend');
+const RESUME = Symbol.for('resume');
+const TERMINATE = Symbol.for('terminate');
 /** The atom of the SPAWN_REQUEST of an otp-ts remote start: `{'$otp_start', Module, Export}`. */
 const OTP_START = Symbol.for('$otp_start');
 
@@ -508,12 +514,15 @@ export class ControlTranslator {
         return;
       }
       if (e.length === 3 && (e[0] === GEN_CALL || e[0] === SYSTEM)) {
-        const from = this.#callFrom(e[1]);
+        const system = e[0] === SYSTEM;
+        // Erlang's sys says its requests in atoms and tuples: the engine takes them as
+        // Sys's. One otp-ts has no equivalent for stays a plain message.
+        const request = system ? sysRequestOf(e[2]) : e[2];
+        const from = request === undefined ? undefined : this.#callFrom(e[1]);
         if (from !== undefined) {
-          const system = e[0] === SYSTEM;
           if (to !== undefined)
-            batch.push(Op.SEND_CALL, to.id, to.creation, from.pid.id, from.n, system, e[2]);
-          else batch.push(Op.REG_CALL, name, from.pid.id, from.n, system, e[2]);
+            batch.push(Op.SEND_CALL, to.id, to.creation, from.pid.id, from.n, system, request);
+          else batch.push(Op.REG_CALL, name, from.pid.id, from.n, system, request);
           return;
         }
       }
@@ -679,6 +688,27 @@ function refOf(value: unknown, op: unknown): Ref {
 
 function atomName(atom: unknown): string {
   return Symbol.keyFor(atom as symbol) ?? '';
+}
+
+/**
+ * The Sys request of one of Erlang's `sys` requests (`sys:get_state/1`, `get_status`,
+ * `suspend`, `resume`, `terminate/2`), or `undefined` for one otp-ts has not.
+ */
+function sysRequestOf(term: unknown): SysRequest | undefined {
+  switch (term) {
+    case GET_STATE:
+      return { kind: 'get_state' };
+    case GET_STATUS:
+      return { kind: 'get_status' };
+    case SUSPEND:
+      return { kind: 'suspend' };
+    case RESUME:
+      return { kind: 'resume' };
+  }
+  if (term instanceof Tuple && term.length === 2 && term.elements[0] === TERMINATE) {
+    return { kind: 'terminate', reason: reasonOf(term.elements[1]) };
+  }
+  return undefined;
 }
 
 /** An exit reason: element `at` of the control message, or the payload (`at` -1). */
