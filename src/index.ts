@@ -118,6 +118,7 @@ export {
   type TraceSendEvent,
   type TraceSpawnEvent,
 } from './core/trace.js';
+export { Tuple } from './dist/etf/terms.js';
 export { NodeDown } from './dist/nodes.js';
 export {
   AlreadyRegisteredError,

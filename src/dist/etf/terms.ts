@@ -42,15 +42,25 @@ export const Tag = {
 } as const;
 
 /**
- * An Erlang tuple. JavaScript has none: `new Tuple('ok', 42)` is Elixir's `{:ok, 42}`
- * when its first element is the atom `Symbol.for('ok')`, and comes back as a `Tuple`.
- * @internal
+ * An Erlang tuple, which JavaScript has not: what an Erlang or Elixir node sends as
+ * `{:add_employees, 4}` arrives as `new Tuple(Symbol.for('add_employees'), 4)`, and a
+ * `Tuple` sent to one arrives as a tuple (an array would be a list).
+ *
+ * @example
+ * ```ts
+ * GenServer.cast(rt, { name: 'Test1', node: 'store@localhost' }, new Tuple(Symbol.for('add_employees'), 4));
+ * if (msg instanceof Tuple && msg.elements[0] === Symbol.for('add_employees')) add(msg.elements[1]);
+ * ```
+ * @see The README's table of how JavaScript values and Erlang terms map.
  */
 export class Tuple {
+  /** The elements, in order. */
   readonly elements: readonly unknown[];
+  /** @param elements - the tuple's elements, in order: `new Tuple(Symbol.for('ok'), 42)` is `{:ok, 42}`. */
   constructor(...elements: unknown[]) {
     this.elements = elements;
   }
+  /** How many elements it has (Erlang's `tuple_size/1`). */
   get length(): number {
     return this.elements.length;
   }
