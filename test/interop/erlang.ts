@@ -18,16 +18,18 @@ export function erlEval(code: string, args: string[] = []): Promise<string> {
   });
 }
 
-/** An `erl` node running `code`, its output read line by line. */
-export class ErlNode {
+/** A program whose output (stdout and stderr) is read line by line. */
+export class LineProgram {
   readonly process: ChildProcess;
   readonly #lines: string[] = [];
   #waiters: Array<{ match: RegExp; resolve: (line: string) => void }> = [];
   #buffer = '';
 
-  constructor(args: string[], code: string) {
-    this.process = spawn('erl', [...args, '-noshell', '-eval', code], {
-      stdio: ['ignore', 'pipe', 'pipe'],
+  /** Runs `command` with `args`; `input` gives it a stdin to write to (see {@link send}). */
+  constructor(command: string, args: string[], opts: { input?: boolean; cwd?: string } = {}) {
+    this.process = spawn(command, args, {
+      stdio: [opts.input ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      cwd: opts.cwd,
     });
     const onText = (chunk: Buffer) => {
       this.#buffer += chunk.toString();
@@ -49,10 +51,29 @@ export class ErlNode {
     return new Promise((resolve) => this.#waiters.push({ match, resolve }));
   }
 
-  async stop(): Promise<void> {
+  /** Every line so far. */
+  get text(): string {
+    return this.#lines.join('\n');
+  }
+
+  /** Writes a line to its stdin. */
+  send(line: string): void {
+    this.process.stdin!.write(`${line}\n`);
+  }
+
+  /** Resolves its exit code once it has exited. */
+  async exited(): Promise<number | null> {
+    if (this.process.exitCode !== null || this.process.signalCode !== null) {
+      return this.process.exitCode;
+    }
+    const [code] = (await once(this.process, 'exit')) as [number | null];
+    return code;
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     if (this.process.exitCode !== null || this.process.signalCode !== null) return;
     const exited = once(this.process, 'exit');
-    this.process.kill('SIGKILL');
+    this.process.kill(signal);
     await exited;
   }
 
@@ -64,6 +85,13 @@ export class ErlNode {
       if (w.match.test(text)) w.resolve(text);
       else this.#waiters.push(w);
     }
+  }
+}
+
+/** An `erl` node running `code`, its output read line by line. */
+export class ErlNode extends LineProgram {
+  constructor(args: string[], code: string) {
+    super('erl', [...args, '-noshell', '-eval', code]);
   }
 }
 
