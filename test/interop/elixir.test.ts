@@ -23,7 +23,7 @@ async function storeNode(): Promise<LineProgram> {
   const node = new LineProgram(
     `${root}node_modules/.bin/tsx`,
     ['examples/store/node.ts', '--name', STORE, '--cookie', COOKIE],
-    { cwd: root },
+    { cwd: root, group: true },
   );
   running.push(node);
   await node.line(/^store node .* running/);

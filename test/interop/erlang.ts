@@ -25,11 +25,23 @@ export class LineProgram {
   #waiters: Array<{ match: RegExp; resolve: (line: string) => void }> = [];
   #buffer = '';
 
-  /** Runs `command` with `args`; `input` gives it a stdin to write to (see {@link send}). */
-  constructor(command: string, args: string[], opts: { input?: boolean; cwd?: string } = {}) {
+  readonly #group: boolean;
+
+  /**
+   * Runs `command` with `args`; `input` gives it a stdin to write to (see {@link send}),
+   * `group` a process group of its own, so that a kill reaches the children it starts
+   * (tsx runs the script in a child of its own, and does not pass SIGKILL on).
+   */
+  constructor(
+    command: string,
+    args: string[],
+    opts: { input?: boolean; cwd?: string; group?: boolean } = {},
+  ) {
+    this.#group = opts.group ?? false;
     this.process = spawn(command, args, {
       stdio: [opts.input ? 'pipe' : 'ignore', 'pipe', 'pipe'],
       cwd: opts.cwd,
+      detached: this.#group,
     });
     const onText = (chunk: Buffer) => {
       this.#buffer += chunk.toString();
@@ -70,10 +82,12 @@ export class LineProgram {
     return code;
   }
 
+  /** Sends `signal` (to its whole group for SIGKILL, when it has one) and waits for its exit. */
   async stop(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     if (this.process.exitCode !== null || this.process.signalCode !== null) return;
     const exited = once(this.process, 'exit');
-    this.process.kill(signal);
+    if (this.#group && signal === 'SIGKILL') process.kill(-this.process.pid!, signal);
+    else this.process.kill(signal);
     await exited;
   }
 
