@@ -1,8 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-// `npm run test:interop`: the checks against a real Erlang node (`erl` and `epmd` on the
-// PATH; `.ci/run` installs Debian's erlang-nox when they are missing). Not part of
+// `npm run test:interop`: the checks against real Erlang and Elixir nodes (`erl`, `epmd`,
+// `erlc` and `elixir` on the PATH; `.ci/run` installs Debian's erlang-nox and elixir when
+// they are missing). Not part of
 // `npm test`, whose config excludes test/interop/.
 export default defineConfig({
   resolve: {

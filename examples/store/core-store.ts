@@ -4,31 +4,54 @@ import {
   type ExitReason,
   type From,
   GenServer,
+  type Pid,
   type ReplyResult,
   type Returns,
   replyTo,
+  Tuple,
 } from 'otp-ts';
 import { Store } from './store.js';
 
+/** Elixir's `:store`. */
+const STORE = Symbol.for('store');
+/** Elixir's `:pid`. */
+const PID = Symbol.for('pid');
+/** Elixir's `:add_employees`. */
+const ADD_EMPLOYEES = Symbol.for('add_employees');
+
 /**
- * The call a store answers: `'store'` replies with the store itself.
+ * The store as an Elixir node sees it: the tutorial's `%Store.Struct{name:, employees:}`,
+ * a map with atom keys (`Symbol.for` keys) whose `__struct__` names the struct.
+ */
+export type ElixirStore = Map<symbol, unknown>;
+
+/**
+ * The calls a store answers: `'store'` replies with the store itself; Elixir's
+ * `GenServer.call({:Test1, :"store@localhost"}, :store)` (the atom `Symbol.for('store')`)
+ * with the store as an {@link ElixirStore}, a struct Elixir can read; `:pid` with the
+ * store's pid (what `Process.whereis(:Test1)` gives on the store's own node: a shell on
+ * another node has no whereis for a name there, and otp-ts runs no `:rpc`).
  *
  * @example
  * ```ts
  * const store = await GenServer.ref<typeof CoreStore>(rt, 'Test1').call('store'); // a Store
  * ```
  */
-export type StoreCall = 'store' & Returns<Store>;
+export type StoreCall =
+  | ('store' & Returns<Store>)
+  | (typeof STORE & Returns<ElixirStore>)
+  | (typeof PID & Returns<Pid>);
 
 /**
- * The cast a store takes: add `amount` employees.
+ * The casts a store takes: add `amount` employees, as `{ type: 'addEmployees', amount }`
+ * from otp-ts or as Elixir's `{:add_employees, amount}` (a {@link Tuple}).
  *
  * @example
  * ```ts
  * GenServer.cast(rt, 'Test1', { type: 'addEmployees', amount: 4 } satisfies StoreCast);
  * ```
  */
-export type StoreCast = { type: 'addEmployees'; amount: number };
+export type StoreCast = { type: 'addEmployees'; amount: number } | Tuple;
 
 /**
  * The store's process: the tutorial's `Core.Store`, a GenServer whose state is the
@@ -69,20 +92,38 @@ export class CoreStore extends GenServer<Store, StoreCall, StoreCast> {
     return store;
   }
 
-  /** `'store'` replies with the state; any other call crashes the store. */
+  /**
+   * `'store'` replies with the state; `:store` (from Elixir) with the state as Elixir's
+   * struct, `:pid` with its pid; any other call crashes the store.
+   */
   override handleCall(
     request: StoreCall,
-    _from: From<Store>,
+    _from: From<Store | ElixirStore | Pid>,
     store: Store,
-  ): ReplyResult<Store, Store> {
+  ): ReplyResult<Store | ElixirStore | Pid, Store> {
     if (request === 'store') return replyTo(request, store, store);
+    if (request === STORE) return replyTo(request, elixirStore(store), store);
+    if (request === PID) return replyTo(request, this.pid, store);
     throw new Error(
       `store ${JSON.stringify(store.name)} got an unknown call ${describe(request)}; it answers 'store'`,
     );
   }
 
-  /** `addEmployees` adds to `employees`; the new `Store` checks the sum. */
+  /**
+   * `addEmployees` (or Elixir's `{:add_employees, amount}`) adds to `employees`; the new
+   * `Store` checks the sum.
+   */
   override handleCast(request: StoreCast, store: Store): Store {
+    if (request instanceof Tuple) {
+      const [tag, amount] = request.elements;
+      if (request.length === 2 && tag === ADD_EMPLOYEES) {
+        // Unchecked, as the otp-ts cast is: a bad amount crashes the store (let it crash).
+        return new Store({ name: store.name, employees: store.employees + (amount as number) });
+      }
+      throw new Error(
+        `store ${JSON.stringify(store.name)} got an unknown cast ${describe(request)}; it takes {:add_employees, amount}`,
+      );
+    }
     switch (request.type) {
       case 'addEmployees':
         return new Store({ name: store.name, employees: store.employees + request.amount });
@@ -102,6 +143,15 @@ export class CoreStore extends GenServer<Store, StoreCall, StoreCast> {
       `store ${JSON.stringify(store.name)} terminating (reason: ${describeReason(reason)}) with ${store.employees} employees`,
     );
   }
+}
+
+/** `%Store.Struct{name: name, employees: employees}`, as Elixir's tutorial replies it. */
+function elixirStore(store: Store): ElixirStore {
+  return new Map<symbol, unknown>([
+    [Symbol.for('__struct__'), Symbol.for('Elixir.Store.Struct')],
+    [Symbol.for('name'), store.name],
+    [Symbol.for('employees'), store.employees],
+  ]);
 }
 
 function assertStore(store: unknown, operation: string): asserts store is Store {

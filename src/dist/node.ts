@@ -104,6 +104,8 @@ export const NO_PID = -1;
 export interface WireCodec {
   /** The wire form of a message. @throws TypeError naming what cannot be copied. */
   encode(value: unknown, operation: string): unknown;
+  /** The wire form of a Sys request, when the carrier's peers say them otherwise (Erlang's sys). */
+  encodeSystem?(request: unknown, operation: string): unknown;
   decode(wire: unknown): unknown;
   /** The wire form of an exit reason: never throws (an uncopyable reason travels as its description). */
   encodeReason(reason: ExitReason): unknown;
@@ -655,7 +657,11 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
     }
     let wire: unknown;
     try {
-      wire = conn.codec.encode(request, operation);
+      const codec = conn.codec;
+      wire =
+        system && codec.encodeSystem !== undefined
+          ? codec.encodeSystem(request, operation)
+          : codec.encode(request, operation);
     } catch (error) {
       return Promise.reject(error);
     }

@@ -15,6 +15,7 @@ import {
   Supervisor,
   Sys,
   Timeout,
+  Tuple,
 } from 'otp-ts';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
@@ -165,6 +166,27 @@ describe('CoreStore', () => {
     await expect(GenServer.call(rt, 'test1', 'store')).resolves.toBe(store);
     const reply = GenServer.ref<typeof CoreStore>(rt, 'test1').call('store');
     expectTypeOf(reply).toEqualTypeOf<Promise<Store>>();
+  });
+
+  it("answers Elixir's terms: :store with a %Store.Struct{} map, :pid with its pid, {:add_employees, n} as a cast", async () => {
+    const rt = makeRuntime();
+    const pid = await rt.start(CoreStore, new Store({ name: 'Test1', employees: 2 }), {
+      name: 'Test1',
+    });
+    GenServer.cast(rt, 'Test1', new Tuple(Symbol.for('add_employees'), 4));
+    expect(await GenServer.call(rt, 'Test1', Symbol.for('store'))).toEqual(
+      new Map<symbol, unknown>([
+        [Symbol.for('__struct__'), Symbol.for('Elixir.Store.Struct')],
+        [Symbol.for('name'), 'Test1'],
+        [Symbol.for('employees'), 6],
+      ]),
+    );
+    expect(await GenServer.call(rt, 'Test1', Symbol.for('pid'))).toBe(pid);
+    const crash = nextCrash(rt, 'Test1');
+    GenServer.cast(rt, 'Test1', new Tuple(Symbol.for('remove_employees'), 1));
+    expect(((await crash).reason as Error).message).toBe(
+      'store "Test1" got an unknown cast Tuple { elements: [ Symbol(remove_employees), 1 ] }; it takes {:add_employees, amount}',
+    );
   });
 
   it('applies a cast before a call that follows it from the same caller', async () => {

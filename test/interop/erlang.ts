@@ -18,16 +18,30 @@ export function erlEval(code: string, args: string[] = []): Promise<string> {
   });
 }
 
-/** An `erl` node running `code`, its output read line by line. */
-export class ErlNode {
+/** A program whose output (stdout and stderr) is read line by line. */
+export class LineProgram {
   readonly process: ChildProcess;
   readonly #lines: string[] = [];
   #waiters: Array<{ match: RegExp; resolve: (line: string) => void }> = [];
   #buffer = '';
 
-  constructor(args: string[], code: string) {
-    this.process = spawn('erl', [...args, '-noshell', '-eval', code], {
-      stdio: ['ignore', 'pipe', 'pipe'],
+  readonly #group: boolean;
+
+  /**
+   * Runs `command` with `args`; `input` gives it a stdin to write to (see {@link send}),
+   * `group` a process group of its own, so that a kill reaches the children it starts
+   * (tsx runs the script in a child of its own, and does not pass SIGKILL on).
+   */
+  constructor(
+    command: string,
+    args: string[],
+    opts: { input?: boolean; cwd?: string; group?: boolean } = {},
+  ) {
+    this.#group = opts.group ?? false;
+    this.process = spawn(command, args, {
+      stdio: [opts.input ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      cwd: opts.cwd,
+      detached: this.#group,
     });
     const onText = (chunk: Buffer) => {
       this.#buffer += chunk.toString();
@@ -49,10 +63,31 @@ export class ErlNode {
     return new Promise((resolve) => this.#waiters.push({ match, resolve }));
   }
 
-  async stop(): Promise<void> {
+  /** Every line so far. */
+  get text(): string {
+    return this.#lines.join('\n');
+  }
+
+  /** Writes a line to its stdin. */
+  send(line: string): void {
+    this.process.stdin!.write(`${line}\n`);
+  }
+
+  /** Resolves its exit code once it has exited. */
+  async exited(): Promise<number | null> {
+    if (this.process.exitCode !== null || this.process.signalCode !== null) {
+      return this.process.exitCode;
+    }
+    const [code] = (await once(this.process, 'exit')) as [number | null];
+    return code;
+  }
+
+  /** Sends `signal` (to its whole group for SIGKILL, when it has one) and waits for its exit. */
+  async stop(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     if (this.process.exitCode !== null || this.process.signalCode !== null) return;
     const exited = once(this.process, 'exit');
-    this.process.kill('SIGKILL');
+    if (this.#group && signal === 'SIGKILL') process.kill(-this.process.pid!, signal);
+    else this.process.kill(signal);
     await exited;
   }
 
@@ -64,6 +99,13 @@ export class ErlNode {
       if (w.match.test(text)) w.resolve(text);
       else this.#waiters.push(w);
     }
+  }
+}
+
+/** An `erl` node running `code`, its output read line by line. */
+export class ErlNode extends LineProgram {
+  constructor(args: string[], code: string) {
+    super('erl', [...args, '-noshell', '-eval', code]);
   }
 }
 

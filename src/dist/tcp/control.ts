@@ -1,3 +1,4 @@
+import type { SysRequest } from '../../behaviours/server-engine.js';
 import { Pid, Ref } from '../../core/kernel.js';
 import { StartError } from '../../errors.js';
 import { type DecodeLimits, decodeTerms } from '../etf/decode.js';
@@ -41,6 +42,11 @@ const SYSTEM = Symbol.for('system');
 const ALIAS = Symbol.for('alias');
 const LINK = Symbol.for('link');
 const CALL_ERROR = Symbol.for('call_error');
+const GET_STATE = Symbol.for('get_state');
+const GET_STATUS = Symbol.for('get_status');
+const SUSPEND = Symbol.for('suspend');
+const RESUME = Symbol.for('resume');
+const TERMINATE = Symbol.for('terminate');
 /** The atom of the SPAWN_REQUEST of an otp-ts remote start: `{'$otp_start', Module, Export}`. */
 const OTP_START = Symbol.for('$otp_start');
 
@@ -521,14 +527,17 @@ export class ControlTranslator {
         return;
       }
       if (e.length === 3 && (e[0] === GEN_CALL || e[0] === SYSTEM)) {
-        const from = this.#callFrom(e[1]);
+        const system = e[0] === SYSTEM;
+        // Erlang's sys says its requests in atoms and tuples: the engine takes them as
+        // Sys's. One otp-ts has no equivalent for stays a plain message.
+        const request = system ? sysRequestOf(e[2]) : e[2];
+        const from = request === undefined ? undefined : this.#callFrom(e[1]);
         if (from !== undefined) {
-          const system = e[0] === SYSTEM;
           // Pid 0 is where a call from outside any process comes from (see #ourPid).
           const fromId = from.pid.id === 0 ? NO_PID : from.pid.id;
           if (to !== undefined)
-            batch.push(Op.SEND_CALL, to.id, to.creation, fromId, from.n, system, e[2]);
-          else batch.push(Op.REG_CALL, name, fromId, from.n, system, e[2]);
+            batch.push(Op.SEND_CALL, to.id, to.creation, fromId, from.n, system, request);
+          else batch.push(Op.REG_CALL, name, fromId, from.n, system, request);
           return;
         }
       }
@@ -692,6 +701,37 @@ function refOf(value: unknown, op: unknown): Ref {
 
 function atomName(atom: unknown): string {
   return Symbol.keyFor(atom as symbol) ?? '';
+}
+
+/**
+ * The Sys request of one of Erlang's `sys` requests (`sys:get_state/1`, `get_status`,
+ * `suspend`, `resume`, `terminate/2`), or `undefined` for one otp-ts has not.
+ */
+function sysRequestOf(term: unknown): SysRequest | undefined {
+  switch (term) {
+    case GET_STATE:
+      return { kind: 'get_state' };
+    case GET_STATUS:
+      return { kind: 'get_status' };
+    case SUSPEND:
+      return { kind: 'suspend' };
+    case RESUME:
+      return { kind: 'resume' };
+  }
+  if (term instanceof Tuple && term.length === 2 && term.elements[0] === TERMINATE) {
+    return { kind: 'terminate', reason: decodeReasonTerm(term.elements[1]) };
+  }
+  // Another otp-ts node's Sys requests that Erlang's sys has no word for (statistics, trace).
+  if (
+    typeof term === 'object' &&
+    term !== null &&
+    Object.getPrototypeOf(term) === Object.prototype &&
+    ((term as { kind?: unknown }).kind === 'statistics' ||
+      (term as { kind?: unknown }).kind === 'trace')
+  ) {
+    return term as SysRequest;
+  }
+  return undefined;
 }
 
 /** An exit reason: element `at` of the control message, or the payload (`at` -1). */

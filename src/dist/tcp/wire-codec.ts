@@ -6,6 +6,7 @@ import {
   type EncodedTerm,
   type PidCodec,
   TermError,
+  Tuple,
   type WirePid,
   type WireRef,
 } from '../etf/terms.js';
@@ -103,6 +104,31 @@ export class TermCodec implements PidCodec, WireCodec {
       throw new TypeError(
         `${operation}: cannot copy the message to another node: ${error.message}; messages between nodes are copied by value`,
       );
+    }
+  }
+
+  /**
+   * A Sys request as Erlang's sys says it (`get_state`, `{terminate, Reason}`...), so
+   * that `Sys.getState` works on an Erlang process; an otp-ts node reads them back.
+   */
+  encodeSystem(request: unknown, operation: string): Uint8Array {
+    const kind = (request as { kind?: unknown } | null)?.kind;
+    switch (kind) {
+      case 'get_state':
+      case 'get_status':
+      case 'suspend':
+      case 'resume':
+        return encodeTerm(Symbol.for(kind), this);
+      case 'terminate':
+        return encodeTerm(
+          new Tuple(
+            Symbol.for('terminate'),
+            encodeReasonTerm((request as { reason: unknown }).reason, this),
+          ),
+          this,
+        );
+      default:
+        return this.encode(request, operation);
     }
   }
 
