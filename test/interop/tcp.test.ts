@@ -246,6 +246,22 @@ describe('otp-ts calls and casts an Erlang gen_server', () => {
   });
 });
 
+describe('a remote start on an Erlang node', () => {
+  it('leaves the connection up: Erlang starts otp_ts:start/4, which it has not, and the process exits with undef', async () => {
+    const rt = await distributed();
+    const pid = await rt.start({ module: 'file:///nowhere/none.js', export: 'X' }, 1, {
+      node: ERL,
+    });
+    expect(pid.node).toBe(ERL);
+    // Dead already when the monitor arrives (noproc), or seen dying of undef.
+    const reason = await rt.awaitExit(pid);
+    const undef = reason instanceof Tuple && reason.elements[0] === atom('undef');
+    expect(undef || reason === 'noproc').toBe(true);
+    expect(rt.nodes()).toContain(ERL);
+    expect(await GenServer.call(rt, PEER, atom('self'))).toBeInstanceOf(Pid);
+  });
+});
+
 describe('terms between otp-ts and Erlang', () => {
   it("reach Erlang as the README's natural terms", async () => {
     const rt = await distributed();

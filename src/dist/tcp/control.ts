@@ -47,8 +47,9 @@ const GET_STATUS = Symbol.for('get_status');
 const SUSPEND = Symbol.for('suspend');
 const RESUME = Symbol.for('resume');
 const TERMINATE = Symbol.for('terminate');
-/** The atom of the SPAWN_REQUEST of an otp-ts remote start: `{'$otp_start', Module, Export}`. */
-const OTP_START = Symbol.for('$otp_start');
+/** The function of the SPAWN_REQUEST of an otp-ts remote start: `otp_ts:start/4`. */
+const OTP_TS = Symbol.for('otp_ts');
+const START = Symbol.for('start');
 
 /** A reference the other node sent (a monitor's, a call's, a start's), as the layer numbers it. */
 interface TheirRef {
@@ -228,23 +229,24 @@ export class ControlTranslator {
         return w.term(b[i + 1] as Uint8Array).done();
       }
       case Op.SPAWN_REQUEST: {
-        // {29, ReqId, From, GroupLeader, {'$otp_start', Module, Export}, Options}, and
-        // the argument list [Arg, StartOptions]: only an otp-ts node starts it.
+        // {29, ReqId, From, GroupLeader, {otp_ts, start, 4}, Options} and the argument
+        // list [Module, Export, Arg, StartOptions]: well formed for Erlang, which would
+        // start otp_ts:start/4, a function it has not (the process exits with undef),
+        // where an otp-ts node starts the behaviour.
         const parentId = b[i + 1] as number;
         w.tuple(6)
           .int(29)
           .ref(this.#layer.node, this.#layer.creation, [b[i] as number, 0, SPAWN_WORD]);
         this.#ourPid(w, parentId);
         this.#ourPid(w, NO_PID); // The group leader: none.
-        w.tuple(3)
-          .atom('$otp_start')
-          .term(this.#codec.encode(b[i + 2], 'start'));
-        w.term(this.#codec.encode(b[i + 3], 'start'));
+        w.tuple(3).atom('otp_ts').atom('start').int(4);
         if (parentId === NO_PID) w.nil();
         else w.list(1).atom('link').nil();
         return w
           .payload()
-          .list(2)
+          .list(4)
+          .term(this.#codec.encode(b[i + 2], 'start'))
+          .term(this.#codec.encode(b[i + 3], 'start'))
           .term(b[i + 4] as Uint8Array)
           .term(b[i + 5] as Uint8Array)
           .nil()
@@ -580,11 +582,13 @@ export class ControlTranslator {
       !hasPayload ||
       !(mfa instanceof Tuple) ||
       mfa.length !== 3 ||
-      mfa.elements[0] !== OTP_START ||
-      typeof mfa.elements[1] !== 'string' ||
-      typeof mfa.elements[2] !== 'string' ||
+      mfa.elements[0] !== OTP_TS ||
+      mfa.elements[1] !== START ||
+      mfa.elements[2] !== 4 ||
       args === undefined ||
-      args.length !== 2
+      args.length !== 4 ||
+      typeof args[0] !== 'string' ||
+      typeof args[1] !== 'string'
     ) {
       // Erlang's own spawn (of a fun, or of an Erlang module): otp-ts cannot run it.
       const w = this.#writer.begin();
@@ -595,15 +599,7 @@ export class ControlTranslator {
     const n = this.#numberOf(ref);
     this.#theirs.get(n)!.spawn = from;
     const linked = Array.isArray(options) && options.includes(LINK);
-    batch.push(
-      Op.SPAWN_REQUEST,
-      n,
-      linked ? from.id : NO_PID,
-      mfa.elements[1],
-      mfa.elements[2],
-      args[0],
-      args[1],
-    );
+    batch.push(Op.SPAWN_REQUEST, n, linked ? from.id : NO_PID, args[0], args[1], args[2], args[3]);
   }
 
   /** The pid of one of our processes in a control message. */
