@@ -188,7 +188,7 @@ describe('Erlang calls and casts an otp-ts GenServer', () => {
     expect(reason.elements[0]).toBe(atom('noproc'));
   });
 
-  it('answers sys:get_state, sys:suspend, sys:resume and sys:terminate', async () => {
+  it('answers sys:get_state, sys:suspend, sys:resume and sys:terminate, and unknown_system_msg to the rest', async () => {
     const rt = await distributed();
     const p = probe(rt);
     const pid = await rt.start(Echo, p.pid, { name: 'echo' });
@@ -198,6 +198,16 @@ describe('Erlang calls and casts an otp-ts GenServer', () => {
     expect(await sys('get_state')).toEqual(t(atom('ok'), { report: p.pid, casts: 0 }));
     await sys('suspend');
     await sys('resume');
+    // What otp-ts has no word for gets sys's own answer, not a hang.
+    expect(await sys('statistics', atom('get'))).toEqual(
+      t(
+        atom('ok'),
+        t(
+          atom('error'),
+          t(atom('unknown_system_msg'), t(atom('debug'), t(atom('statistics'), atom('get')))),
+        ),
+      ),
+    );
     const exited = rt.awaitExit(pid);
     await sys('terminate', t(atom('shutdown'), 'bye'));
     expect(await exited).toEqual({ shutdown: 'bye' });

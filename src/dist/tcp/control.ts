@@ -531,9 +531,13 @@ export class ControlTranslator {
       if (e.length === 3 && (e[0] === GEN_CALL || e[0] === SYSTEM)) {
         const system = e[0] === SYSTEM;
         // Erlang's sys says its requests in atoms and tuples: the engine takes them as
-        // Sys's. One otp-ts has no equivalent for stays a plain message.
+        // Sys's. One otp-ts has no equivalent for is answered as sys answers it.
         const request = system ? sysRequestOf(e[2]) : e[2];
-        const from = request === undefined ? undefined : this.#callFrom(e[1]);
+        const from = this.#callFrom(e[1]);
+        if (from !== undefined && request === undefined) {
+          this.#unknownSystemMessage(from.n, e[2]);
+          return;
+        }
         if (from !== undefined) {
           // Pid 0 is where a call from outside any process comes from (see #ourPid).
           const fromId = from.pid.id === 0 ? NO_PID : from.pid.id;
@@ -546,6 +550,27 @@ export class ControlTranslator {
     }
     if (to !== undefined) batch.push(Op.SEND, to.id, to.creation, message);
     else batch.push(Op.REG_SEND, NO_PID, name, message);
+  }
+
+  /** Answers a sys request otp-ts has no word for `{error, {unknown_system_msg, Msg}}`, as sys does. */
+  #unknownSystemMessage(n: number, message: unknown): void {
+    const theirs = this.#theirs.get(n)!;
+    const call = theirs.call!;
+    theirs.call = undefined;
+    this.#forget(n, theirs);
+    let encoded: Uint8Array;
+    try {
+      encoded = this.#codec.encode(message, 'sys');
+    } catch {
+      encoded = this.#codec.encode(Symbol.for('undefined'), 'sys');
+    }
+    const w = this.#writer.begin();
+    if (call.alias) this.#refTerm(this.#ourPid(w.tuple(3).int(33), NO_PID), theirs.ref);
+    else this.#pid(w.tuple(3).int(2).atom(''), call.from);
+    w.payload().tuple(2);
+    if (call.alias) this.#aliasTag(w, theirs.ref);
+    else this.#refTerm(w, theirs.ref);
+    w.tuple(2).atom('error').tuple(2).atom('unknown_system_msg').term(encoded).done();
   }
 
   /** `{Pid, Tag}` of a call from the other node: the caller, and the number of its tag's ref. */
