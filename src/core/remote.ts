@@ -214,9 +214,12 @@ export interface DistributionOptions {
  * ```
  */
 export interface DistributionTlsOptions {
-  key?: string | Buffer | Array<string | Buffer>;
-  cert?: string | Buffer | Array<string | Buffer>;
-  ca?: string | Buffer | Array<string | Buffer>;
+  /** This node's private key, PEM (a string, or its bytes: a `Buffer` fits). */
+  key?: string | Uint8Array | Array<string | Uint8Array>;
+  /** This node's certificate chain, PEM: it proves the node to the others, both ways. */
+  cert?: string | Uint8Array | Array<string | Uint8Array>;
+  /** The authorities whose certificates this node trusts, PEM. @defaultValue Node.js's bundled ones */
+  ca?: string | Uint8Array | Array<string | Uint8Array>;
   /** The passphrase of `key`. */
   passphrase?: string;
   /** @defaultValue true */

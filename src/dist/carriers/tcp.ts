@@ -47,8 +47,14 @@ interface Settings {
   readonly port: number;
   readonly epmdPort: number;
   readonly tickTime: number;
-  readonly tls: DistributionTlsOptions | undefined;
+  readonly tls: NodeTlsOptions | undefined;
 }
+
+/** What both `tls.createServer` and `tls.connect` take of the TLS options. */
+type NodeTlsOptions = tls.SecureContextOptions & {
+  requestCert: boolean;
+  rejectUnauthorized: boolean;
+};
 
 /** One connection: dialled or accepted; its link once the handshake is done. */
 class TcpChannel implements Channel {
@@ -181,10 +187,7 @@ export class TcpCarrier implements Carrier {
     if (secure === undefined) {
       this.#server = createServer((socket) => this.#accepted(socket));
     } else {
-      this.#server = tls.createServer(
-        { requestCert: true, rejectUnauthorized: true, ...secure },
-        (socket) => this.#accepted(socket),
-      );
+      this.#server = tls.createServer(secure, (socket) => this.#accepted(socket));
       // A node that fails the TLS handshake is refused; nothing else is disturbed.
       this.#server.on('tlsClientError', (_error, socket) => socket.destroy());
     }
@@ -430,6 +433,27 @@ async function cookieOf(given: string | undefined): Promise<string> {
   }
 }
 
+/** The TLS options as `node:tls` takes them (its types want `Buffer`s where bytes are). */
+function nodeTlsOptions(opts: DistributionTlsOptions): NodeTlsOptions {
+  const pem = (
+    value: string | Uint8Array | Array<string | Uint8Array> | undefined,
+  ): string | Buffer | Array<string | Buffer> | undefined => {
+    const one = (v: string | Uint8Array) =>
+      typeof v === 'string' ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+    if (value === undefined) return undefined;
+    return Array.isArray(value) ? value.map(one) : one(value);
+  };
+  const out: NodeTlsOptions = {
+    requestCert: opts.requestCert ?? true,
+    rejectUnauthorized: opts.rejectUnauthorized ?? true,
+  };
+  if (opts.key !== undefined) out.key = pem(opts.key);
+  if (opts.cert !== undefined) out.cert = pem(opts.cert);
+  if (opts.ca !== undefined) out.ca = pem(opts.ca);
+  if (opts.passphrase !== undefined) out.passphrase = opts.passphrase;
+  return out;
+}
+
 /** Starts the TCP carrier of `layer`. */
 async function startTcp(layer: NodeLayer, opts: DistributionOptions): Promise<TcpCarrier> {
   if (typeof opts !== 'object' || opts === null) {
@@ -464,7 +488,7 @@ async function startTcp(layer: NodeLayer, opts: DistributionOptions): Promise<Tc
     port,
     epmdPort: epmd,
     tickTime,
-    tls: secure,
+    tls: secure === undefined ? undefined : nodeTlsOptions(secure),
   });
   await carrier.start();
   return carrier;
