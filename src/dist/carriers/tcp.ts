@@ -138,6 +138,9 @@ class TcpChannel implements Channel {
       this.#carrier.layer.runtime.logger.warn(
         `otp-ts: closing the connection to ${this.node}: ${why}`,
       );
+      // What came whole before the bad message is delivered, as it would have been
+      // had the bad one come in the next chunk.
+      if (batch.length > 0) this.#carrier.layer.receive(this.node, batch);
       this.#carrier.channelDown(this, 'bad_frame');
       return;
     }
