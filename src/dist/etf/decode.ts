@@ -269,6 +269,24 @@ class Reader {
 
   #atomText(tag: number): string {
     const n = tag === Tag.SMALL_ATOM || tag === Tag.SMALL_ATOM_UTF8 ? this.#u8() : this.#u16();
+    // Most atoms are short ASCII (every pid and ref carries its node's name): read them
+    // in place, without a copy or a TextDecoder call.
+    if (n <= 64) {
+      this.#need(n);
+      const at = this.#pos;
+      const bytes = this.#bytes;
+      let ascii = true;
+      for (let i = at; i < at + n; i++) {
+        if (bytes[i]! >= 0x80) {
+          ascii = false;
+          break;
+        }
+      }
+      if (ascii) {
+        this.#pos += n;
+        return String.fromCharCode.apply(null, bytes.subarray(at, at + n) as unknown as number[]);
+      }
+    }
     const bytes = this.#slice(n);
     if (tag === Tag.ATOM || tag === Tag.SMALL_ATOM) return latin1.decode(bytes);
     try {
