@@ -1,5 +1,6 @@
 import { Down, Exit, NodeDown, registeredClassOf } from '../../core/kernel.js';
 import { describeValue } from '../../describe.js';
+import { grown } from './grow.js';
 import { reasonTerm } from './reason-terms.js';
 import {
   errorPayload,
@@ -96,12 +97,8 @@ class Writer {
 
   #room(n: number): void {
     if (this.#pos + n <= this.#buf.length) return;
-    let size = this.#buf.length * 2;
-    while (size < this.#pos + n) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.#buf.subarray(0, this.#pos));
-    this.#buf = next;
-    this.#view = new DataView(next.buffer);
+    this.#buf = grown(this.#buf, this.#pos, n);
+    this.#view = new DataView(this.#buf.buffer);
   }
 
   u8(v: number): void {

@@ -1,4 +1,5 @@
 import { encodeTerm } from '../etf/encode.js';
+import { grown } from '../etf/grow.js';
 import { type EncodedTerm, type PidCodec, Tag, VERSION } from '../etf/terms.js';
 
 // The writer of distribution messages: a control tuple of small integers, atoms, pids
@@ -208,11 +209,7 @@ export class ControlWriter {
 
   #room(n: number): void {
     if (this.#pos + n <= this.#buf.length) return;
-    let size = this.#buf.length * 2;
-    while (size < this.#pos + n) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.#buf.subarray(0, this.#pos));
-    this.#buf = next;
-    this.#view = new DataView(next.buffer);
+    this.#buf = grown(this.#buf, this.#pos, n);
+    this.#view = new DataView(this.#buf.buffer);
   }
 }
