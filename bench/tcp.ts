@@ -27,6 +27,7 @@ import { createServer, type Socket, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { killPortMapper } from '../src/dist/tcp/epmd.js';
 import { GenServer, type Pid, Runtime } from '../src/index.js';
 import {
   check,
@@ -261,7 +262,8 @@ async function concurrent(
 main(async () => {
   const epmd = await freePort();
   const rt = new Runtime({ logger: false, node: 'bench@localhost' });
-  // First, so that the port mapper otp-ts starts on `epmd` lives in this process.
+  // No epmd answers on that free port: otp-ts starts its port mapper there, detached,
+  // and this benchmark stops it at the end.
   await rt.startDistribution({ cookie: COOKIE, epmd });
   const peer = await startPeer(epmd);
   const echo = await startEcho();
@@ -383,5 +385,18 @@ main(async () => {
       beam.node.kill('SIGKILL');
       rmSync(beam.dir, { recursive: true, force: true });
     }
+    await stopPortMapper(epmd);
   }
 });
+
+/**
+ * Stops the port mapper this benchmark started. It refuses while a name is registered,
+ * and the nodes' registrations end as their connections close: ask again a few times.
+ */
+async function stopPortMapper(port: number): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    if (await killPortMapper({ port }).catch(() => true)) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  process.stderr.write(`bench: the port mapper on port ${port} would not stop\n`);
+}
