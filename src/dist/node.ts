@@ -550,8 +550,9 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
 
   ref(node: string, id: number, creation: number): Ref {
     if (node === this.node && creation === this.creation) {
-      const ref = this.#exportedRefs.get(id)?.deref();
-      if (ref !== undefined) return ref;
+      // A ref of ours that never left as a value (a call's or a monitor's, written in a
+      // control message) has no object anyone compares it with: no need to intern it.
+      return this.#exportedRefs.get(id)?.deref() ?? new Ref(node, id, creation);
     }
     return interned(
       this.#strangers,
