@@ -39,10 +39,13 @@ export class ForeignRef extends Ref {
 /** The TCP codec of one node layer. @internal */
 export class TermCodec implements PidCodec, WireCodec {
   readonly #layer: NodeLayer;
+  /**
+   * Other nodes' refs met, so that each comes back as one object. Most live for one
+   * call (its tag): rather than a finaliser per ref, dead entries are swept once the
+   * map has doubled since the last sweep, which keeps the cost per ref constant.
+   */
   readonly #refs = new Map<string, WeakRef<ForeignRef>>();
-  readonly #finalizer = new FinalizationRegistry<string>((key) => {
-    if (this.#refs.get(key)?.deref() === undefined) this.#refs.delete(key);
-  });
+  #sweepAt = 1024;
 
   constructor(layer: NodeLayer) {
     this.#layer = layer;
@@ -87,8 +90,13 @@ export class TermCodec implements PidCodec, WireCodec {
     if (found !== undefined) return found;
     const ref = new ForeignRef(node, creation, words);
     this.#refs.set(key, new WeakRef(ref));
-    this.#finalizer.register(ref, key);
+    if (this.#refs.size >= this.#sweepAt) this.#sweep();
     return ref;
+  }
+
+  #sweep(): void {
+    for (const [key, held] of this.#refs) if (held.deref() === undefined) this.#refs.delete(key);
+    this.#sweepAt = Math.max(1024, this.#refs.size * 2);
   }
 
   // ---- WireCodec ----
