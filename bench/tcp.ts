@@ -126,6 +126,14 @@ async function startBeam(epmd: number): Promise<{ node: ChildProcess; dir: strin
     [
       '+S',
       '1:1',
+      // It idles through the otp-ts ↔ otp-ts cases, which alternate with its own: its
+      // scheduler must not spin (busy-wait) there, on one of the machine's two cores.
+      '+sbwt',
+      'none',
+      '+sbwtdcpu',
+      'none',
+      '+sbwtdio',
+      'none',
       '-sname',
       BEAM,
       '-setcookie',

@@ -10,6 +10,7 @@ import { describeValue } from '../../describe.js';
 import { NodeError } from '../../errors.js';
 import { TermError } from '../etf/terms.js';
 import { type Carrier, type Channel, NodeLayer } from '../node.js';
+import { BusyWait } from '../tcp/busy-wait.js';
 import { ControlTranslator } from '../tcp/control.js';
 import { ensurePortMapper } from '../tcp/ensure-port-mapper.js';
 import { EPMD_PORT, EpmdError, lookupNode, registerNode } from '../tcp/epmd.js';
@@ -38,6 +39,9 @@ const NODE_NAME = /^[^@\s]+@[^@\s]+$/;
 const MAX_FRAME = 128 * 1024 * 1024;
 const MAX_INFLATED = 64 * 1024 * 1024;
 
+/** How long the event loop keeps polling after traffic, in µs (see busy-wait.ts). */
+const DEFAULT_BUSY_WAIT = 100;
+
 /** How long a handshake may take, each way. */
 const HANDSHAKE_TIMEOUT = 7000;
 
@@ -48,6 +52,7 @@ interface Settings {
   readonly epmdPort: number;
   readonly tickTime: number;
   readonly tls: NodeTlsOptions | undefined;
+  readonly busyWait: number;
 }
 
 /** What both `tls.createServer` and `tls.connect` take of the TLS options. */
@@ -96,6 +101,7 @@ class TcpChannel implements Channel {
     }
     const frames = this.#translator.write(batch);
     if (frames !== undefined) link.write(frames);
+    this.#carrier.busyWait.touch();
   }
 
   /** The handshake is done: the connection carries what waited, then the traffic. */
@@ -128,6 +134,7 @@ class TcpChannel implements Channel {
   }
 
   readonly #onMessages = (messages: Uint8Array[]): void => {
+    this.#carrier.busyWait.touch();
     const batch: unknown[] = [];
     try {
       for (const bytes of messages) this.#translator.read(bytes, batch);
@@ -175,6 +182,7 @@ export class TcpCarrier implements Carrier {
   readonly layer: NodeLayer;
   readonly settings: Settings;
   readonly codec: TermCodec;
+  readonly busyWait: BusyWait;
   readonly #channels = new Map<string, TcpChannel>();
   readonly #server: Server;
   readonly #sockets = new Set<Socket>();
@@ -186,6 +194,7 @@ export class TcpCarrier implements Carrier {
     this.layer = layer;
     this.settings = settings;
     this.codec = new TermCodec(layer);
+    this.busyWait = new BusyWait(settings.busyWait);
     const secure = settings.tls;
     if (secure === undefined) {
       this.#server = createServer((socket) => this.#accepted(socket));
@@ -462,7 +471,19 @@ async function startTcp(layer: NodeLayer, opts: DistributionOptions): Promise<Tc
   if (typeof opts !== 'object' || opts === null) {
     throw new TypeError(`startDistribution: expected options, got ${describeValue(opts, 80)}`);
   }
-  const { cookie, port = 0, epmd = EPMD_PORT, tickTime = 60_000, tls: secure } = opts;
+  const {
+    cookie,
+    port = 0,
+    epmd = EPMD_PORT,
+    tickTime = 60_000,
+    tls: secure,
+    busyWait = DEFAULT_BUSY_WAIT,
+  } = opts;
+  if (typeof busyWait !== 'number' || !(busyWait >= 0 && busyWait <= 10_000)) {
+    throw new TypeError(
+      `startDistribution: expected \`busyWait\` to be between 0 and 10000 (µs), got ${describeValue(busyWait, 80)}`,
+    );
+  }
   if (secure !== undefined && (typeof secure !== 'object' || secure === null)) {
     throw new TypeError(
       `startDistribution: expected \`tls\` to be TLS options, got ${describeValue(secure, 80)}`,
@@ -492,6 +513,7 @@ async function startTcp(layer: NodeLayer, opts: DistributionOptions): Promise<Tc
     epmdPort: epmd,
     tickTime,
     tls: secure === undefined ? undefined : nodeTlsOptions(secure),
+    busyWait,
   });
   await carrier.start();
   return carrier;
