@@ -1094,6 +1094,11 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
     return this.#local(id, this.creation);
   }
 
+  /** Whether a local process is registered under `name`. */
+  isRegistered(name: string): boolean {
+    return this.#named(name) !== undefined;
+  }
+
   #named(name: string): Process | undefined {
     try {
       return lookup(this.runtime, name, 'REG_SEND');

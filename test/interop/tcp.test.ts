@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Tuple } from '../../src/dist/etf/terms.js';
+import { killPortMapper } from '../../src/dist/tcp/epmd.js';
 import {
   CallError,
   Down,
@@ -25,7 +26,7 @@ import {
   reply,
   Sys,
 } from '../../src/index.js';
-import { deferred, makeRuntime, type Probe, probe, rejection } from '../helpers.js';
+import { deferred, freePort, makeRuntime, type Probe, probe, rejection } from '../helpers.js';
 import { ErlNode } from './erlang.js';
 
 const COOKIE = 'interop-tcp';
@@ -584,6 +585,46 @@ describe('an Erlang node going down', () => {
       expect(rt.nodes()).not.toContain(other);
     } finally {
       await doomed.stop();
+    }
+  });
+});
+
+describe("otp-ts's port mapper, with no epmd on the port", () => {
+  it('an Erlang node registers with it, and otp-ts and Erlang find each other through it', async () => {
+    const epmd = await freePort();
+    const rt = makeRuntime({ node: `ts_${RUN}_pm@localhost` });
+    // Nothing answers on that port: otp-ts starts its port mapper there.
+    await rt.startDistribution({ cookie: COOKIE, epmd });
+    const name = `erl_${RUN}_pm@localhost`;
+    const node = new ErlNode(
+      [
+        '-sname',
+        name,
+        '-setcookie',
+        COOKIE,
+        '-start_epmd',
+        'false',
+        '-epmd_port',
+        String(epmd),
+        '-pa',
+        ebin,
+      ],
+      `interop_peer:start(),
+       io:format("pong ~p~n", [net_adm:ping('${rt.node}')]),
+       receive after infinity -> ok end.`,
+    );
+    try {
+      expect(await node.line(/^pong /)).toBe('pong pong');
+      expect(await GenServer.call(rt, { name: 'peer', node: name }, t(atom('echo'), 1))).toEqual(
+        t(atom('echoed'), 1),
+      );
+    } finally {
+      await node.stop();
+      await rt.shutdown();
+      // The daemon is detached: stop it once the names are gone.
+      while (!(await killPortMapper({ port: epmd }).catch(() => true))) {
+        await new Promise((resolve) => setImmediate(resolve));
+      }
     }
   });
 });

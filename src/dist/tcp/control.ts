@@ -42,6 +42,7 @@ const SYSTEM = Symbol.for('system');
 const ALIAS = Symbol.for('alias');
 const LINK = Symbol.for('link');
 const CALL_ERROR = Symbol.for('call_error');
+const IS_AUTH = Symbol.for('is_auth');
 const GET_STATE = Symbol.for('get_state');
 const GET_STATUS = Symbol.for('get_status');
 const SUSPEND = Symbol.for('suspend');
@@ -418,6 +419,8 @@ export class ControlTranslator {
         if (typeof c[2] === 'symbol') {
           const name = atomName(c[2]);
           theirs.monitor = { watcher, watched: { name } };
+          // net_adm:ping's call monitors net_kernel, which this side answers itself.
+          if (this.#answersForNetKernel(name)) return;
           batch.push(Op.MONITOR_P, watcher.id, name, 0, n);
         } else {
           const to = this.#ours(c[2]);
@@ -535,7 +538,21 @@ export class ControlTranslator {
         const request = system ? sysRequestOf(e[2]) : e[2];
         const from = this.#callFrom(e[1]);
         if (from !== undefined && request === undefined) {
-          this.#unknownSystemMessage(from.n, e[2]);
+          this.#answer(from.n, (w) =>
+            w.tuple(2).atom('error').tuple(2).atom('unknown_system_msg').term(this.#copy(e[2])),
+          );
+          return;
+        }
+        if (
+          from !== undefined &&
+          name !== undefined &&
+          this.#answersForNetKernel(name) &&
+          e[2] instanceof Tuple &&
+          e[2].length === 2 &&
+          e[2].elements[0] === IS_AUTH
+        ) {
+          // net_adm:ping (Elixir's Node.ping): the node is up, and the cookie checked.
+          this.#answer(from.n, (w) => w.atom('yes'));
           return;
         }
         if (from !== undefined) {
@@ -552,25 +569,38 @@ export class ControlTranslator {
     else batch.push(Op.REG_SEND, NO_PID, name, message);
   }
 
-  /** Answers a sys request otp-ts has no word for `{error, {unknown_system_msg, Msg}}`, as sys does. */
-  #unknownSystemMessage(n: number, message: unknown): void {
+  /**
+   * Answers the call of theirs numbered `n` from here, not from a process: a sys
+   * request otp-ts has no word for (`{error, {unknown_system_msg, Msg}}`, as sys says),
+   * or net_kernel's `is_auth`. `reply` writes the reply term.
+   */
+  #answer(n: number, reply: (w: ControlWriter) => void): void {
     const theirs = this.#theirs.get(n)!;
     const call = theirs.call!;
     theirs.call = undefined;
     this.#forget(n, theirs);
-    let encoded: Uint8Array;
-    try {
-      encoded = this.#codec.encode(message, 'sys');
-    } catch {
-      encoded = this.#codec.encode(Symbol.for('undefined'), 'sys');
-    }
     const w = this.#writer.begin();
     if (call.alias) this.#refTerm(this.#ourPid(w.tuple(3).int(33), NO_PID), theirs.ref);
     else this.#pid(w.tuple(3).int(2).atom(''), call.from);
     w.payload().tuple(2);
     if (call.alias) this.#aliasTag(w, theirs.ref);
     else this.#refTerm(w, theirs.ref);
-    w.tuple(2).atom('error').tuple(2).atom('unknown_system_msg').term(encoded).done();
+    reply(w);
+    w.done();
+  }
+
+  /** A term that came from the other node, encoded again (it can be: it came as one). */
+  #copy(term: unknown): Uint8Array {
+    try {
+      return this.#codec.encode(term, 'sys');
+    } catch {
+      return this.#codec.encode(Symbol.for('undefined'), 'sys');
+    }
+  }
+
+  /** Whether this side stands in for Erlang's net_kernel: no local process holds the name. */
+  #answersForNetKernel(name: string): boolean {
+    return name === 'net_kernel' && !this.#layer.isRegistered('net_kernel');
   }
 
   /** `{Pid, Tag}` of a call from the other node: the caller, and the number of its tag's ref. */
