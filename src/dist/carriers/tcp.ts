@@ -230,16 +230,18 @@ export class TcpCarrier implements Carrier {
     const host = hostOf(this.layer.node);
     const address = listenAddress(host);
     this.#server.listen({ port: this.settings.port, host: address });
-    await Promise.race([
-      once(this.#server, 'listening'),
-      once(this.#server, 'error').then(([error]) => {
-        throw new NodeError(
-          `startDistribution: cannot listen on ${address}:${this.settings.port}: ${(error as Error).message}`,
-          this.layer.node,
-          'not_allowed',
-        );
-      }),
-    ]);
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('listening', resolve);
+      this.#server.once('error', (error) =>
+        reject(
+          new NodeError(
+            `startDistribution: cannot listen on ${address}:${this.settings.port}: ${error.message}`,
+            this.layer.node,
+            'not_allowed',
+          ),
+        ),
+      );
+    });
     const bound = this.#server.address();
     this.#port = typeof bound === 'object' && bound !== null ? bound.port : this.settings.port;
     const epmd = { host: '127.0.0.1', port: this.settings.epmdPort };
