@@ -949,6 +949,9 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
   }
 
   async shutdown(): Promise<void> {
+    // The last exits of this node's processes (their links' EXITs, their monitors'
+    // DOWNs) wait in this turn's batches: they go before the connections close.
+    this.flush();
     await Promise.all(this.#carriers.map((carrier) => carrier.shutdown()));
     for (const node of [...this.#connections.keys()]) this.lost(node, 'noconnection');
   }

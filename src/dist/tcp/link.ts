@@ -88,8 +88,13 @@ export class TcpLink extends EventEmitter<{
   }
 
   /** Closes the link; the other node sees the connection go. */
+  /**
+   * Closes the link; the other node sees the connection go. What was written before
+   * goes first (the last exits of a node that shuts down): the socket is ended, not
+   * destroyed, and destroyed only if the other side does not close it soon.
+   */
   close(): void {
-    this.#goDown('noconnection', 'closed by this node');
+    this.#goDown('noconnection', 'closed by this node', true);
   }
 
   readonly #flush = (): void => {
@@ -135,12 +140,18 @@ export class TcpLink extends EventEmitter<{
     }
   };
 
-  #goDown(reason: LinkDownReason, detail: string): void {
+  #goDown(reason: LinkDownReason, detail: string, graceful = false): void {
     if (this.#down) return;
     this.#down = true;
     clearInterval(this.#timer);
     this.#outbox = [];
-    this.#socket.destroy();
+    if (graceful) {
+      const socket = this.#socket;
+      socket.end();
+      setTimeout(() => socket.destroy(), 1000).unref();
+    } else {
+      this.#socket.destroy();
+    }
     this.emit('down', reason, detail);
   }
 }

@@ -3,7 +3,7 @@ import { createConnection } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { lookupNode } from '../../../src/dist/tcp/epmd.js';
 import { initiateHandshake, OUR_FLAGS } from '../../../src/dist/tcp/handshake.js';
-import { Exit, GenServer, type Runtime } from '../../../src/index.js';
+import { Exit, GenServer, type Pid, type Runtime } from '../../../src/index.js';
 import { probe } from '../../helpers.js';
 import { describeSignals, order, remoteAgent, WAIT } from '../signals.js';
 import { COOKIE, epmd, killNode, mainNode, nodeName, startNode, useCluster } from './cluster.js';
@@ -123,6 +123,38 @@ describe('a cluster over TCP', () => {
     expect((await down)[0]).toBe(fake.node);
     await closed;
     expect(rt.log.text()).toMatch(/closing the connection to fake.*frame/i);
+  });
+
+  it("a node that shuts down sends its processes' last exits before its connections close", async () => {
+    const a = await mainNode();
+    const b = await mainNode();
+    a.spawn(
+      async (self) => {
+        for (;;) {
+          const { from } = (await self.receive()) as { from: Pid };
+          self.send(from, self.pid);
+        }
+      },
+      { name: 'worker' },
+    );
+    const p = probe(b);
+    b.spawn(async (self) => {
+      self.trapExit(true);
+      self.send({ name: 'worker', node: a.node }, { from: self.pid });
+      const worker = (await self.receive()) as Pid;
+      self.link(worker);
+      // The worker answers after the LINK (order per pair): a knows of the link.
+      self.send(worker, { from: self.pid });
+      await self.receive({ match: (m) => m === worker });
+      self.send(p.pid, 'linked');
+      self.send(p.pid, await self.receive({ match: (m) => m instanceof Exit }));
+    });
+    await p.expectMessage((m) => m === 'linked', WAIT);
+    await a.shutdown();
+    // 'shutdown', the worker's own exit, not 'noconnection': the EXIT came first.
+    expect(await p.expectMessage((m) => m instanceof Exit, WAIT)).toMatchObject({
+      reason: 'shutdown',
+    });
   });
 
   it('two nodes dialling each other at once end up with one connection', async () => {
