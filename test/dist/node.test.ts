@@ -9,7 +9,7 @@ import {
   type Runtime,
 } from '../../src/index.js';
 import { makeRuntime, probe } from '../helpers.js';
-import { describeSignals, expectDown, WAIT, watchEverything } from './signals.js';
+import { describeSignals, expectDown, order, WAIT, watchEverything } from './signals.js';
 
 const ENTRY = new URL('./fixtures/echo-node.ts', import.meta.url);
 
@@ -117,6 +117,10 @@ describe('node down', () => {
     const rt = makeRuntime({ node: 'stop-main@localhost' });
     const peer = await rt.startPeer({ name: 'stop-peer@localhost', entry: ENTRY });
     const { p, agent } = await watchEverything(rt, peer.node);
+    // The link travelled on the data channel, the stop will not: an answer from the
+    // agent, which comes after the link on that channel, says the peer knows of it.
+    order(rt, agent, p, { do: 'echo', value: 'link known' });
+    await p.expectMessage((m) => m === 'link known', WAIT);
     const call = GenServer.call(
       rt,
       { name: 'agent', node: peer.node },

@@ -5,6 +5,7 @@ import {
   MessageChannel,
   type MessagePort,
   parentPort,
+  receiveMessageOnPort,
   Worker,
   workerData,
 } from 'node:worker_threads';
@@ -62,14 +63,29 @@ class PortChannel implements Channel {
   readonly creation: number;
   readonly codec: WireCodec;
   readonly #port: MessagePort;
+  readonly #layer: NodeLayer;
 
   constructor(layer: NodeLayer, node: string, creation: number, port: MessagePort) {
     this.node = node;
     this.creation = creation;
     this.codec = layer.threadCodec;
     this.#port = port;
+    this.#layer = layer;
     port.on('message', (batch: unknown[]) => layer.receive(node, batch));
     port.on('close', () => layer.lost(node));
+  }
+
+  /**
+   * The other node is gone: what it posted before it went (its processes' final EXITs
+   * and DOWNs) may still wait in the port, behind the news of its end, which comes by
+   * another way. Those messages are taken first.
+   */
+  drain(): void {
+    for (;;) {
+      const queued = receiveMessageOnPort(this.#port);
+      if (queued === undefined) return;
+      this.#layer.receive(this.node, queued.message as unknown[]);
+    }
   }
 
   post(batch: unknown[]): void {
@@ -99,6 +115,8 @@ export class ThreadCarrier implements Carrier {
   /** Whether this node starts peers (the main thread's); a peer cannot. */
   readonly #hub: boolean;
   readonly #peers = new Map<string, PeerRecord>();
+  /** The channel to each node this one is connected to. */
+  readonly #channels = new Map<string, PortChannel>();
 
   constructor(layer: NodeLayer, hub: boolean) {
     this.#layer = layer;
@@ -112,7 +130,16 @@ export class ThreadCarrier implements Carrier {
 
   /** Takes one end of a channel to `node`: the connection is up. */
   join(node: string, creation: number, port: MessagePort): void {
-    this.#layer.accept(new PortChannel(this.#layer, node, creation, port));
+    const channel = new PortChannel(this.#layer, node, creation, port);
+    this.#channels.set(node, channel);
+    this.#layer.accept(channel);
+  }
+
+  /** `node` is gone: its last messages are taken, then the layer hears of it. */
+  lost(node: string): void {
+    this.#channels.get(node)?.drain();
+    this.#channels.delete(node);
+    this.#layer.lost(node, 'noconnection');
   }
 
   startPeer(opts: PeerOptions): Promise<Peer> {
@@ -205,8 +232,9 @@ export class ThreadCarrier implements Carrier {
       worker.on('exit', () => {
         record.gone = true;
         this.#peers.delete(record.node);
+        // The thread's 'exit' can come before the messages it posted last.
+        this.lost(record.node);
         hubChannel.port1.close();
-        layer.lost(record.node, 'noconnection');
         for (const other of this.#peers.values()) {
           const order: HubOrder = { t: 'down', node: record.node };
           other.worker.postMessage(order);
@@ -287,7 +315,7 @@ async function bootPeer(data: PeerData, port: NonNullable<typeof parentPort>): P
   for (const peer of data.peers) carrier.join(peer.node, peer.creation, peer.port);
   port.on('message', (order: HubOrder) => {
     if (order.t === 'connect') carrier.join(order.node, order.creation, order.port);
-    else if (order.t === 'down') layer.lost(order.node, 'noconnection');
+    else if (order.t === 'down') carrier.lost(order.node);
     else if (order.t === 'stop') {
       void rt.shutdown().finally(() => process.exit(0));
     }
