@@ -70,8 +70,8 @@ export const Op = {
   ALIAS_SEND_ERROR: 133,
 } as const;
 
-/** How many fields follow each operation code. */
-const ARITY: Record<number, number> = {
+/** How many fields follow each operation code. @internal */
+export const ARITY: Readonly<Record<number, number>> = {
   [Op.LINK]: 3, // fromId, toId, toCreation
   [Op.SEND]: 3, // toId, toCreation, msg
   [Op.EXIT]: 3, // fromId, toId, reason
@@ -91,6 +91,9 @@ const ARITY: Record<number, number> = {
   [Op.REG_CALL]: 5, // name, fromId, refId, system, request
   [Op.ALIAS_SEND_ERROR]: 2, // refId, error
 };
+
+/** A node name: `name@host`. @internal */
+export const NODE_NAME = /^[^@\s]+@[^@\s]+$/;
 
 /** The id sent for "no process" (a call from outside any process). @internal */
 export const NO_PID = -1;

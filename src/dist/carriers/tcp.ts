@@ -9,7 +9,7 @@ import type { DistributionOptions, DistributionTlsOptions } from '../../core/ker
 import { describeValue } from '../../describe.js';
 import { NodeError } from '../../errors.js';
 import { TermError } from '../etf/terms.js';
-import { type Carrier, type Channel, NodeLayer } from '../node.js';
+import { type Carrier, type Channel, NODE_NAME, NodeLayer } from '../node.js';
 import { BusyWait } from '../tcp/busy-wait.js';
 import { ControlTranslator } from '../tcp/control.js';
 import { ensurePortMapper } from '../tcp/ensure-port-mapper.js';
@@ -31,9 +31,6 @@ import { TermCodec } from '../tcp/wire-codec.js';
 // port mapper otp-ts starts when none runs); a connection to a node is dialled the
 // first time something goes to it: the layer gets its channel at once, and what is
 // sent meanwhile waits in it until the handshake is done.
-
-/** A node name: `name@host`. */
-const NODE_NAME = /^[^@\s]+@[^@\s]+$/;
 
 /** Frames and terms from another node larger than these are refused (the connection closes). */
 const MAX_FRAME = 128 * 1024 * 1024;

@@ -13,7 +13,14 @@ import { dynamicImport, type Peer, type PeerOptions, Runtime } from '../../core/
 import { describeValue } from '../../describe.js';
 import { NodeError } from '../../errors.js';
 import { decode, encode } from '../codec.js';
-import { type Carrier, type Channel, NodeLayer, nodeLayerOf, type WireCodec } from '../node.js';
+import {
+  type Carrier,
+  type Channel,
+  NODE_NAME,
+  NodeLayer,
+  nodeLayerOf,
+  type WireCodec,
+} from '../node.js';
 
 // The thread carrier: every node of one Node.js process (the main thread's and its
 // peers on worker threads) is connected to every other by a MessageChannel of its
@@ -35,9 +42,6 @@ const PEER_FLAG = 'otp-ts.peer';
 
 /** How long `peer.stop()` waits for the peer's shutdown before it ends the thread. */
 const STOP_TIMEOUT = 10_000;
-
-/** A node name: `name@host`. */
-const NODE_NAME = /^[^@\s]+@[^@\s]+$/;
 
 /** What a peer's worker gets. */
 interface PeerData {

@@ -6,7 +6,7 @@ import { decodeReasonTerm } from '../etf/reasons.js';
 import { OTP_TAG } from '../etf/tagged.js';
 import type { EncodedTerm } from '../etf/terms.js';
 import { ImproperList, TermError, Tuple } from '../etf/terms.js';
-import { NO_PID, type NodeLayer, Op } from '../node.js';
+import { ARITY, NO_PID, type NodeLayer, Op } from '../node.js';
 import { ControlWriter } from './control-writer.js';
 import { ForeignRef, refWords, SPAWN_WORD, type TermCodec } from './wire-codec.js';
 
@@ -709,36 +709,12 @@ export class ControlTranslator {
   }
 }
 
-/** How many fields follow each of the layer's operation codes. */
+/** How many fields follow one of the layer's operation codes. */
 function arity(op: number): number {
-  switch (op) {
-    case Op.DEMONITOR_P:
-      return 1;
-    case Op.REG_CAST:
-    case Op.MONITOR_P_EXIT:
-    case Op.ALIAS_SEND:
-    case Op.ALIAS_SEND_ERROR:
-      return 2;
-    case Op.LINK:
-    case Op.SEND:
-    case Op.EXIT:
-    case Op.REG_SEND:
-    case Op.SPAWN_REPLY:
-    case Op.UNLINK_ID:
-    case Op.UNLINK_ID_ACK:
-    case Op.SEND_CAST:
-      return 3;
-    case Op.EXIT2:
-    case Op.MONITOR_P:
-      return 4;
-    case Op.REG_CALL:
-      return 5;
-    case Op.SPAWN_REQUEST:
-    case Op.SEND_CALL:
-      return 6;
-    default:
-      throw new Error(`the node layer sent an unknown control message ${String(op)}`);
-  }
+  const n = ARITY[op];
+  if (n === undefined)
+    throw new Error(`the node layer sent an unknown control message ${String(op)}`);
+  return n;
 }
 
 function need(ok: boolean, op: unknown): void {

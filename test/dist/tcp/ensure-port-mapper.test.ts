@@ -45,13 +45,13 @@ function runStarter(port: number): Promise<string> {
 
 /**
  * Asks the port until `done` says yes: where a daemon of another process acts, nothing
- * but its port can tell when it has. Bounded, so a test fails rather than hangs.
+ * but its answers can tell when it has, so each round waits on one (no sleep between).
+ * Bounded, so a test fails rather than hangs.
  */
 async function until(what: string, done: () => Promise<boolean>): Promise<void> {
   const limit = Date.now() + 10_000;
   while (!(await done())) {
     if (Date.now() > limit) throw new Error(`gave up waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 
