@@ -63,6 +63,7 @@ export type { SysStatistics, SysStatus } from './behaviours/server-engine.js';
 export type {
   Backoff,
   CheckedChild,
+  CheckedChildren,
   ChildInput,
   ChildSpec,
   ChildType,
@@ -78,6 +79,7 @@ export {
 export {
   type Strategy,
   Supervisor,
+  type SupervisorFlags,
   type SupervisorSpec,
 } from './behaviours/supervision/supervisor.js';
 export type { ChildCount, ChildInfo } from './behaviours/supervision/supervisor-core.js';

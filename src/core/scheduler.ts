@@ -213,6 +213,6 @@ export class NodeScheduler extends Scheduler {
 
   protected override beforeDrain(): void {
     const outbox = this.#outbox;
-    if (outbox !== undefined && outbox.pending) outbox.flush();
+    if (outbox?.pending) outbox.flush();
   }
 }

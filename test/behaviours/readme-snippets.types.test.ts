@@ -8,6 +8,8 @@ import {
   Runtime,
   Statem,
   type StatemEvent,
+  Supervisor,
+  type SupervisorSpec,
 } from '../../src/index.js';
 
 // The README's "replying later" snippet, type-checked: a From<R> checks GenServer.reply.
@@ -61,6 +63,27 @@ class Door extends GenStatem<DoorState, { code: string }, DoorCall, DoorCast> {
   }
 }
 
+// The README's Supervisor.init snippet, type-checked.
+class Counter extends GenServer<number> {
+  override init(start: number): number {
+    return start;
+  }
+}
+
+class Cache extends GenServer<Map<string, string>> {
+  override init(size: number): Map<string, string> {
+    return new Map([['size', String(size)]]);
+  }
+}
+
+class App extends Supervisor {
+  override init() {
+    return Supervisor.init([{ id: 'c', start: [Counter, 0, { name: 'c' }] }, [Cache, 100]], {
+      strategy: 'one_for_all',
+    });
+  }
+}
+
 describe('the README snippets', () => {
   it('types the GenStatem door', () => {
     expectTypeOf<Parameters<Door['init']>[0]>().toEqualTypeOf<string>();
@@ -71,5 +94,11 @@ describe('the README snippets', () => {
     expectTypeOf(GenServer.ref<typeof Queue>(rt, 'q').call({ type: 'next' })).toEqualTypeOf<
       Promise<number>
     >();
+  });
+
+  it('checks the children of Supervisor.init', () => {
+    expectTypeOf(new App().init()).toEqualTypeOf<SupervisorSpec>();
+    // @ts-expect-error Counter's init takes a number
+    void (() => Supervisor.init([{ id: 'c', start: [Counter, 'zero'] }]));
   });
 });

@@ -135,11 +135,11 @@ import type { BehaviourClass, InitArg, Pid, Self, StartOptions } from '../../cor
 import type { BehaviourRef } from '../../types.js';
 
 /**
- * A child as `startChild` checks it: in `{ start: [Class, arg, opts?] }` the `arg` must
- * be what `Class`'s `init` takes (and may be left out only when that accepts
- * `undefined`), and in `[Class, arg]` what its `static childSpec` takes (its `init`'s
- * argument unless it overrides `childSpec`). Anything else is checked as a
- * {@link ChildInput}.
+ * A child as `startChild` and {@link Supervisor.init} check it: in `{ start: [Class,
+ * arg, opts?] }` the `arg` must be what `Class`'s `init` takes (and may be left out
+ * only when that accepts `undefined`), and in `[Class, arg]` what its `static
+ * childSpec` takes (its `init`'s argument unless it overrides `childSpec`). Anything
+ * else is checked as a {@link ChildInput}.
  *
  * @example
  * ```ts
@@ -150,22 +150,27 @@ import type { BehaviourRef } from '../../types.js';
  * ```
  */
 export type CheckedChild<S> = S extends readonly [infer K extends BehaviourClass, unknown]
-  ? readonly [
-      K,
-      K extends {
-        /** The class's own `childSpec`, whose argument `[Class, arg]` passes. */
-        childSpec(arg: infer P): unknown;
-      }
-        ? unknown extends P
-          ? InitArg<K>
-          : P
-        : InitArg<K>,
-    ]
+  ? BehaviourClass extends K
+    ? S // any class at all (a `ChildInput` held in a variable): nothing to check against
+    : readonly [
+        K,
+        K extends {
+          /** The class's own `childSpec`, whose argument `[Class, arg]` passes. */
+          childSpec(arg: infer P): unknown;
+        }
+          ? unknown extends P
+            ? InitArg<K>
+            : P
+          : InitArg<K>,
+      ]
   : S extends {
         /** A start tuple, its class first. */
         readonly start: readonly [infer K extends BehaviourClass, ...unknown[]];
       }
-    ? {
+    ? // The spec's other fields (`id`, `restart`...) are kept for the excess-property
+      // check; its `start` is replaced by the checked one, so that a wrong `arg` is
+      // reported against the type it should have.
+      Omit<S, 'start'> & {
         /** `[Class, arg, opts?]`, its `arg` of the type `Class`'s `init` takes. */
         readonly start: readonly [
           K,
@@ -174,4 +179,17 @@ export type CheckedChild<S> = S extends readonly [infer K extends BehaviourClass
             : [arg: InitArg<K>, opts?: StartOptions]),
         ];
       }
-    : unknown;
+    : S;
+
+/**
+ * A `children` array as {@link Supervisor.init} checks it: each child as
+ * {@link CheckedChild} checks it.
+ *
+ * @example
+ * ```ts
+ * type C = CheckedChildren<readonly [readonly [typeof Counter, 0]]>; // readonly [readonly [typeof Counter, number]]
+ * ```
+ */
+export type CheckedChildren<C extends readonly unknown[]> = {
+  readonly [I in keyof C]: CheckedChild<C[I]>;
+};

@@ -118,7 +118,7 @@ export class DynamicSupervisor extends GenServer<DynamicSupervisorSpec, never, n
   static startChild<const S extends ChildInput>(
     caller: Caller,
     sup: Dest,
-    spec: S & CheckedChild<S>,
+    spec: CheckedChild<S>,
   ): Promise<Pid | undefined> {
     return manageStartChild(caller, sup, spec, 'DynamicSupervisor.startChild');
   }

@@ -7,7 +7,7 @@ import { type Awaitable, GenServer } from '../gen-server.js';
 import { optionError } from '../option-error.js';
 import type { IgnoreResult } from '../results.js';
 import { engineCallbacks, type ServerCallbacks } from '../server-engine.js';
-import type { CheckedChild, ChildInput, ChildSpec } from './child-spec.js';
+import type { CheckedChild, CheckedChildren, ChildInput, ChildSpec } from './child-spec.js';
 import { checkIntensity, normalizeChild } from './child-spec-check.js';
 import { childStartError, startChildProcess } from './child-start.js';
 import {
@@ -27,22 +27,35 @@ import {
 export type Strategy = 'one_for_one' | 'one_for_all' | 'rest_for_one';
 
 /**
- * What a supervisor's `init` returns (or what `rt.start(Supervisor, ...)` takes).
+ * How a supervisor restarts its children, as OTP's `sup_flags`: the part of a
+ * {@link SupervisorSpec} besides its children.
  *
  * @example
  * ```ts
- * const spec: SupervisorSpec = { children: [Worker, [Cache, 100]], strategy: 'one_for_one', maxRestarts: 3, maxSeconds: 5 };
+ * const flags: SupervisorFlags = { strategy: 'one_for_all', maxRestarts: 3, maxSeconds: 5 };
  * ```
  */
-export interface SupervisorSpec {
-  /** The children, started in this order. */
-  children: readonly ChildInput[];
+export interface SupervisorFlags {
   /** @defaultValue `'one_for_one'` */
   strategy?: Strategy;
   /** How many restarts are allowed within `maxSeconds` before the supervisor gives up. @defaultValue 3 */
   maxRestarts?: number;
   /** The window of `maxRestarts`, in seconds (fractions allowed). @defaultValue 5 */
   maxSeconds?: number;
+}
+
+/**
+ * What a supervisor's `init` returns (or what `rt.start(Supervisor, ...)` takes).
+ * Build it with {@link Supervisor.init} to have each child's `arg` type-checked.
+ *
+ * @example
+ * ```ts
+ * const spec: SupervisorSpec = { children: [Worker, [Cache, 100]], strategy: 'one_for_one', maxRestarts: 3, maxSeconds: 5 };
+ * ```
+ */
+export interface SupervisorSpec extends SupervisorFlags {
+  /** The children, started in this order. */
+  children: readonly ChildInput[];
 }
 
 const STRATEGIES = new Set(['one_for_one', 'one_for_all', 'rest_for_one']);
@@ -132,6 +145,48 @@ export class Supervisor extends GenServer<SupervisorSpec, never, never, never> {
   }
 
   /**
+   * A supervisor spec of `children` and `flags`, as Elixir's `Supervisor.init/2`, with
+   * each child type-checked: the `arg` of every `[Class, arg]` and `{ start: [Class,
+   * arg, opts?] }` must be what `Class` takes (see {@link CheckedChild}). A spec written
+   * as a plain object is not checked so: TypeScript can tie an `arg` to its class only
+   * through a call like this one.
+   *
+   * @param children - the children, started in this order.
+   * @param flags - the strategy and restart intensity.
+   * @returns `{ ...flags, children }`.
+   * @example
+   * ```ts
+   * class App extends Supervisor {
+   *   override init() {
+   *     return Supervisor.init([{ id: 'c', start: [Counter, 0, { name: 'c' }] }, [Cache, 100]], {
+   *       strategy: 'one_for_all',
+   *     });
+   *   }
+   * }
+   * // @ts-expect-error: Counter's init takes a number
+   * Supervisor.init([{ id: 'c', start: [Counter, 'zero'] }]);
+   * ```
+   */
+  static init<const C extends readonly ChildInput[]>(
+    children: CheckedChildren<C>,
+    flags: SupervisorFlags = {},
+  ): SupervisorSpec {
+    // Checked here, where the mistake is made; the fields themselves are checked
+    // where the supervisor reads them, as for a spec written as an object.
+    if (!Array.isArray(children)) {
+      throw new TypeError(
+        `Supervisor.init: expected \`children\` to be an array, got ${describeValue(children, 100)}`,
+      );
+    }
+    if (typeof flags !== 'object' || flags === null || Array.isArray(flags)) {
+      throw new TypeError(
+        `Supervisor.init: expected \`flags\` to be an object, got ${describeValue(flags, 100)}`,
+      );
+    }
+    return { ...flags, children };
+  }
+
+  /**
    * Returns the supervisor's children and flags. The default returns its argument,
    * so `rt.start(Supervisor, { children, ... })` works as it is. May be async; may
    * return `ignore()`.
@@ -187,7 +242,7 @@ export class Supervisor extends GenServer<SupervisorSpec, never, never, never> {
   static startChild<const S extends ChildInput>(
     caller: Caller,
     sup: Dest,
-    spec: S & CheckedChild<S>,
+    spec: CheckedChild<S>,
   ): Promise<Pid | undefined> {
     return manageStartChild(caller, sup, spec, 'Supervisor.startChild');
   }

@@ -1,5 +1,6 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import {
+  type ChildInput,
   DynamicSupervisor,
   type DynamicSupervisorSpec,
   GenServer,
@@ -88,5 +89,45 @@ describe('startChild', () => {
         id: 'f',
         start: (self) => GenServer.startLink(self, Counter, 3),
       }));
+  });
+});
+
+describe('Supervisor.init', () => {
+  it("checks the arg of every child in a children array against its class's init", () => {
+    void (() =>
+      Supervisor.init(
+        [
+          { id: 'a', start: [Counter, 1, { name: 'a' }] },
+          [Counter, 2],
+          Quiet,
+          { id: 'q', start: [Quiet] },
+          { id: 'f', start: (self) => GenServer.startLink(self, Counter, 3) },
+        ],
+        { strategy: 'one_for_all' },
+      ));
+    // @ts-expect-error Counter's init takes a number
+    void (() => Supervisor.init([Quiet, { id: 'a', start: [Counter, 'one'] }]));
+    // @ts-expect-error Counter's init takes a number
+    void (() => Supervisor.init([[Counter, 'one']]));
+    // @ts-expect-error Counter's init needs its argument
+    void (() => Supervisor.init([{ id: 'a', start: [Counter] }]));
+    // @ts-expect-error Sized's init takes { n: number }
+    void (() => Supervisor.init([[Sized, { m: 1 }]]));
+  });
+
+  it('checks the flags, and gives what rt.start(Supervisor, ...) and an init return take', () => {
+    // @ts-expect-error no such flag
+    void (() => Supervisor.init([Quiet], { strategi: 'one_for_all' }));
+    // @ts-expect-error no such strategy
+    void (() => Supervisor.init([Quiet], { strategy: 'one_for_none' }));
+    expectTypeOf(Supervisor.init([Quiet])).toEqualTypeOf<SupervisorSpec>();
+    void (() => rt.start(Supervisor, Supervisor.init([[Counter, 1]])));
+  });
+
+  it('takes children held in a variable', () => {
+    const kids = [[Counter, 1]] as const;
+    const list: ChildInput[] = [Quiet];
+    void (() => Supervisor.init(kids));
+    void (() => Supervisor.init(list));
   });
 });

@@ -436,6 +436,46 @@ describe('Supervisor subclass init', () => {
   });
 });
 
+describe('Supervisor.init', () => {
+  it('builds the spec an init returns, its children in order and its flags kept', async () => {
+    class Checked extends Supervisor {
+      override init(log: Pid) {
+        return Supervisor.init(
+          [
+            { id: 'A', start: [Worker, { id: 'A', log }, { name: 'A' }] },
+            [Worker, { id: 'B', log }],
+          ],
+          { strategy: 'rest_for_one', maxRestarts: 4 },
+        );
+      }
+    }
+    const rt = makeRuntime();
+    const p = probe(rt);
+    const sup = await rt.start(Checked, p.pid);
+    expect(await drain(rt, p)).toEqual(['start A', 'start B']);
+    expect((await Supervisor.whichChildren(rt, sup)).map((c) => c.id)).toEqual(['A', 'Worker']);
+    expect(await Sys.getState(rt, sup)).toMatchObject({ strategy: 'rest_for_one', maxRestarts: 4 });
+  });
+
+  it('gives a spec rt.start(Supervisor, ...) takes, with the default flags when none are given', async () => {
+    const spec = Supervisor.init([worker('A')]);
+    expect(spec).toEqual({ children: [worker('A')] });
+    const rt = makeRuntime();
+    const sup = await rt.start(Supervisor, spec);
+    expect(await Sys.getState(rt, sup)).toMatchObject({ strategy: 'one_for_one', maxRestarts: 3 });
+  });
+
+  it('throws a TypeError naming children or flags when they are not an array and an object', () => {
+    expect(() => Supervisor.init('A' as never)).toThrow(
+      new TypeError('Supervisor.init: expected `children` to be an array, got "A"'),
+    );
+    expect(() => Supervisor.init([], null as never)).toThrow(
+      new TypeError('Supervisor.init: expected `flags` to be an object, got null'),
+    );
+    expect(() => Supervisor.init([], [] as never)).toThrow(/`flags` to be an object, got \[\]/);
+  });
+});
+
 describe('Supervisor.childSpec', () => {
   it("gives type 'supervisor' and shutdown 'infinity', with the class name as id", () => {
     class StoreSupervisor extends Supervisor {}
