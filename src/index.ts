@@ -59,7 +59,7 @@ export {
   StopResult,
   stop,
 } from './behaviours/results.js';
-export type { SysStatistics, SysStatus } from './behaviours/server-engine.js';
+export type { SysStatistics, SysStatus } from './behaviours/server-callbacks.js';
 export type {
   Backoff,
   CheckedChild,

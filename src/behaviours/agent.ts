@@ -12,12 +12,8 @@ import { assertFunction, type Caller, type From, request as sendRequest } from '
 import { castTo, startLinked, startServer, stopServer } from './gen-server.js';
 import { optionError } from './option-error.js';
 import { noreply, ok, reply, stop } from './results.js';
-import {
-  engineCallbacks,
-  hostEngine,
-  type ServerCallbacks,
-  type ServerEngine,
-} from './server-engine.js';
+import { engineCallbacks, type ServerCallbacks } from './server-callbacks.js';
+import { hostEngine, type ServerEngine } from './server-engine.js';
 import type { ChildSpec, StartTuple } from './supervision/child-spec.js';
 
 const DEFAULT_TIMEOUT = 5_000;

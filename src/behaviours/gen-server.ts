@@ -45,15 +45,8 @@ import {
   type StopResult,
   stop,
 } from './results.js';
-import {
-  CastMessage,
-  type EngineHost,
-  engineCallbacks,
-  hostEngine,
-  isEngineHostClass,
-  type ServerCallbacks,
-  ServerEngine,
-} from './server-engine.js';
+import { CastMessage, engineCallbacks, type ServerCallbacks } from './server-callbacks.js';
+import { type EngineHost, hostEngine, isEngineHostClass, ServerEngine } from './server-engine.js';
 import type { ChildSpec, StartTuple } from './supervision/child-spec.js';
 
 /** A value or a promise of it: every callback may be async. */

@@ -26,7 +26,7 @@ import { type Awaitable, GenServer } from './gen-server.js';
 import { optionError } from './option-error.js';
 import { canonicalKey } from './registry-key.js';
 import { IgnoreResult, reply, StopResult } from './results.js';
-import { engineCallbacks, type ServerCallbacks } from './server-engine.js';
+import { engineCallbacks, type ServerCallbacks } from './server-callbacks.js';
 
 /** Whether a key maps to one process or to many. */
 export type RegistryKeys = 'unique' | 'duplicate';

@@ -1,6 +1,6 @@
 import type { Dest, ExitReason } from '../types.js';
 import { type Caller, request } from './gen.js';
-import type { SysRequest, SysStatistics, SysStatus } from './server-engine.js';
+import type { SysRequest, SysStatistics, SysStatus } from './server-callbacks.js';
 
 const DEFAULT_TIMEOUT = 5_000;
 

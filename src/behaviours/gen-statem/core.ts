@@ -19,12 +19,8 @@ import {
   StopResult,
   stop,
 } from '../results.js';
-import {
-  adoptState,
-  formatState,
-  type ServerCallbacks,
-  type ServerEngine,
-} from '../server-engine.js';
+import { adoptState, formatState, type ServerCallbacks } from '../server-callbacks.js';
+import type { ServerEngine } from '../server-engine.js';
 import {
   KEEP_STATE,
   KEEP_STATE_AND_DATA,

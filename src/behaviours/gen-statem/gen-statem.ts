@@ -18,12 +18,8 @@ import {
   stopServer,
 } from '../gen-server.js';
 import type { IgnoreResult, StopResult } from '../results.js';
-import {
-  engineCallbacks,
-  hostEngine,
-  type ServerCallbacks,
-  type ServerEngine,
-} from '../server-engine.js';
+import { engineCallbacks, type ServerCallbacks } from '../server-callbacks.js';
+import { hostEngine, type ServerEngine } from '../server-engine.js';
 import type { ChildSpec, StartTuple } from '../supervision/child-spec.js';
 import { StatemCore } from './core.js';
 import type { StatemOk, StatemResult } from './results.js';

@@ -21,7 +21,7 @@ import type { Dest, ExitReason } from '../../types.js';
 import { type Caller, type From, request } from '../gen.js';
 import { optionError } from '../option-error.js';
 import { IgnoreResult, reply, StopResult, stop } from '../results.js';
-import { formatState, type ServerCallbacks } from '../server-engine.js';
+import { formatState, type ServerCallbacks } from '../server-callbacks.js';
 import { backoffDelay } from './backoff.js';
 import type { ChildInput, ChildType, NormalizedChildSpec } from './child-spec.js';
 import { normalizeChild } from './child-spec-check.js';

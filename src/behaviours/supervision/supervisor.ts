@@ -6,7 +6,7 @@ import type { Caller } from '../gen.js';
 import { type Awaitable, GenServer } from '../gen-server.js';
 import { optionError } from '../option-error.js';
 import type { IgnoreResult } from '../results.js';
-import { engineCallbacks, type ServerCallbacks } from '../server-engine.js';
+import { engineCallbacks, type ServerCallbacks } from '../server-callbacks.js';
 import type { CheckedChild, CheckedChildren, ChildInput, ChildSpec } from './child-spec.js';
 import { checkIntensity, normalizeChild } from './child-spec-check.js';
 import { childStartError, startChildProcess } from './child-start.js';

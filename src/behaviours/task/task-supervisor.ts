@@ -4,7 +4,7 @@ import type { Dest } from '../../types.js';
 import { assertFunction, type Caller, resolveCaller } from '../gen.js';
 import { type Awaitable, GenServer } from '../gen-server.js';
 import type { IgnoreResult } from '../results.js';
-import { engineCallbacks, type ServerCallbacks } from '../server-engine.js';
+import { engineCallbacks, type ServerCallbacks } from '../server-callbacks.js';
 import type { ChildSpec } from '../supervision/child-spec.js';
 import { DynamicCore, type DynamicSupervisorSpec } from '../supervision/dynamic-supervisor.js';
 import type { ChildInfo } from '../supervision/supervisor-core.js';

@@ -1,4 +1,4 @@
-import type { SysRequest } from '../../behaviours/server-engine.js';
+import type { SysRequest } from '../../behaviours/server-callbacks.js';
 import { Pid, Ref } from '../../core/kernel.js';
 import { StartError } from '../../errors.js';
 import { type DecodeLimits, decodeTerms } from '../etf/decode.js';
