@@ -67,3 +67,22 @@ export function timeoutKind(type: unknown): number {
       return -1;
   }
 }
+
+/**
+ * Whether a timeout action after index `i` has the same kind (and name): then the
+ * later one wins, and the one at `i` is as if not given. @internal
+ */
+export function supersededAfter(
+  timeouts: Record<string, unknown>[],
+  i: number,
+  kind: number,
+  name: unknown,
+): boolean {
+  for (let j = i + 1; j < timeouts.length; j++) {
+    const later = timeouts[j]!;
+    if (timeoutKind(later.type) === kind && (kind !== GENERIC_TIMEOUT || later.name === name)) {
+      return true;
+    }
+  }
+  return false;
+}
