@@ -1,7 +1,7 @@
 import { EventEmitter } from 'eventemitter3';
 import { nanoid } from 'nanoid';
 import { describeValue } from '../describe.js';
-import { NodeError, NoProcError, OtpError, StartError } from '../errors.js';
+import { NoProcError, OtpError, StartError } from '../errors.js';
 import { type CrashReport, type Logger, silentLogger, stderrLogger } from '../logger.js';
 import type { BehaviourRef, Dest, ExitReason, Name, RemoteName } from '../types.js';
 import { copyMessage } from './copy.js';
@@ -27,6 +27,7 @@ import {
   type Peer,
   type PeerOptions,
 } from './remote.js';
+import { connect, nodeService, startDistribution, startPeer } from './runtime-nodes.js';
 import { checkRuntimeOptions } from './runtime-options.js';
 import {
   type BehaviourClass,
@@ -435,7 +436,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     }
     const local = { name: opts?.name, timeout: opts?.timeout };
     if (node !== this.node) {
-      return this.#nodeService(`start of ${ref.export} on ${node}`).spawnRequest(
+      return nodeService(this, `start of ${ref.export} on ${node}`).spawnRequest(
         node,
         ref,
         arg,
@@ -697,18 +698,6 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     return isRemoteName(dest) && dest.node !== this.node;
   }
 
-  /** The node layer, or a NodeError `'not_alive'` naming the operation. */
-  #nodeService(operation: string): NodeService<Process> {
-    if (this.router === undefined) {
-      throw new NodeError(
-        `${operation}: runtime ${this.name} is not a node; give it a node name: new Runtime({ node: 'app@localhost' })`,
-        this.node,
-        'not_alive',
-      );
-    }
-    return this.router;
-  }
-
   /**
    * Starts a node on a new worker thread of this Node.js process and connects it
    * (and every other node of this process) to it. Its `entry` module's default export
@@ -732,11 +721,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    * @see {@link Runtime.nodes}
    */
   startPeer(opts: PeerOptions): Promise<Peer> {
-    try {
-      return this.#nodeService('startPeer').startPeer(opts);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return startPeer(this, opts);
   }
 
   /**
@@ -759,11 +744,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    * ```
    */
   startDistribution(opts: DistributionOptions = {}): Promise<void> {
-    try {
-      return this.#nodeService('startDistribution').startDistribution(opts);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return startDistribution(this, opts);
   }
 
   /**
@@ -777,16 +758,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    * ```
    */
   connect(node: string): Promise<boolean> {
-    try {
-      if (typeof node !== 'string') {
-        throw new TypeError(
-          `connect: expected \`node\` to be a node name, got ${describeValue(node, 100)}`,
-        );
-      }
-      return this.#nodeService('connect').connect(node);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return connect(this, node);
   }
 
   /**
