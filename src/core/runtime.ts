@@ -1,11 +1,10 @@
 import { EventEmitter } from 'eventemitter3';
 import { nanoid } from 'nanoid';
 import { describeValue } from '../describe.js';
-import { NoProcError, OtpError, StartError } from '../errors.js';
+import { NoProcError, OtpError } from '../errors.js';
 import { type CrashReport, type Logger, silentLogger, stderrLogger } from '../logger.js';
 import type { BehaviourRef, Dest, ExitReason, Name, RemoteName } from '../types.js';
 import { copyMessage } from './copy.js';
-import { dynamicImport } from './dynamic-import.js';
 import { finalizeExit } from './exits.js';
 import { HandlerProcess } from './handler-process.js';
 import { exitSignal, link } from './links.js';
@@ -27,17 +26,16 @@ import {
   type Peer,
   type PeerOptions,
 } from './remote.js';
-import { connect, nodeService, startDistribution, startPeer } from './runtime-nodes.js';
+import { connect, startDistribution, startPeer } from './runtime-nodes.js';
 import { checkRuntimeOptions } from './runtime-options.js';
-import {
-  type BehaviourClass,
-  type InitArg,
-  isBehaviourRef,
-  type ProcessInfo,
-  type RuntimeEvents,
-  type RuntimeOptions,
-  type StartOptions,
-  startBehaviour,
+import { start } from './runtime-start.js';
+import type {
+  BehaviourClass,
+  InitArg,
+  ProcessInfo,
+  RuntimeEvents,
+  RuntimeOptions,
+  StartOptions,
 } from './runtime-types.js';
 import { NodeScheduler, type RunQueue, Scheduler } from './scheduler.js';
 import { assertPid, SelfHandle, type SpawnOptions } from './self.js';
@@ -399,52 +397,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    */
   start(ref: BehaviourRef, arg: unknown, opts?: StartOptions): Promise<Pid>;
   start(Behaviour: BehaviourClass | BehaviourRef, arg: unknown, opts?: StartOptions): Promise<Pid> {
-    if (isBehaviourRef(Behaviour)) return this.#startRef(Behaviour, arg, opts);
-    if (opts?.node !== undefined && opts.node !== this.node) {
-      return Promise.reject(
-        new TypeError(
-          `start: a class cannot travel to node ${opts.node}; name it by its module instead: rt.start({ module, export }, arg, { node })`,
-        ),
-      );
-    }
-    let start: unknown;
-    try {
-      start =
-        typeof Behaviour === 'function'
-          ? (Behaviour as unknown as Record<symbol, unknown>)[startBehaviour]
-          : undefined;
-    } catch {
-      start = undefined; // A class whose statics cannot be read (a Proxy that throws).
-    }
-    if (typeof start !== 'function') {
-      return Promise.reject(
-        new TypeError(
-          `start: expected a GenServer class (or Supervisor, Registry...), got ${describeValue(Behaviour, 100)}`,
-        ),
-      );
-    }
-    return (start as StartFunction).call(Behaviour, this, arg, opts);
-  }
-
-  /** Starts the class `ref` names, on this node (imported here) or on another. */
-  async #startRef(ref: BehaviourRef, arg: unknown, opts: StartOptions | undefined): Promise<Pid> {
-    const node = opts?.node ?? this.node;
-    if (typeof node !== 'string') {
-      throw new TypeError(
-        `start: expected \`opts.node\` to be a node name, got ${describeValue(node, 100)}`,
-      );
-    }
-    const local = { name: opts?.name, timeout: opts?.timeout };
-    if (node !== this.node) {
-      return nodeService(this, `start of ${ref.export} on ${node}`).spawnRequest(
-        node,
-        ref,
-        arg,
-        local,
-        undefined,
-      );
-    }
-    return this.start(await importBehaviour(ref), arg as never, local);
+    return start(this, Behaviour, arg, opts);
   }
 
   /**
@@ -951,43 +904,6 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   }
 }
 
-/**
- * The behaviour class `ref.module` exports as `ref.export`.
- * @throws StartError naming the module and export when it cannot be imported or is
- * not a behaviour class.
- * @internal
- */
-export async function importBehaviour(ref: BehaviourRef): Promise<BehaviourClass> {
-  let module: Record<string, unknown>;
-  try {
-    module = (await dynamicImport(ref.module)) as Record<string, unknown>;
-  } catch (error) {
-    throw new StartError(
-      `start of ${ref.export} from ${ref.module} failed: the module cannot be imported (${describeValue(error, 200)})`,
-      error,
-      undefined,
-      { cause: error },
-    );
-  }
-  const Class = module[ref.export];
-  let start: unknown;
-  try {
-    start =
-      typeof Class === 'function'
-        ? (Class as unknown as Record<symbol, unknown>)[startBehaviour]
-        : undefined;
-  } catch {
-    start = undefined;
-  }
-  if (typeof start !== 'function') {
-    throw new StartError(
-      `start of ${ref.export} from ${ref.module} failed: the module's export ${ref.export} is ${describeValue(Class, 100)}, not a behaviour class (a GenServer, Supervisor...)`,
-      'bad_export',
-    );
-  }
-  return Class as BehaviourClass;
-}
-
 function safeResolve(names: NameTable, name: Name): Process | undefined {
   try {
     return names.resolve(name);
@@ -995,12 +911,6 @@ function safeResolve(names: NameTable, name: Name): Process | undefined {
     return undefined;
   }
 }
-
-type StartFunction = (
-  runtime: Runtime,
-  arg: unknown,
-  opts: StartOptions | undefined,
-) => Promise<Pid>;
 
 /**
  * The context of a running process: the `self` its body receives, with everything a
