@@ -28,6 +28,7 @@ import {
 } from './remote.js';
 import { connect, startDistribution, startPeer } from './runtime-nodes.js';
 import { checkRuntimeOptions } from './runtime-options.js';
+import { shutdownTimeout, stopAll } from './runtime-shutdown.js';
 import { start } from './runtime-start.js';
 import type {
   BehaviourClass,
@@ -41,7 +42,7 @@ import { NodeScheduler, type RunQueue, Scheduler } from './scheduler.js';
 import { assertPid, SelfHandle, type SpawnOptions } from './self.js';
 import { SendTimers } from './send-timers.js';
 import { attachWatcher, type ListedWatcher } from './signals.js';
-import { type TimerEntry, Timers } from './timers.js';
+import { Timers } from './timers.js';
 import {
   checkTraceOptions,
   type Trace,
@@ -63,8 +64,6 @@ export type {
   SpawnOptions,
   StartOptions,
 };
-
-const DEFAULT_SHUTDOWN_TIMEOUT = 5_000;
 
 /**
  * One node: a scheduler, a process table, a name table, timers and an event bus.
@@ -583,48 +582,19 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    */
   shutdown(opts?: { timeout?: number }): Promise<void> {
     if (this.#shutdown === undefined) {
-      const timeout = opts?.timeout ?? DEFAULT_SHUTDOWN_TIMEOUT;
-      if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) {
-        return Promise.reject(
-          new (typeof timeout === 'number' ? RangeError : TypeError)(
-            `shutdown: expected \`timeout\` to be a number >= 0, got ${describeValue(timeout, 100)}`,
-          ),
-        );
+      let timeout: number;
+      try {
+        timeout = shutdownTimeout(opts);
+      } catch (error) {
+        return Promise.reject(error); // Not kept: a later call with a good timeout shuts down.
       }
-      this.#shutdown = this.#stopAll(timeout);
+      const stopped = () => {
+        this.#sendTimers.clear();
+        this.#stopped = true;
+      };
+      this.#shutdown = stopAll(this, timeout, (error) => this.#internalError(error), stopped);
     }
     return this.#shutdown;
-  }
-
-  async #stopAll(timeout: number): Promise<void> {
-    const roots = this.table
-      .toArray()
-      .filter((p) => p.parent === undefined || this.processOf(p.parent) === undefined)
-      .reverse();
-    const exits = roots.map((p) => this.awaitExit(p.pid));
-    for (const proc of roots) exitSignal(proc, this.rootPid, 'shutdown', false);
-    // On the runtime's own timers, so that a virtual clock (otp-ts/testing) runs it too.
-    let timer: TimerEntry | undefined;
-    await Promise.race([
-      Promise.all(exits),
-      new Promise((resolve) => {
-        if (timeout === Number.POSITIVE_INFINITY) return;
-        timer = { deadline: this.timers.now() + timeout, cancelled: false, fire: resolve };
-        this.timers.add(timer);
-      }),
-    ]);
-    if (timer !== undefined) this.timers.cancel(timer);
-    for (const proc of this.table.toArray().reverse()) this.terminate(proc, 'killed', false);
-    this.tracer?.endAll('shutdown');
-    try {
-      await this.router?.shutdown();
-    } catch (error) {
-      this.#internalError(error);
-    }
-    this.#sendTimers.clear();
-    this.#stopped = true;
-    this.timers.stop();
-    this.scheduler.stop();
   }
 
   /** @internal */
