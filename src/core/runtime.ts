@@ -30,6 +30,7 @@ import { connect, startDistribution, startPeer } from './runtime-nodes.js';
 import { checkRuntimeOptions } from './runtime-options.js';
 import { shutdownTimeout, stopAll } from './runtime-shutdown.js';
 import { start } from './runtime-start.js';
+import { trace, traceWith } from './runtime-trace.js';
 import type {
   BehaviourClass,
   InitArg,
@@ -43,14 +44,7 @@ import { assertPid, SelfHandle, type SpawnOptions } from './self.js';
 import { SendTimers } from './send-timers.js';
 import { attachWatcher, type ListedWatcher } from './signals.js';
 import { Timers } from './timers.js';
-import {
-  checkTraceOptions,
-  type Trace,
-  type TraceEvent,
-  type TraceOptions,
-  Tracer,
-  type TracerHost,
-} from './trace.js';
+import type { Trace, TraceEvent, TraceOptions, Tracer } from './trace.js';
 
 export type {
   BehaviourClass,
@@ -123,18 +117,6 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    * that test it pay one branch when nothing is traced. @internal
    */
   tracer: Tracer | undefined = undefined;
-  /** What the tracer needs of the runtime, made with the first trace. */
-  #tracerHost: TracerHost | undefined = undefined;
-  /** Hands supervisors' restarts to the tracer, while one listens. */
-  readonly #onRestart = (
-    supervisor: Pid,
-    id: unknown,
-    reason: ExitReason,
-    oldPid: Pid | undefined,
-    newPid: Pid | undefined,
-  ): void => {
-    this.tracer?.restarted(supervisor, id, reason, oldPid, newPid);
-  };
   #shutdown: Promise<void> | undefined;
 
   /**
@@ -758,16 +740,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    * @see {@link Trace}
    */
   trace(target: Pid | Name | 'all', opts?: TraceOptions): Trace {
-    const checked = checkTraceOptions(opts);
-    let proc: Process | 'all';
-    if (target === 'all') {
-      proc = 'all';
-    } else {
-      const found = this.resolveProcess(target, 'trace', 'target');
-      if (found === undefined) throw new NoProcError('trace', target);
-      proc = found;
-    }
-    return this.#startTrace(proc, checked);
+    return trace(this, target, opts);
   }
 
   /**
@@ -779,29 +752,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     events: TraceOptions['events'],
     listener: (event: TraceEvent) => void,
   ): Trace {
-    const checked = checkTraceOptions({ events, limit: Number.POSITIVE_INFINITY });
-    return this.#startTrace(proc, checked, listener);
-  }
-
-  #startTrace(
-    proc: Process | 'all',
-    checked: ReturnType<typeof checkTraceOptions>,
-    listener?: (event: TraceEvent) => void,
-  ): Trace {
-    this.#tracerHost ??= {
-      rootPid: this.rootPid,
-      processOf: (pid) => this.processOf(pid),
-      eachProcess: (fn) => this.table.forEach(fn),
-      tracerIdle: () => {
-        this.tracer = undefined;
-      },
-      watchRestarts: (on) => {
-        if (on) this.on('restart', this.#onRestart);
-        else this.off('restart', this.#onRestart);
-      },
-    };
-    this.tracer ??= new Tracer(this.#tracerHost);
-    return this.tracer.start(proc, checked, listener);
+    return traceWith(this, proc, events, listener);
   }
 
   /** @internal */
