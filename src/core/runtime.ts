@@ -46,19 +46,6 @@ import { attachWatcher, type ListedWatcher } from './signals.js';
 import { Timers } from './timers.js';
 import type { Trace, TraceEvent, TraceOptions, Tracer } from './trace.js';
 
-export type {
-  BehaviourClass,
-  DistributionOptions,
-  InitArg,
-  Peer,
-  PeerOptions,
-  ProcessInfo,
-  RuntimeEvents,
-  RuntimeOptions,
-  SpawnOptions,
-  StartOptions,
-};
-
 /**
  * One node: a scheduler, a process table, a name table, timers and an event bus.
  * Many runtimes may live in one Node.js process; they never see each other's
