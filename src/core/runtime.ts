@@ -41,7 +41,7 @@ import type {
 } from './runtime-types.js';
 import { NodeScheduler, type RunQueue, Scheduler } from './scheduler.js';
 import { assertPid, SelfHandle, type SpawnOptions } from './self.js';
-import { SendTimers } from './send-timers.js';
+import { cancelTimer, SendTimers, sendAfter } from './send-timers.js';
 import { attachWatcher, type ListedWatcher } from './signals.js';
 import { Timers } from './timers.js';
 import type { Trace, TraceEvent, TraceOptions, Tracer } from './trace.js';
@@ -499,26 +499,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    * ```
    */
   sendAfter(dest: Dest, message: unknown, ms: number): Ref {
-    assertDest(dest, 'sendAfter');
-    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
-      throw new (typeof ms === 'number' ? RangeError : TypeError)(
-        `sendAfter: expected \`ms\` to be a finite number >= 0, got ${describeValue(ms, 100)}`,
-      );
-    }
-    if (this.copying) message = copyMessage(message, 'sendAfter');
-    return this.#sendTimers.add(this.makeRef(), ms, () => {
-      if (dest instanceof Pid ? dest.node !== this.node : isRemoteName(dest)) {
-        try {
-          this.send(dest, message);
-        } catch {
-          // As for a name nobody holds when the timer fires: the message is dropped.
-        }
-        return;
-      }
-      const proc =
-        dest instanceof Pid ? this.processOf(dest) : safeResolve(this.names, dest as Name);
-      proc?.deliver(message);
-    });
+    return sendAfter(this, this.#sendTimers, dest, message, ms);
   }
 
   /**
@@ -530,11 +511,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    * ```
    */
   cancelTimer(ref: Ref): number | false {
-    if (!(ref instanceof Ref))
-      throw new TypeError(
-        `cancelTimer: expected \`ref\` to be a ref from sendAfter, got ${describeValue(ref, 100)}`,
-      );
-    return this.#sendTimers.cancel(ref);
+    return cancelTimer(this.#sendTimers, ref);
   }
 
   /**
@@ -809,14 +786,6 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
         }
       }
     }
-  }
-}
-
-function safeResolve(names: NameTable, name: Name): Process | undefined {
-  try {
-    return names.resolve(name);
-  } catch {
-    return undefined;
   }
 }
 
