@@ -42,7 +42,7 @@ import type {
 import { NodeScheduler, type RunQueue, Scheduler } from './scheduler.js';
 import { assertPid, SelfHandle, type SpawnOptions } from './self.js';
 import { cancelTimer, SendTimers, sendAfter } from './send-timers.js';
-import { attachWatcher, type ListedWatcher } from './signals.js';
+import { exitReasonOf } from './signals.js';
 import { Timers } from './timers.js';
 import type { Trace, TraceEvent, TraceOptions, Tracer } from './trace.js';
 
@@ -475,16 +475,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       );
     }
     const proc = this.processOf(pid);
-    if (proc === undefined) return Promise.resolve('noproc');
-    return new Promise((resolve) => {
-      const watcher: ListedWatcher = {
-        prevWatcher: undefined,
-        nextWatcher: undefined,
-        watched: undefined,
-        down: (_ref, _pid, reason) => resolve(reason),
-      };
-      attachWatcher(proc, watcher);
-    });
+    return proc === undefined ? Promise.resolve('noproc') : exitReasonOf(proc);
   }
 
   /**
