@@ -40,7 +40,7 @@ import type {
   StartOptions,
 } from './runtime-types.js';
 import { NodeScheduler, type RunQueue, Scheduler } from './scheduler.js';
-import { assertPid, SelfHandle, type SpawnOptions } from './self.js';
+import { assertPid, checkSpawnOptions, SelfHandle, type SpawnOptions } from './self.js';
 import { cancelTimer, SendTimers, sendAfter } from './send-timers.js';
 import { exitReasonOf } from './signals.js';
 import { Timers } from './timers.js';
@@ -228,19 +228,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   #checkSpawn(opts: SpawnOptions | undefined, operation: string): Pid | undefined {
     if (this.#stopped) throw new OtpError(`${operation}: runtime ${this.name} is shut down`);
     if (opts === undefined) return undefined;
-    if (typeof opts !== 'object' || opts === null) {
-      throw new TypeError(
-        `${operation}: expected options to be an object, got ${describeValue(opts, 100)}`,
-      );
-    }
-    if (opts.name !== undefined) assertName(opts.name, operation, 'opts.name');
-    if (opts.link !== undefined) assertPid(opts.link, operation, 'opts.link');
-    if (opts.trapExit !== undefined && typeof opts.trapExit !== 'boolean') {
-      throw new TypeError(
-        `${operation}: expected \`opts.trapExit\` to be a boolean, got ${describeValue(opts.trapExit, 100)}`,
-      );
-    }
-    return opts.link;
+    return checkSpawnOptions(opts, operation);
   }
 
   /** Registers the name, binds the pid, enters the table, links to the parent. */
