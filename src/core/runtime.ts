@@ -26,6 +26,7 @@ import {
   type Peer,
   type PeerOptions,
 } from './remote.js';
+import { emitToEach, mailboxOverflow } from './runtime-events.js';
 import { connect, startDistribution, startPeer } from './runtime-nodes.js';
 import { checkRuntimeOptions } from './runtime-options.js';
 import { shutdownTimeout, stopAll } from './runtime-shutdown.js';
@@ -735,13 +736,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
   /** @internal */
   mailboxOverflow(proc: Process): void {
-    const length = proc.messageQueueLen;
-    try {
-      this.logger.warn(`process ${proc.pid} has ${length} messages in its mailbox`);
-    } catch {
-      // A throwing logger must not make the sender fail.
-    }
-    this.emitSafely('mailbox_overflow', proc.pid, length);
+    mailboxOverflow(this, proc);
   }
 
   /**
@@ -749,22 +744,9 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    * can neither break the scheduler nor escape as an uncaught exception. @internal
    */
   emitSafely<E extends keyof RuntimeEvents>(event: E, ...args: RuntimeEvents[E]): void {
+    // Tested here, not in emitToEach: every spawn and exit comes this way, mostly unheard.
     if (this.listenerCount(event) === 0) return;
-    // Each listener is called on its own (`emit` would skip the rest after a throw), so
-    // one that throws cannot keep the event from the others.
-    for (const listener of this.listeners(event)) {
-      // What `emit` does first: drop the listener if it was added with `once` (only then).
-      this.removeListener(event, listener, undefined, true);
-      try {
-        (listener as (...args: RuntimeEvents[E]) => void).apply(this, args);
-      } catch (error) {
-        try {
-          this.logger.error(`otp-ts: a listener of the '${String(event)}' event threw:`, error);
-        } catch {
-          // Nothing more can be done for a logger that throws.
-        }
-      }
-    }
+    emitToEach(this, event, args);
   }
 }
 
