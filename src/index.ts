@@ -97,19 +97,17 @@ export type {
   Peer,
   PeerOptions,
 } from './core/remote.js';
+export { Runtime, Self } from './core/runtime.js';
 export {
   type BehaviourClass,
+  defaultInitArg,
   type InitArg,
   type ProcessInfo,
-  Runtime,
   type RuntimeEvents,
   type RuntimeOptions,
-  Self,
-  type SpawnOptions,
   type StartOptions,
-} from './core/runtime.js';
-export { defaultInitArg } from './core/runtime-types.js';
-export type { ProcessSignal } from './core/self.js';
+} from './core/runtime-types.js';
+export type { ProcessSignal, SpawnOptions } from './core/self.js';
 export { Down, Exit, isNormalExit, Timeout } from './core/signals.js';
 export { BitBinary, ImproperList, OpaqueTerm, Tuple } from './core/terms.js';
 export {

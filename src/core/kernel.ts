@@ -39,7 +39,8 @@ export {
   provideNodeLayer,
   type RemoteEntry,
 } from './remote.js';
-export { importBehaviour, Runtime, Self } from './runtime.js';
+export { Runtime, Self } from './runtime.js';
+export { importBehaviour } from './runtime-start.js';
 export {
   type BehaviourClass,
   defaultInitArg,

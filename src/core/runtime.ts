@@ -1,11 +1,10 @@
 import { EventEmitter } from 'eventemitter3';
 import { nanoid } from 'nanoid';
 import { describeValue } from '../describe.js';
-import { NodeError, NoProcError, OtpError, StartError } from '../errors.js';
+import { NoProcError, OtpError } from '../errors.js';
 import { type CrashReport, type Logger, silentLogger, stderrLogger } from '../logger.js';
 import type { BehaviourRef, Dest, ExitReason, Name, RemoteName } from '../types.js';
 import { copyMessage } from './copy.js';
-import { dynamicImport } from './dynamic-import.js';
 import { finalizeExit } from './exits.js';
 import { HandlerProcess } from './handler-process.js';
 import { exitSignal, link } from './links.js';
@@ -27,45 +26,26 @@ import {
   type Peer,
   type PeerOptions,
 } from './remote.js';
+import { emitToEach, mailboxOverflow } from './runtime-events.js';
+import { connect, startDistribution, startPeer } from './runtime-nodes.js';
 import { checkRuntimeOptions } from './runtime-options.js';
-import {
-  type BehaviourClass,
-  type InitArg,
-  isBehaviourRef,
-  type ProcessInfo,
-  type RuntimeEvents,
-  type RuntimeOptions,
-  type StartOptions,
-  startBehaviour,
-} from './runtime-types.js';
-import { NodeScheduler, type RunQueue, Scheduler } from './scheduler.js';
-import { assertPid, SelfHandle, type SpawnOptions } from './self.js';
-import { SendTimers } from './send-timers.js';
-import { attachWatcher, type ListedWatcher } from './signals.js';
-import { type TimerEntry, Timers } from './timers.js';
-import {
-  checkTraceOptions,
-  type Trace,
-  type TraceEvent,
-  type TraceOptions,
-  Tracer,
-  type TracerHost,
-} from './trace.js';
-
-export type {
+import { shutdownTimeout, stopAll } from './runtime-shutdown.js';
+import { start } from './runtime-start.js';
+import { trace, traceWith } from './runtime-trace.js';
+import type {
   BehaviourClass,
-  DistributionOptions,
   InitArg,
-  Peer,
-  PeerOptions,
   ProcessInfo,
   RuntimeEvents,
   RuntimeOptions,
-  SpawnOptions,
   StartOptions,
-};
-
-const DEFAULT_SHUTDOWN_TIMEOUT = 5_000;
+} from './runtime-types.js';
+import { NodeScheduler, type RunQueue, Scheduler } from './scheduler.js';
+import { assertPid, checkSpawnOptions, SelfHandle, type SpawnOptions } from './self.js';
+import { cancelTimer, SendTimers, sendAfter } from './send-timers.js';
+import { exitReasonOf } from './signals.js';
+import { Timers } from './timers.js';
+import type { Trace, TraceEvent, TraceOptions, Tracer } from './trace.js';
 
 /**
  * One node: a scheduler, a process table, a name table, timers and an event bus.
@@ -125,18 +105,6 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    * that test it pay one branch when nothing is traced. @internal
    */
   tracer: Tracer | undefined = undefined;
-  /** What the tracer needs of the runtime, made with the first trace. */
-  #tracerHost: TracerHost | undefined = undefined;
-  /** Hands supervisors' restarts to the tracer, while one listens. */
-  readonly #onRestart = (
-    supervisor: Pid,
-    id: unknown,
-    reason: ExitReason,
-    oldPid: Pid | undefined,
-    newPid: Pid | undefined,
-  ): void => {
-    this.tracer?.restarted(supervisor, id, reason, oldPid, newPid);
-  };
   #shutdown: Promise<void> | undefined;
 
   /**
@@ -261,19 +229,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   #checkSpawn(opts: SpawnOptions | undefined, operation: string): Pid | undefined {
     if (this.#stopped) throw new OtpError(`${operation}: runtime ${this.name} is shut down`);
     if (opts === undefined) return undefined;
-    if (typeof opts !== 'object' || opts === null) {
-      throw new TypeError(
-        `${operation}: expected options to be an object, got ${describeValue(opts, 100)}`,
-      );
-    }
-    if (opts.name !== undefined) assertName(opts.name, operation, 'opts.name');
-    if (opts.link !== undefined) assertPid(opts.link, operation, 'opts.link');
-    if (opts.trapExit !== undefined && typeof opts.trapExit !== 'boolean') {
-      throw new TypeError(
-        `${operation}: expected \`opts.trapExit\` to be a boolean, got ${describeValue(opts.trapExit, 100)}`,
-      );
-    }
-    return opts.link;
+    return checkSpawnOptions(opts, operation);
   }
 
   /** Registers the name, binds the pid, enters the table, links to the parent. */
@@ -398,52 +354,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    */
   start(ref: BehaviourRef, arg: unknown, opts?: StartOptions): Promise<Pid>;
   start(Behaviour: BehaviourClass | BehaviourRef, arg: unknown, opts?: StartOptions): Promise<Pid> {
-    if (isBehaviourRef(Behaviour)) return this.#startRef(Behaviour, arg, opts);
-    if (opts?.node !== undefined && opts.node !== this.node) {
-      return Promise.reject(
-        new TypeError(
-          `start: a class cannot travel to node ${opts.node}; name it by its module instead: rt.start({ module, export }, arg, { node })`,
-        ),
-      );
-    }
-    let start: unknown;
-    try {
-      start =
-        typeof Behaviour === 'function'
-          ? (Behaviour as unknown as Record<symbol, unknown>)[startBehaviour]
-          : undefined;
-    } catch {
-      start = undefined; // A class whose statics cannot be read (a Proxy that throws).
-    }
-    if (typeof start !== 'function') {
-      return Promise.reject(
-        new TypeError(
-          `start: expected a GenServer class (or Supervisor, Registry...), got ${describeValue(Behaviour, 100)}`,
-        ),
-      );
-    }
-    return (start as StartFunction).call(Behaviour, this, arg, opts);
-  }
-
-  /** Starts the class `ref` names, on this node (imported here) or on another. */
-  async #startRef(ref: BehaviourRef, arg: unknown, opts: StartOptions | undefined): Promise<Pid> {
-    const node = opts?.node ?? this.node;
-    if (typeof node !== 'string') {
-      throw new TypeError(
-        `start: expected \`opts.node\` to be a node name, got ${describeValue(node, 100)}`,
-      );
-    }
-    const local = { name: opts?.name, timeout: opts?.timeout };
-    if (node !== this.node) {
-      return this.#nodeService(`start of ${ref.export} on ${node}`).spawnRequest(
-        node,
-        ref,
-        arg,
-        local,
-        undefined,
-      );
-    }
-    return this.start(await importBehaviour(ref), arg as never, local);
+    return start(this, Behaviour, arg, opts);
   }
 
   /**
@@ -553,16 +464,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       );
     }
     const proc = this.processOf(pid);
-    if (proc === undefined) return Promise.resolve('noproc');
-    return new Promise((resolve) => {
-      const watcher: ListedWatcher = {
-        prevWatcher: undefined,
-        nextWatcher: undefined,
-        watched: undefined,
-        down: (_ref, _pid, reason) => resolve(reason),
-      };
-      attachWatcher(proc, watcher);
-    });
+    return proc === undefined ? Promise.resolve('noproc') : exitReasonOf(proc);
   }
 
   /**
@@ -577,26 +479,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    * ```
    */
   sendAfter(dest: Dest, message: unknown, ms: number): Ref {
-    assertDest(dest, 'sendAfter');
-    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
-      throw new (typeof ms === 'number' ? RangeError : TypeError)(
-        `sendAfter: expected \`ms\` to be a finite number >= 0, got ${describeValue(ms, 100)}`,
-      );
-    }
-    if (this.copying) message = copyMessage(message, 'sendAfter');
-    return this.#sendTimers.add(this.makeRef(), ms, () => {
-      if (dest instanceof Pid ? dest.node !== this.node : isRemoteName(dest)) {
-        try {
-          this.send(dest, message);
-        } catch {
-          // As for a name nobody holds when the timer fires: the message is dropped.
-        }
-        return;
-      }
-      const proc =
-        dest instanceof Pid ? this.processOf(dest) : safeResolve(this.names, dest as Name);
-      proc?.deliver(message);
-    });
+    return sendAfter(this, this.#sendTimers, dest, message, ms);
   }
 
   /**
@@ -608,11 +491,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    * ```
    */
   cancelTimer(ref: Ref): number | false {
-    if (!(ref instanceof Ref))
-      throw new TypeError(
-        `cancelTimer: expected \`ref\` to be a ref from sendAfter, got ${describeValue(ref, 100)}`,
-      );
-    return this.#sendTimers.cancel(ref);
+    return cancelTimer(this.#sendTimers, ref);
   }
 
   /**
@@ -629,48 +508,19 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    */
   shutdown(opts?: { timeout?: number }): Promise<void> {
     if (this.#shutdown === undefined) {
-      const timeout = opts?.timeout ?? DEFAULT_SHUTDOWN_TIMEOUT;
-      if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) {
-        return Promise.reject(
-          new (typeof timeout === 'number' ? RangeError : TypeError)(
-            `shutdown: expected \`timeout\` to be a number >= 0, got ${describeValue(timeout, 100)}`,
-          ),
-        );
+      let timeout: number;
+      try {
+        timeout = shutdownTimeout(opts);
+      } catch (error) {
+        return Promise.reject(error); // Not kept: a later call with a good timeout shuts down.
       }
-      this.#shutdown = this.#stopAll(timeout);
+      const stopped = () => {
+        this.#sendTimers.clear();
+        this.#stopped = true;
+      };
+      this.#shutdown = stopAll(this, timeout, (error) => this.#internalError(error), stopped);
     }
     return this.#shutdown;
-  }
-
-  async #stopAll(timeout: number): Promise<void> {
-    const roots = this.table
-      .toArray()
-      .filter((p) => p.parent === undefined || this.processOf(p.parent) === undefined)
-      .reverse();
-    const exits = roots.map((p) => this.awaitExit(p.pid));
-    for (const proc of roots) exitSignal(proc, this.rootPid, 'shutdown', false);
-    // On the runtime's own timers, so that a virtual clock (otp-ts/testing) runs it too.
-    let timer: TimerEntry | undefined;
-    await Promise.race([
-      Promise.all(exits),
-      new Promise((resolve) => {
-        if (timeout === Number.POSITIVE_INFINITY) return;
-        timer = { deadline: this.timers.now() + timeout, cancelled: false, fire: resolve };
-        this.timers.add(timer);
-      }),
-    ]);
-    if (timer !== undefined) this.timers.cancel(timer);
-    for (const proc of this.table.toArray().reverse()) this.terminate(proc, 'killed', false);
-    this.tracer?.endAll('shutdown');
-    try {
-      await this.router?.shutdown();
-    } catch (error) {
-      this.#internalError(error);
-    }
-    this.#sendTimers.clear();
-    this.#stopped = true;
-    this.timers.stop();
-    this.scheduler.stop();
   }
 
   /** @internal */
@@ -697,18 +547,6 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     return isRemoteName(dest) && dest.node !== this.node;
   }
 
-  /** The node layer, or a NodeError `'not_alive'` naming the operation. */
-  #nodeService(operation: string): NodeService<Process> {
-    if (this.router === undefined) {
-      throw new NodeError(
-        `${operation}: runtime ${this.name} is not a node; give it a node name: new Runtime({ node: 'app@localhost' })`,
-        this.node,
-        'not_alive',
-      );
-    }
-    return this.router;
-  }
-
   /**
    * Starts a node on a new worker thread of this Node.js process and connects it
    * (and every other node of this process) to it. Its `entry` module's default export
@@ -732,11 +570,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    * @see {@link Runtime.nodes}
    */
   startPeer(opts: PeerOptions): Promise<Peer> {
-    try {
-      return this.#nodeService('startPeer').startPeer(opts);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return startPeer(this, opts);
   }
 
   /**
@@ -759,11 +593,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    * ```
    */
   startDistribution(opts: DistributionOptions = {}): Promise<void> {
-    try {
-      return this.#nodeService('startDistribution').startDistribution(opts);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return startDistribution(this, opts);
   }
 
   /**
@@ -777,16 +607,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    * ```
    */
   connect(node: string): Promise<boolean> {
-    try {
-      if (typeof node !== 'string') {
-        throw new TypeError(
-          `connect: expected \`node\` to be a node name, got ${describeValue(node, 100)}`,
-        );
-      }
-      return this.#nodeService('connect').connect(node);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return connect(this, node);
   }
 
   /**
@@ -863,16 +684,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    * @see {@link Trace}
    */
   trace(target: Pid | Name | 'all', opts?: TraceOptions): Trace {
-    const checked = checkTraceOptions(opts);
-    let proc: Process | 'all';
-    if (target === 'all') {
-      proc = 'all';
-    } else {
-      const found = this.resolveProcess(target, 'trace', 'target');
-      if (found === undefined) throw new NoProcError('trace', target);
-      proc = found;
-    }
-    return this.#startTrace(proc, checked);
+    return trace(this, target, opts);
   }
 
   /**
@@ -884,29 +696,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     events: TraceOptions['events'],
     listener: (event: TraceEvent) => void,
   ): Trace {
-    const checked = checkTraceOptions({ events, limit: Number.POSITIVE_INFINITY });
-    return this.#startTrace(proc, checked, listener);
-  }
-
-  #startTrace(
-    proc: Process | 'all',
-    checked: ReturnType<typeof checkTraceOptions>,
-    listener?: (event: TraceEvent) => void,
-  ): Trace {
-    this.#tracerHost ??= {
-      rootPid: this.rootPid,
-      processOf: (pid) => this.processOf(pid),
-      eachProcess: (fn) => this.table.forEach(fn),
-      tracerIdle: () => {
-        this.tracer = undefined;
-      },
-      watchRestarts: (on) => {
-        if (on) this.on('restart', this.#onRestart);
-        else this.off('restart', this.#onRestart);
-      },
-    };
-    this.tracer ??= new Tracer(this.#tracerHost);
-    return this.tracer.start(proc, checked, listener);
+    return traceWith(this, proc, events, listener);
   }
 
   /** @internal */
@@ -946,13 +736,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
   /** @internal */
   mailboxOverflow(proc: Process): void {
-    const length = proc.messageQueueLen;
-    try {
-      this.logger.warn(`process ${proc.pid} has ${length} messages in its mailbox`);
-    } catch {
-      // A throwing logger must not make the sender fail.
-    }
-    this.emitSafely('mailbox_overflow', proc.pid, length);
+    mailboxOverflow(this, proc);
   }
 
   /**
@@ -960,75 +744,11 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    * can neither break the scheduler nor escape as an uncaught exception. @internal
    */
   emitSafely<E extends keyof RuntimeEvents>(event: E, ...args: RuntimeEvents[E]): void {
+    // Tested here, not in emitToEach: every spawn and exit comes this way, mostly unheard.
     if (this.listenerCount(event) === 0) return;
-    // Each listener is called on its own (`emit` would skip the rest after a throw), so
-    // one that throws cannot keep the event from the others.
-    for (const listener of this.listeners(event)) {
-      // What `emit` does first: drop the listener if it was added with `once` (only then).
-      this.removeListener(event, listener, undefined, true);
-      try {
-        (listener as (...args: RuntimeEvents[E]) => void).apply(this, args);
-      } catch (error) {
-        try {
-          this.logger.error(`otp-ts: a listener of the '${String(event)}' event threw:`, error);
-        } catch {
-          // Nothing more can be done for a logger that throws.
-        }
-      }
-    }
+    emitToEach(this, event, args);
   }
 }
-
-/**
- * The behaviour class `ref.module` exports as `ref.export`.
- * @throws StartError naming the module and export when it cannot be imported or is
- * not a behaviour class.
- * @internal
- */
-export async function importBehaviour(ref: BehaviourRef): Promise<BehaviourClass> {
-  let module: Record<string, unknown>;
-  try {
-    module = (await dynamicImport(ref.module)) as Record<string, unknown>;
-  } catch (error) {
-    throw new StartError(
-      `start of ${ref.export} from ${ref.module} failed: the module cannot be imported (${describeValue(error, 200)})`,
-      error,
-      undefined,
-      { cause: error },
-    );
-  }
-  const Class = module[ref.export];
-  let start: unknown;
-  try {
-    start =
-      typeof Class === 'function'
-        ? (Class as unknown as Record<symbol, unknown>)[startBehaviour]
-        : undefined;
-  } catch {
-    start = undefined;
-  }
-  if (typeof start !== 'function') {
-    throw new StartError(
-      `start of ${ref.export} from ${ref.module} failed: the module's export ${ref.export} is ${describeValue(Class, 100)}, not a behaviour class (a GenServer, Supervisor...)`,
-      'bad_export',
-    );
-  }
-  return Class as BehaviourClass;
-}
-
-function safeResolve(names: NameTable, name: Name): Process | undefined {
-  try {
-    return names.resolve(name);
-  } catch {
-    return undefined;
-  }
-}
-
-type StartFunction = (
-  runtime: Runtime,
-  arg: unknown,
-  opts: StartOptions | undefined,
-) => Promise<Pid>;
 
 /**
  * The context of a running process: the `self` its body receives, with everything a

@@ -2,7 +2,7 @@ import { describeValue } from '../describe.js';
 import { NodeError } from '../errors.js';
 import type { Dest, ExitReason, Name, RemoteName } from '../types.js';
 import { demonitor, exitSignal, link, monitor, unlinkPid } from './links.js';
-import { isRemoteName } from './names.js';
+import { assertName, isRemoteName } from './names.js';
 import { Pid, Ref } from './pid.js';
 import { type Process, processOf } from './process.js';
 import { ProcessExited, RawProcess, type ReceiveOptions } from './raw-process.js';
@@ -395,4 +395,24 @@ export function assertPid(pid: unknown, operation: string, argument = 'pid'): as
       `${operation}: expected \`${argument}\` to be a pid, got ${describeValue(pid, 100)}`,
     );
   }
+}
+
+/**
+ * Checks the options of a spawn before anything starts; returns the parent to link to.
+ * @internal
+ */
+export function checkSpawnOptions(opts: SpawnOptions, operation: string): Pid | undefined {
+  if (typeof opts !== 'object' || opts === null) {
+    throw new TypeError(
+      `${operation}: expected options to be an object, got ${describeValue(opts, 100)}`,
+    );
+  }
+  if (opts.name !== undefined) assertName(opts.name, operation, 'opts.name');
+  if (opts.link !== undefined) assertPid(opts.link, operation, 'opts.link');
+  if (opts.trapExit !== undefined && typeof opts.trapExit !== 'boolean') {
+    throw new TypeError(
+      `${operation}: expected \`opts.trapExit\` to be a boolean, got ${describeValue(opts.trapExit, 100)}`,
+    );
+  }
+  return opts.link;
 }

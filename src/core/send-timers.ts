@@ -1,4 +1,9 @@
-import type { Ref } from './pid.js';
+import { describeValue } from '../describe.js';
+import type { Dest, Name } from '../types.js';
+import { copyMessage } from './copy.js';
+import { assertDest, isRemoteName, type NameTable } from './names.js';
+import { Pid, Ref } from './pid.js';
+import type { Process } from './process.js';
 import type { TimerEntry, Timers } from './timers.js';
 
 /**
@@ -40,5 +45,61 @@ export class SendTimers {
 
   clear(): void {
     this.#byRef.clear();
+  }
+}
+
+/** What `rt.sendAfter` needs from the runtime. @internal */
+export interface SendAfterHost {
+  readonly node: string;
+  readonly copying: boolean;
+  readonly names: NameTable;
+  processOf(pid: Pid): Process | undefined;
+  send(dest: Dest, message: unknown): void;
+  makeRef(): Ref;
+}
+
+/** `rt.sendAfter`, on the runtime's `timers`. @internal */
+export function sendAfter(
+  host: SendAfterHost,
+  timers: SendTimers,
+  dest: Dest,
+  message: unknown,
+  ms: number,
+): Ref {
+  assertDest(dest, 'sendAfter');
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
+    throw new (typeof ms === 'number' ? RangeError : TypeError)(
+      `sendAfter: expected \`ms\` to be a finite number >= 0, got ${describeValue(ms, 100)}`,
+    );
+  }
+  if (host.copying) message = copyMessage(message, 'sendAfter');
+  return timers.add(host.makeRef(), ms, () => {
+    if (dest instanceof Pid ? dest.node !== host.node : isRemoteName(dest)) {
+      try {
+        host.send(dest, message);
+      } catch {
+        // As for a name nobody holds when the timer fires: the message is dropped.
+      }
+      return;
+    }
+    const proc = dest instanceof Pid ? host.processOf(dest) : safeResolve(host.names, dest as Name);
+    proc?.deliver(message);
+  });
+}
+
+/** `rt.cancelTimer`. @internal */
+export function cancelTimer(timers: SendTimers, ref: Ref): number | false {
+  if (!(ref instanceof Ref))
+    throw new TypeError(
+      `cancelTimer: expected \`ref\` to be a ref from sendAfter, got ${describeValue(ref, 100)}`,
+    );
+  return timers.cancel(ref);
+}
+
+function safeResolve(names: NameTable, name: Name): Process | undefined {
+  try {
+    return names.resolve(name);
+  } catch {
+    return undefined;
   }
 }

@@ -146,6 +146,19 @@ export function detachWatcher(watcher: ListedWatcher): void {
   watcher.watched = undefined;
 }
 
+/** The reason `proc` exits with, as `rt.awaitExit` gives it. @internal */
+export function exitReasonOf(proc: { listed: ListedWatcher | undefined }): Promise<ExitReason> {
+  return new Promise((resolve) => {
+    const watcher: ListedWatcher = {
+      prevWatcher: undefined,
+      nextWatcher: undefined,
+      watched: undefined,
+      down: (_ref, _pid, reason) => resolve(reason),
+    };
+    attachWatcher(proc, watcher);
+  });
+}
+
 /**
  * Whether an exit reason counts as a normal end: no crash report, no restart of a
  * transient child. As in OTP: `'normal'`, `'shutdown'` and `{ shutdown: x }`.
