@@ -29,119 +29,15 @@ import { describeDest, describeReasonBriefly } from '../describe.js';
 import { CallError, CallTimeoutError, NodeError, NoProcError, StartError } from '../errors.js';
 import type { BehaviourRef, ExitReason, RemoteName } from '../types.js';
 import { type CodecHost, decode, encode } from './codec.js';
+import type { Carrier, Channel, WireCodec } from './node/carrier.js';
+import { ARITY, NO_PID, Op } from './node/ops.js';
 
 export { NodeDown };
 
 // The node layer: a runtime with a node name routes what its processes do to pids of
 // other nodes through one connection per node, in the control messages of Erlang's
-// distribution protocol. A carrier (threads today, TCP next) moves batches of them;
-// everything here is the same over any carrier.
-//
-// A batch is one flat array: each control message is its operation code followed by
-// a fixed number of fields (OPS below), so that a structured clone copies one array of
-// plain values rather than one small array per message. Pids of the sending node go
-// as their numbers (the connection knows the node and its creation), pids of the
-// receiving node as number and creation, anything else through the codec.
-
-/** Operation codes: Erlang's `DOP_*` numbers, and three of ours for gen's call and cast. */
-export const Op = {
-  LINK: 1,
-  SEND: 2,
-  EXIT: 3,
-  REG_SEND: 6,
-  EXIT2: 8,
-  MONITOR_P: 19,
-  DEMONITOR_P: 20,
-  MONITOR_P_EXIT: 21,
-  ALIAS_SEND: 33,
-  SPAWN_REQUEST: 29,
-  SPAWN_REPLY: 31,
-  UNLINK_ID: 35,
-  UNLINK_ID_ACK: 36,
-  /** SEND of `{'$gen_cast', Msg}`: a GenServer cast. */
-  SEND_CAST: 102,
-  /** SEND of `{'$gen_call', {From, Ref}, Req}`: a call (`system` for Sys). */
-  SEND_CALL: 103,
-  /** REG_SEND of a cast. */
-  REG_CAST: 106,
-  /** REG_SEND of a call. */
-  REG_CALL: 107,
-  /** The answer to a call whose reply cannot be copied: the caller gets the TypeError. */
-  ALIAS_SEND_ERROR: 133,
-} as const;
-
-/** How many fields follow each operation code. @internal */
-export const ARITY: Readonly<Record<number, number>> = {
-  [Op.LINK]: 3, // fromId, toId, toCreation
-  [Op.SEND]: 3, // toId, toCreation, msg
-  [Op.EXIT]: 3, // fromId, toId, reason
-  [Op.REG_SEND]: 3, // fromId (-1: none), name, msg
-  [Op.EXIT2]: 4, // fromId, toId, toCreation, reason
-  [Op.MONITOR_P]: 4, // fromId (-1: none), to (id or name), toCreation, refId
-  [Op.DEMONITOR_P]: 1, // refId
-  [Op.MONITOR_P_EXIT]: 2, // refId, reason
-  [Op.ALIAS_SEND]: 2, // refId, msg
-  [Op.SPAWN_REQUEST]: 6, // reqId, parentId (-1: none), module, export, arg, opts
-  [Op.SPAWN_REPLY]: 3, // reqId, ok, pid id or error
-  [Op.UNLINK_ID]: 3, // unlinkId, fromId, toId
-  [Op.UNLINK_ID_ACK]: 3, // unlinkId, fromId, toId
-  [Op.SEND_CAST]: 3, // toId, toCreation, msg
-  [Op.SEND_CALL]: 6, // toId, toCreation, fromId (-1: none), refId, system, request
-  [Op.REG_CAST]: 2, // name, msg
-  [Op.REG_CALL]: 5, // name, fromId, refId, system, request
-  [Op.ALIAS_SEND_ERROR]: 2, // refId, error
-};
-
-/** A node name: `name@host`. @internal */
-export const NODE_NAME = /^[^@\s]+@[^@\s]+$/;
-
-/** The id sent for "no process" (a call from outside any process). @internal */
-export const NO_PID = -1;
-
-/**
- * How a carrier's connections carry values: the thread carrier's structured-clone
- * form (codec.ts), or the TCP carrier's external term format. `encode` copies at the
- * send (a message is a copy of what it was when sent); what a carrier hands to the
- * layer's `receive` goes through `decode`. @internal
- */
-export interface WireCodec {
-  /** The wire form of a message. @throws TypeError naming what cannot be copied. */
-  encode(value: unknown, operation: string): unknown;
-  /** The wire form of a Sys request, when the carrier's peers say them otherwise (Erlang's sys). */
-  encodeSystem?(request: unknown, operation: string): unknown;
-  decode(wire: unknown): unknown;
-  /** The wire form of an exit reason: never throws (an uncopyable reason travels as its description). */
-  encodeReason(reason: ExitReason): unknown;
-  decodeReason(wire: unknown): ExitReason;
-}
-
-/**
- * A connection as a carrier gives it: the node at the other end and how to send it a
- * batch. The carrier calls the layer's `receive` with the batches that come, and its
- * `lost` when the connection is gone. @internal
- */
-export interface Channel {
-  readonly node: string;
-  /**
-   * The other node's incarnation; 0 while a connection is still being made (the
-   * carrier calls the layer's `established` once it knows).
-   */
-  readonly creation: number;
-  /** How values travel on this channel. */
-  readonly codec: WireCodec;
-  /** Sends a batch (a flat array of control messages); the carrier owns it from now on. */
-  post(batch: unknown[]): void;
-  /** Closes the connection from this side. */
-  close(): void;
-}
-
-/** A way to reach other nodes: the thread carrier, and the TCP carrier next. @internal */
-export interface Carrier {
-  /** A channel to `node` if this carrier reaches it, else `undefined`. */
-  connect(node: string): Channel | undefined;
-  /** Stops what the carrier started (peers, listeners) and closes its channels. */
-  shutdown(): Promise<void>;
-}
+// distribution protocol (node/ops.ts). A carrier (threads today, TCP next) moves
+// batches of them; everything here is the same over any carrier.
 
 /**
  * A pending call to a process of another node; its timeout is an entry of the

@@ -6,7 +6,8 @@ import { decodeReasonTerm } from '../etf/reasons.js';
 import { OTP_TAG } from '../etf/tagged.js';
 import type { EncodedTerm } from '../etf/terms.js';
 import { ImproperList, TermError, Tuple } from '../etf/terms.js';
-import { ARITY, NO_PID, type NodeLayer, Op } from '../node.js';
+import { ARITY, NO_PID, Op } from '../node/ops.js';
+import type { NodeLayer } from '../node.js';
 import { ControlWriter } from './control-writer.js';
 import { ForeignRef, refWords, SPAWN_WORD, type TermCodec } from './wire-codec.js';
 
