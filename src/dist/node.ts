@@ -30,6 +30,7 @@ import { CallError, CallTimeoutError, NodeError, NoProcError, StartError } from 
 import type { BehaviourRef, ExitReason, RemoteName } from '../types.js';
 import { type CodecHost, decode, encode } from './codec.js';
 import type { Carrier, Channel, WireCodec } from './node/carrier.js';
+import { Connection, type Outbox } from './node/connection.js';
 import { ARITY, NO_PID, Op } from './node/ops.js';
 
 export { NodeDown };
@@ -122,88 +123,6 @@ class Entry implements RemoteEntry {
   }
 }
 
-/** The connection to one other node. */
-class Connection {
-  readonly node: string;
-  /** The other node's incarnation: 0 until the connection is made. */
-  creation: number;
-  readonly channel: Channel;
-  readonly codec: WireCodec;
-  /** Who waits in `connect` for a connection still being made. */
-  waiting: ((up: boolean) => void)[] | undefined = undefined;
-  /** The control messages waiting for the end of this turn. */
-  out: unknown[] = [];
-  #flushing = false;
-  /** Local processes with links to processes of this node, by pid. */
-  readonly linked = new Map<Pid, Process>();
-  /** Monitors this node's processes set on ours: ref id → our process. */
-  readonly inMonitors = new Map<number, Process>();
-  /** The pids of this node's current incarnation, by id, as one object each. */
-  readonly pids = new Map<number, WeakRef<Pid>>();
-  up = true;
-
-  /** Whether the connection is made: the other node's creation is known. */
-  get established(): boolean {
-    return this.creation !== 0;
-  }
-
-  /** Whether `pid` cannot be of the other node's current incarnation (a pid of a previous one is dead). */
-  stale(pid: Pid): boolean {
-    return this.creation !== 0 && pid.creation !== this.creation;
-  }
-
-  /** Whether it is on its layer's list of connections with a batch to send. */
-  listed = false;
-  readonly #layer: NodeLayer;
-
-  constructor(channel: Channel, layer: NodeLayer) {
-    this.node = channel.node;
-    this.creation = channel.creation;
-    this.channel = channel;
-    this.codec = channel.codec;
-    this.#layer = layer;
-  }
-
-  /** Queues control messages; the batch goes at the end of the turn. */
-  push(...fields: unknown[]): void {
-    if (!this.up) return;
-    const out = this.out;
-    for (let i = 0; i < fields.length; i++) out.push(fields[i]);
-    if (!this.#flushing) this.#startBatch();
-  }
-
-  /**
-   * The first message of a batch: it goes at the end of the turn (a microtask), or
-   * sooner, when the scheduler is about to run a local process (the layer's outbox).
-   */
-  #startBatch(): void {
-    this.#flushing = true;
-    queueMicrotask(this.#flush);
-    if (!this.listed) this.#layer.listForFlush(this);
-  }
-
-  /** Sends the batch now, if there is one (the scheduler is about to run local work). */
-  flushNow(): void {
-    if (this.#flushing) this.#flush();
-  }
-
-  /** Queues a control message of three fields without a rest array (the hot path of sends). */
-  push4(op: number, a: unknown, b: unknown, c: unknown): void {
-    if (!this.up) return;
-    const out = this.out;
-    out.push(op, a, b, c);
-    if (!this.#flushing) this.#startBatch();
-  }
-
-  readonly #flush = (): void => {
-    this.#flushing = false;
-    const batch = this.out;
-    if (batch.length === 0 || !this.up) return;
-    this.out = [];
-    this.channel.post(batch);
-  };
-}
-
 const finalizer = new FinalizationRegistry<{ map: Map<unknown, WeakRef<object>>; key: unknown }>(
   ({ map, key }) => {
     const held = map.get(key);
@@ -225,7 +144,7 @@ function interned<K, T extends object>(map: Map<K, WeakRef<T>>, key: K, make: ()
  * The node layer of one runtime: its connections, the links and monitors across
  * them, and the calls in flight to other nodes. @internal
  */
-export class NodeLayer implements NodeService<Process>, CodecHost {
+export class NodeLayer implements NodeService<Process>, CodecHost, Outbox {
   readonly runtime: Runtime;
   readonly node: string;
   readonly creation: number;
