@@ -10,7 +10,6 @@ import {
   importBehaviour,
   linkOnBehalf,
   localProcess,
-  lookup,
   makeRef,
   NodeDown,
   type NodeService,
@@ -20,7 +19,7 @@ import {
   Pid,
   type Process,
   provideNodeLayer,
-  Ref,
+  type Ref,
   type RemoteEntry,
   type Runtime,
   type TimerEntry,
@@ -32,6 +31,7 @@ import { type CodecHost, decode, encode } from './codec.js';
 import type { Carrier, Channel, WireCodec } from './node/carrier.js';
 import { Connection, type Outbox } from './node/connection.js';
 import { ARITY, NO_PID, Op } from './node/ops.js';
+import { Pids } from './node/pids.js';
 
 export { NodeDown };
 
@@ -123,23 +123,6 @@ class Entry implements RemoteEntry {
   }
 }
 
-const finalizer = new FinalizationRegistry<{ map: Map<unknown, WeakRef<object>>; key: unknown }>(
-  ({ map, key }) => {
-    const held = map.get(key);
-    if (held !== undefined && held.deref() === undefined) map.delete(key);
-  },
-);
-
-/** `map.get(key)`, if still alive; else `make()`, remembered weakly. */
-function interned<K, T extends object>(map: Map<K, WeakRef<T>>, key: K, make: () => T): T {
-  const found = map.get(key)?.deref();
-  if (found !== undefined) return found;
-  const made = make();
-  map.set(key, new WeakRef(made));
-  finalizer.register(made, { map: map as Map<unknown, WeakRef<object>>, key });
-  return made;
-}
-
 /**
  * The node layer of one runtime: its connections, the links and monitors across
  * them, and the calls in flight to other nodes. @internal
@@ -149,12 +132,9 @@ export class NodeLayer implements NodeService<Process>, CodecHost, Outbox {
   readonly node: string;
   readonly creation: number;
   readonly #connections = new Map<string, Connection>();
+  /** The one object of each pid and ref, and the local processes they name. */
+  readonly #pids: Pids;
   readonly #carriers: Carrier[] = [];
-  /** Our pids that went to other nodes, so they come back as the same objects. */
-  readonly #exported = new Map<number, WeakRef<Pid>>();
-  readonly #exportedRefs = new Map<number, WeakRef<Ref>>();
-  /** Pids and refs of nodes we have no connection to, or of their earlier incarnations. */
-  readonly #strangers = new Map<string, WeakRef<Pid | Ref>>();
   /** Monitors on other nodes (a process's, or a call's), by ref id. */
   readonly #outMonitors = new Map<number, OutMonitor>();
   /** Node monitors: node → process → how many. */
@@ -178,16 +158,17 @@ export class NodeLayer implements NodeService<Process>, CodecHost, Outbox {
 
   /** How values travel between the threads of one Node.js process (codec.ts). */
   readonly threadCodec: WireCodec = {
-    encode: (value, operation) => encode(value, this, operation),
-    decode: (wire) => decode(wire, this),
-    encodeReason: (reason) => encodeReason(reason, this),
-    decodeReason: (wire) => decodeReason(wire, this),
+    encode: (value, operation) => encode(value, this.#pids, operation),
+    decode: (wire) => decode(wire, this.#pids),
+    encodeReason: (reason) => encodeReason(reason, this.#pids),
+    decodeReason: (wire) => decodeReason(wire, this.#pids),
   };
 
   constructor(runtime: Runtime) {
     this.runtime = runtime;
     this.node = runtime.node;
     this.creation = runtime.creation;
+    this.#pids = new Pids(runtime, this.#connections);
   }
 
   // ---- carriers ----
@@ -239,15 +220,7 @@ export class NodeLayer implements NodeService<Process>, CodecHost, Outbox {
     if (conn === undefined || conn.established) return;
     conn.creation = creation;
     // Pids of that incarnation met before the connection was made become its pids.
-    const prefix = `p${node}\u0000`;
-    for (const [key, held] of this.#strangers) {
-      if (!key.startsWith(prefix)) continue;
-      const pid = held.deref();
-      if (pid instanceof Pid && pid.creation === creation) {
-        this.#strangers.delete(key);
-        conn.pids.set(pid.id, new WeakRef(pid));
-      }
-    }
+    this.#pids.adopt(conn);
     emit(this.runtime, 'nodeup', node);
     const waiting = conn.waiting;
     conn.waiting = undefined;
@@ -344,76 +317,20 @@ export class NodeLayer implements NodeService<Process>, CodecHost, Outbox {
   // ---- codec host ----
 
   pid(node: string, id: number, creation: number): Pid {
-    if (node === this.node) {
-      if (creation === this.creation) {
-        const pid = this.#exported.get(id)?.deref();
-        if (pid !== undefined) return pid;
-      }
-      return interned(
-        this.#strangers,
-        `p${node}\u0000${id}\u0000${creation}`,
-        () => new Pid(node, id, creation),
-      ) as Pid;
-    }
-    const conn = this.#connections.get(node);
-    if (conn !== undefined && conn.creation === creation) {
-      return interned(conn.pids, id, () => new Pid(node, id, creation));
-    }
-    return interned(
-      this.#strangers,
-      `p${node}\u0000${id}\u0000${creation}`,
-      () => new Pid(node, id, creation),
-    ) as Pid;
+    return this.#pids.pid(node, id, creation);
   }
 
   ref(node: string, id: number, creation: number): Ref {
-    if (node === this.node && creation === this.creation) {
-      // A ref of ours that never left as a value (a call's or a monitor's, written in a
-      // control message) has no object anyone compares it with: no need to intern it.
-      return this.#exportedRefs.get(id)?.deref() ?? new Ref(node, id, creation);
-    }
-    return interned(
-      this.#strangers,
-      `r${node}\u0000${id}\u0000${creation}`,
-      () => new Ref(node, id, creation),
-    ) as Ref;
+    return this.#pids.ref(node, id, creation);
   }
 
   exportPid(pid: Pid): void {
-    if (pid.node !== this.node || this.#exported.has(pid.id)) return;
-    this.#exported.set(pid.id, new WeakRef(pid));
-    finalizer.register(pid, { map: this.#exported as Map<unknown, WeakRef<object>>, key: pid.id });
+    this.#pids.exportPid(pid);
   }
 
   exportRef(ref: Ref): void {
-    if (ref.node !== this.node || this.#exportedRefs.has(ref.id)) return;
-    this.#exportedRefs.set(ref.id, new WeakRef(ref));
-    finalizer.register(ref, {
-      map: this.#exportedRefs as Map<unknown, WeakRef<object>>,
-      key: ref.id,
-    });
+    this.#pids.exportRef(ref);
   }
-
-  /** The last process `#local` found: messages come in runs to one process. */
-  #lastLocal: Process | undefined = undefined;
-
-  /** The live local process with this id (of our current incarnation). */
-  #local(id: number, creation: number): Process | undefined {
-    if (creation !== this.creation) return undefined;
-    const last = this.#lastLocal;
-    if (last !== undefined && last.pid.id === id && last.alive) return last;
-    const pid = this.#exported.get(id)?.deref();
-    const proc = pid === undefined ? undefined : localProcess(this.runtime, pid);
-    this.#lastLocal = proc;
-    return proc;
-  }
-
-  /** The sending node's pid `id`. */
-  #their(conn: Connection, id: number): Pid {
-    return interned(conn.pids, id, () => new Pid(conn.node, id, conn.creation));
-  }
-
-  // ---- what the core asks (NodeRouter) ----
 
   send(_from: Pid | undefined, to: Pid, message: unknown, operation: string): void {
     const conn = this.#connection(to.node);
@@ -431,7 +348,7 @@ export class NodeLayer implements NodeService<Process>, CodecHost, Outbox {
       return;
     }
     const wire = conn.codec.encode(message, operation);
-    if (from !== undefined) this.exportPid(from);
+    if (from !== undefined) this.#pids.exportPid(from);
     conn.push(Op.REG_SEND, from === undefined ? NO_PID : from.id, to.name, wire);
   }
 
@@ -448,7 +365,7 @@ export class NodeLayer implements NodeService<Process>, CodecHost, Outbox {
 
   /** A message to a node that cannot be reached is dropped, but one that cannot be copied is still an error. */
   #checkCopyable(message: unknown, operation: string): void {
-    encode(message, this, operation);
+    encode(message, this.#pids, operation);
   }
 
   call(
@@ -489,7 +406,7 @@ export class NodeLayer implements NodeService<Process>, CodecHost, Outbox {
     }
     const ref = makeRef(this.runtime);
     const fromId = caller === undefined ? NO_PID : caller.pid.id;
-    if (caller !== undefined) this.exportPid(caller.pid);
+    if (caller !== undefined) this.#pids.exportPid(caller.pid);
     return new Promise((resolve, reject) => {
       const pending = new PendingCall(resolve, reject, dest, operation);
       this.#outMonitors.set(ref.id, { owner: pending, ref, target: dest, conn });
@@ -541,7 +458,7 @@ export class NodeLayer implements NodeService<Process>, CodecHost, Outbox {
       );
     }
     const id = this.#nextSpawnId++;
-    if (parent !== undefined) this.exportPid(parent.pid);
+    if (parent !== undefined) this.#pids.exportPid(parent.pid);
     return new Promise<Pid>((resolve, reject) => {
       this.#spawns.set(id, { resolve, reject, conn, ref });
       conn.push(
@@ -581,7 +498,7 @@ export class NodeLayer implements NodeService<Process>, CodecHost, Outbox {
     if (entry.links.get(to) === 0) return;
     entry.links.set(to, 0);
     conn.linked.set(proc.pid, proc);
-    this.exportPid(proc.pid);
+    this.#pids.exportPid(proc.pid);
     conn.push(Op.LINK, proc.pid.id, to.id, to.creation);
   }
 
@@ -603,7 +520,7 @@ export class NodeLayer implements NodeService<Process>, CodecHost, Outbox {
   exit(from: Pid, to: Pid, reason: ExitReason): void {
     const conn = this.#connection(to.node);
     if (conn === undefined || conn.stale(to)) return;
-    this.exportPid(from);
+    this.#pids.exportPid(from);
     conn.push(Op.EXIT2, from.id, to.id, to.creation, conn.codec.encodeReason(reason));
   }
 
@@ -619,7 +536,7 @@ export class NodeLayer implements NodeService<Process>, CodecHost, Outbox {
     }
     entryFor(proc).monitors.add(ref.id);
     this.#outMonitors.set(ref.id, { owner: proc, ref, target: to, conn });
-    this.exportPid(proc.pid);
+    this.#pids.exportPid(proc.pid);
     if (to instanceof Pid) conn.push(Op.MONITOR_P, proc.pid.id, to.id, to.creation, ref.id);
     else conn.push(Op.MONITOR_P, proc.pid.id, to.name, 0, ref.id);
   }
@@ -779,30 +696,30 @@ export class NodeLayer implements NodeService<Process>, CodecHost, Outbox {
   #dispatch(conn: Connection, op: number, b: unknown[], i: number): void {
     switch (op) {
       case Op.SEND: {
-        const proc = this.#local(b[i] as number, b[i + 1] as number);
+        const proc = this.#pids.local(b[i] as number, b[i + 1] as number);
         if (proc !== undefined) proc.deliver(conn.codec.decode(b[i + 2]));
         return;
       }
       case Op.SEND_CAST: {
-        const proc = this.#local(b[i] as number, b[i + 1] as number);
+        const proc = this.#pids.local(b[i] as number, b[i + 1] as number);
         if (proc !== undefined) castToProcess(proc, conn.codec.decode(b[i + 2]));
         return;
       }
       case Op.REG_SEND: {
-        const proc = this.#named(b[i + 1] as string);
+        const proc = this.#pids.named(b[i + 1] as string);
         if (proc !== undefined) proc.deliver(conn.codec.decode(b[i + 2]));
         return;
       }
       case Op.REG_CAST: {
-        const proc = this.#named(b[i] as string);
+        const proc = this.#pids.named(b[i] as string);
         if (proc !== undefined) castToProcess(proc, conn.codec.decode(b[i + 1]));
         return;
       }
       case Op.SEND_CALL:
-        this.#serveCall(conn, this.#local(b[i] as number, b[i + 1] as number), b, i + 2);
+        this.#serveCall(conn, this.#pids.local(b[i] as number, b[i + 1] as number), b, i + 2);
         return;
       case Op.REG_CALL:
-        this.#serveCall(conn, this.#named(b[i] as string), b, i + 1);
+        this.#serveCall(conn, this.#pids.named(b[i] as string), b, i + 1);
         return;
       case Op.ALIAS_SEND:
       case Op.ALIAS_SEND_ERROR: {
@@ -824,13 +741,13 @@ export class NodeLayer implements NodeService<Process>, CodecHost, Outbox {
         const spawn = this.#spawns.get(b[i] as number);
         if (spawn === undefined) return;
         this.#spawns.delete(b[i] as number);
-        if (b[i + 1] === true) spawn.resolve(this.#their(conn, b[i + 2] as number));
+        if (b[i + 1] === true) spawn.resolve(this.#pids.their(conn, b[i + 2] as number));
         else spawn.reject(conn.codec.decode(b[i + 2]));
         return;
       }
       case Op.LINK: {
-        const from = this.#their(conn, b[i] as number);
-        const proc = this.#local(b[i + 1] as number, b[i + 2] as number);
+        const from = this.#pids.their(conn, b[i] as number);
+        const proc = this.#pids.local(b[i + 1] as number, b[i + 2] as number);
         if (proc === undefined) {
           conn.push(Op.EXIT, b[i + 1], b[i], conn.codec.encodeReason('noproc'));
           return;
@@ -840,23 +757,23 @@ export class NodeLayer implements NodeService<Process>, CodecHost, Outbox {
         return;
       }
       case Op.UNLINK_ID: {
-        const from = this.#their(conn, b[i + 1] as number);
-        const proc = this.#localById(b[i + 2] as number);
+        const from = this.#pids.their(conn, b[i + 1] as number);
+        const proc = this.#pids.localById(b[i + 2] as number);
         const entry = proc === undefined ? undefined : entryOf(proc);
         if (entry?.links.get(from) === 0) entry.links.delete(from);
         conn.push(Op.UNLINK_ID_ACK, b[i], b[i + 2], b[i + 1]);
         return;
       }
       case Op.UNLINK_ID_ACK: {
-        const from = this.#their(conn, b[i + 1] as number);
-        const proc = this.#localById(b[i + 2] as number);
+        const from = this.#pids.their(conn, b[i + 1] as number);
+        const proc = this.#pids.localById(b[i + 2] as number);
         const entry = proc === undefined ? undefined : entryOf(proc);
         if (entry !== undefined && entry.links.get(from) === b[i]) entry.links.delete(from);
         return;
       }
       case Op.EXIT: {
-        const from = this.#their(conn, b[i] as number);
-        const proc = this.#localById(b[i + 1] as number);
+        const from = this.#pids.their(conn, b[i] as number);
+        const proc = this.#pids.localById(b[i + 1] as number);
         const entry = proc === undefined ? undefined : entryOf(proc);
         // Only a link that is still there carries the exit (not one being unlinked).
         if (proc === undefined || entry?.links.get(from) !== 0) return;
@@ -865,11 +782,11 @@ export class NodeLayer implements NodeService<Process>, CodecHost, Outbox {
         return;
       }
       case Op.EXIT2: {
-        const proc = this.#local(b[i + 1] as number, b[i + 2] as number);
+        const proc = this.#pids.local(b[i + 1] as number, b[i + 2] as number);
         if (proc !== undefined) {
           exitSignalTo(
             proc,
-            this.#their(conn, b[i] as number),
+            this.#pids.their(conn, b[i] as number),
             conn.codec.decodeReason(b[i + 3]),
             false,
           );
@@ -879,7 +796,9 @@ export class NodeLayer implements NodeService<Process>, CodecHost, Outbox {
       case Op.MONITOR_P: {
         const to = b[i + 1];
         const proc =
-          typeof to === 'string' ? this.#named(to) : this.#local(to as number, b[i + 2] as number);
+          typeof to === 'string'
+            ? this.#pids.named(to)
+            : this.#pids.local(to as number, b[i + 2] as number);
         const refId = b[i + 3] as number;
         if (proc === undefined) {
           conn.push(Op.MONITOR_P_EXIT, refId, conn.codec.encodeReason('noproc'));
@@ -910,22 +829,9 @@ export class NodeLayer implements NodeService<Process>, CodecHost, Outbox {
     }
   }
 
-  /** The live local process `id`, whatever the incarnation its sender knew. */
-  #localById(id: number): Process | undefined {
-    return this.#local(id, this.creation);
-  }
-
   /** Whether a local process is registered under `name`. */
   isRegistered(name: string): boolean {
-    return this.#named(name) !== undefined;
-  }
-
-  #named(name: string): Process | undefined {
-    try {
-      return lookup(this.runtime, name, 'REG_SEND');
-    } catch {
-      return undefined;
-    }
+    return this.#pids.named(name) !== undefined;
   }
 
   /** Removes the monitor `refId` that `conn`'s node set on one of our processes. */
@@ -945,7 +851,7 @@ export class NodeLayer implements NodeService<Process>, CodecHost, Outbox {
     const refId = b[i + 1] as number;
     const system = b[i + 2] as boolean;
     const request = conn.codec.decode(b[i + 3]);
-    const caller = fromId === NO_PID ? undefined : this.#their(conn, fromId);
+    const caller = fromId === NO_PID ? undefined : this.#pids.their(conn, fromId);
     serveRequest(
       this.runtime,
       proc,
@@ -993,9 +899,9 @@ export class NodeLayer implements NodeService<Process>, CodecHost, Outbox {
       (pid) => {
         const proc = localProcess(runtime, pid);
         if (parentId !== NO_PID && proc !== undefined) {
-          linkOnBehalf(runtime, proc, this.#their(conn, parentId));
+          linkOnBehalf(runtime, proc, this.#pids.their(conn, parentId));
         }
-        this.exportPid(pid);
+        this.#pids.exportPid(pid);
         conn.push(Op.SPAWN_REPLY, id, true, pid.id);
       },
       (error: unknown) => {
