@@ -6,7 +6,6 @@ import {
   type DistributionOptions,
   Down,
   emit,
-  exitSignalTo,
   importBehaviour,
   linkOnBehalf,
   localProcess,
@@ -30,8 +29,10 @@ import type { BehaviourRef, ExitReason, RemoteName } from '../types.js';
 import { type CodecHost, decode, encode } from './codec.js';
 import type { Carrier, Channel, WireCodec } from './node/carrier.js';
 import { Connection, type Outbox } from './node/connection.js';
+import { RemoteLinks } from './node/links.js';
 import { ARITY, NO_PID, Op } from './node/ops.js';
 import { Pids } from './node/pids.js';
+import { type Entry, entryFor, entryOf } from './node/remote-entry.js';
 
 export { NodeDown };
 
@@ -94,35 +95,6 @@ interface OutMonitor {
   readonly conn: Connection;
 }
 
-/** What a local process has across nodes: its links and monitors. */
-class Entry implements RemoteEntry {
-  /** Linked remote pids: 0 when linked, an unlink id while an unlink waits for its ack. */
-  readonly links = new Map<Pid, number>();
-  /** Ids of the monitors this process set on other nodes. */
-  readonly monitors = new Set<number>();
-  /** Monitors other nodes set on this process: by connection, their ref ids. */
-  readonly monitoredBy = new Map<Connection, Set<number>>();
-  /** Node monitors it holds: node → how many. */
-  readonly nodeMonitors = new Map<string, number>();
-
-  get empty(): boolean {
-    return (
-      this.links.size === 0 &&
-      this.monitors.size === 0 &&
-      this.monitoredBy.size === 0 &&
-      this.nodeMonitors.size === 0
-    );
-  }
-
-  linkedPids(): Pid[] {
-    return [...this.links.keys()];
-  }
-
-  monitoredPids(): Pid[] {
-    return [];
-  }
-}
-
 /**
  * The node layer of one runtime: its connections, the links and monitors across
  * them, and the calls in flight to other nodes. @internal
@@ -134,12 +106,12 @@ export class NodeLayer implements NodeService<Process>, CodecHost, Outbox {
   readonly #connections = new Map<string, Connection>();
   /** The one object of each pid and ref, and the local processes they name. */
   readonly #pids: Pids;
+  readonly #links: RemoteLinks;
   readonly #carriers: Carrier[] = [];
   /** Monitors on other nodes (a process's, or a call's), by ref id. */
   readonly #outMonitors = new Map<number, OutMonitor>();
   /** Node monitors: node → process → how many. */
   readonly #nodeMonitors = new Map<string, Map<Process, number>>();
-  #nextUnlinkId = 1;
   /** Starts in flight on other nodes, by request id. */
   readonly #spawns = new Map<number, PendingSpawn>();
   #nextSpawnId = 1;
@@ -169,6 +141,7 @@ export class NodeLayer implements NodeService<Process>, CodecHost, Outbox {
     this.node = runtime.node;
     this.creation = runtime.creation;
     this.#pids = new Pids(runtime, this.#connections);
+    this.#links = new RemoteLinks(this.#pids, this.#connections);
   }
 
   // ---- carriers ----
@@ -267,16 +240,7 @@ export class NodeLayer implements NodeService<Process>, CodecHost, Outbox {
       this.#outMonitors.delete(refId);
       this.#monitorFired(monitor, 'noconnection');
     }
-    for (const proc of conn.linked.values()) {
-      const entry = entryOf(proc);
-      if (entry === undefined) continue;
-      for (const pid of [...entry.links.keys()]) {
-        if (pid.node !== node) continue;
-        entry.links.delete(pid);
-        exitSignalTo(proc, pid, 'noconnection', true);
-      }
-    }
-    conn.linked.clear();
+    this.#links.lost(conn);
     for (const [id, spawn] of this.#spawns) {
       if (spawn.conn !== conn) continue;
       this.#spawns.delete(id);
@@ -485,43 +449,15 @@ export class NodeLayer implements NodeService<Process>, CodecHost, Outbox {
   }
 
   link(proc: Process, to: Pid): void {
-    const conn = this.#connection(to.node);
-    if (conn === undefined) {
-      exitSignalTo(proc, to, 'noconnection', true);
-      return;
-    }
-    if (conn.stale(to)) {
-      exitSignalTo(proc, to, 'noproc', true);
-      return;
-    }
-    const entry = entryFor(proc);
-    if (entry.links.get(to) === 0) return;
-    entry.links.set(to, 0);
-    conn.linked.set(proc.pid, proc);
-    this.#pids.exportPid(proc.pid);
-    conn.push(Op.LINK, proc.pid.id, to.id, to.creation);
+    this.#links.link(proc, to, this.#connection(to.node));
   }
 
   unlink(proc: Process, to: Pid): void {
-    const entry = entryOf(proc);
-    if (entry === undefined || entry.links.get(to) !== 0) return;
-    const conn = this.#connections.get(to.node);
-    if (conn === undefined) {
-      entry.links.delete(to);
-      return;
-    }
-    // OTP 26's unlink protocol: the link stays (ignoring exits along it) until the
-    // other side acknowledges, so neither side can see a stale exit afterwards.
-    const id = this.#nextUnlinkId++;
-    entry.links.set(to, id);
-    conn.push(Op.UNLINK_ID, id, proc.pid.id, to.id);
+    this.#links.unlink(proc, to);
   }
 
   exit(from: Pid, to: Pid, reason: ExitReason): void {
-    const conn = this.#connection(to.node);
-    if (conn === undefined || conn.stale(to)) return;
-    this.#pids.exportPid(from);
-    conn.push(Op.EXIT2, from.id, to.id, to.creation, conn.codec.encodeReason(reason));
+    this.#links.exit(from, to, reason, this.#connection(to.node));
   }
 
   monitor(proc: Process, to: Pid | RemoteName, ref: Ref): void {
@@ -562,12 +498,7 @@ export class NodeLayer implements NodeService<Process>, CodecHost, Outbox {
       }
       return wire;
     };
-    for (const [to, state] of entry.links) {
-      const conn = this.#connections.get(to.node);
-      if (conn === undefined) continue;
-      if (state === 0) conn.push(Op.EXIT, pid.id, to.id, wireReason(conn));
-      conn.linked.delete(pid);
-    }
+    this.#links.exited(pid, entry, wireReason);
     for (const refId of entry.monitors) {
       const monitor = this.#outMonitors.get(refId);
       if (monitor === undefined) continue;
@@ -745,54 +676,21 @@ export class NodeLayer implements NodeService<Process>, CodecHost, Outbox {
         else spawn.reject(conn.codec.decode(b[i + 2]));
         return;
       }
-      case Op.LINK: {
-        const from = this.#pids.their(conn, b[i] as number);
-        const proc = this.#pids.local(b[i + 1] as number, b[i + 2] as number);
-        if (proc === undefined) {
-          conn.push(Op.EXIT, b[i + 1], b[i], conn.codec.encodeReason('noproc'));
-          return;
-        }
-        entryFor(proc).links.set(from, 0);
-        conn.linked.set(proc.pid, proc);
+      case Op.LINK:
+        this.#links.onLink(conn, b, i);
         return;
-      }
-      case Op.UNLINK_ID: {
-        const from = this.#pids.their(conn, b[i + 1] as number);
-        const proc = this.#pids.localById(b[i + 2] as number);
-        const entry = proc === undefined ? undefined : entryOf(proc);
-        if (entry?.links.get(from) === 0) entry.links.delete(from);
-        conn.push(Op.UNLINK_ID_ACK, b[i], b[i + 2], b[i + 1]);
+      case Op.UNLINK_ID:
+        this.#links.onUnlinkId(conn, b, i);
         return;
-      }
-      case Op.UNLINK_ID_ACK: {
-        const from = this.#pids.their(conn, b[i + 1] as number);
-        const proc = this.#pids.localById(b[i + 2] as number);
-        const entry = proc === undefined ? undefined : entryOf(proc);
-        if (entry !== undefined && entry.links.get(from) === b[i]) entry.links.delete(from);
+      case Op.UNLINK_ID_ACK:
+        this.#links.onUnlinkIdAck(conn, b, i);
         return;
-      }
-      case Op.EXIT: {
-        const from = this.#pids.their(conn, b[i] as number);
-        const proc = this.#pids.localById(b[i + 1] as number);
-        const entry = proc === undefined ? undefined : entryOf(proc);
-        // Only a link that is still there carries the exit (not one being unlinked).
-        if (proc === undefined || entry?.links.get(from) !== 0) return;
-        entry.links.delete(from);
-        exitSignalTo(proc, from, conn.codec.decodeReason(b[i + 2]), true);
+      case Op.EXIT:
+        this.#links.onExit(conn, b, i);
         return;
-      }
-      case Op.EXIT2: {
-        const proc = this.#pids.local(b[i + 1] as number, b[i + 2] as number);
-        if (proc !== undefined) {
-          exitSignalTo(
-            proc,
-            this.#pids.their(conn, b[i] as number),
-            conn.codec.decodeReason(b[i + 3]),
-            false,
-          );
-        }
+      case Op.EXIT2:
+        this.#links.onExit2(conn, b, i);
         return;
-      }
       case Op.MONITOR_P: {
         const to = b[i + 1];
         const proc =
@@ -958,16 +856,6 @@ function isCall(owner: Process | PendingCall | ExitWait): owner is PendingCall {
 
 function isWait(owner: Process | PendingCall | ExitWait): owner is ExitWait {
   return (owner as Partial<ExitWait>).kind === 'wait';
-}
-
-function entryOf(proc: Process): Entry | undefined {
-  return proc.extras?.remote as Entry | undefined;
-}
-
-function entryFor(proc: Process): Entry {
-  const extras = proc.more();
-  if (extras.remote === undefined) extras.remote = new Entry();
-  return extras.remote as Entry;
 }
 
 /** An exit reason on the wire: OTP's words as they are, anything else through the codec. */
