@@ -4,7 +4,6 @@ import {
   addTimer,
   cancelTimer,
   type DistributionOptions,
-  Down,
   emit,
   importBehaviour,
   linkOnBehalf,
@@ -21,7 +20,6 @@ import {
   type Ref,
   type RemoteEntry,
   type Runtime,
-  type TimerEntry,
 } from '../core/kernel.js';
 import { describeDest, describeReasonBriefly } from '../describe.js';
 import { CallError, CallTimeoutError, NodeError, NoProcError, StartError } from '../errors.js';
@@ -30,6 +28,7 @@ import { type CodecHost, decode, encode } from './codec.js';
 import type { Carrier, Channel, WireCodec } from './node/carrier.js';
 import { Connection, type Outbox } from './node/connection.js';
 import { RemoteLinks } from './node/links.js';
+import { PendingCall, RemoteMonitors } from './node/monitors.js';
 import { ARITY, NO_PID, Op } from './node/ops.js';
 import { Pids } from './node/pids.js';
 import { type Entry, entryFor, entryOf } from './node/remote-entry.js';
@@ -41,58 +40,12 @@ export { NodeDown };
 // distribution protocol (node/ops.ts). A carrier (threads today, TCP next) moves
 // batches of them; everything here is the same over any carrier.
 
-/**
- * A pending call to a process of another node; its timeout is an entry of the
- * runtime's timer heap (one Node.js timer for every call in flight).
- */
-class PendingCall implements TimerEntry {
-  readonly kind = 'call' as const;
-  readonly resolve: (value: unknown) => void;
-  readonly reject: (error: unknown) => void;
-  readonly dest: Pid | RemoteName;
-  readonly operation: string;
-  deadline = Number.POSITIVE_INFINITY;
-  cancelled = false;
-  /** Set when the call has a timeout: what its expiry does. */
-  expire: (() => void) | undefined = undefined;
-
-  constructor(
-    resolve: (value: unknown) => void,
-    reject: (error: unknown) => void,
-    dest: Pid | RemoteName,
-    operation: string,
-  ) {
-    this.resolve = resolve;
-    this.reject = reject;
-    this.dest = dest;
-    this.operation = operation;
-  }
-
-  fire(): void {
-    this.expire?.();
-  }
-}
-
-/** Internal code waiting for a process of another node to exit (`awaitExit`). */
-interface ExitWait {
-  readonly kind: 'wait';
-  resolve(reason: ExitReason): void;
-}
-
 /** A start on another node waiting for its SPAWN_REPLY. */
 interface PendingSpawn {
   resolve(pid: Pid): void;
   reject(error: unknown): void;
   readonly conn: Connection;
   readonly ref: BehaviourRef;
-}
-
-/** A monitor this node set on a process of another node, by a process or for a call. */
-interface OutMonitor {
-  readonly owner: Process | PendingCall | ExitWait;
-  readonly ref: Ref;
-  readonly target: Pid | RemoteName;
-  readonly conn: Connection;
 }
 
 /**
@@ -107,9 +60,8 @@ export class NodeLayer implements NodeService<Process>, CodecHost, Outbox {
   /** The one object of each pid and ref, and the local processes they name. */
   readonly #pids: Pids;
   readonly #links: RemoteLinks;
+  readonly #monitors: RemoteMonitors;
   readonly #carriers: Carrier[] = [];
-  /** Monitors on other nodes (a process's, or a call's), by ref id. */
-  readonly #outMonitors = new Map<number, OutMonitor>();
   /** Node monitors: node → process → how many. */
   readonly #nodeMonitors = new Map<string, Map<Process, number>>();
   /** Starts in flight on other nodes, by request id. */
@@ -142,6 +94,7 @@ export class NodeLayer implements NodeService<Process>, CodecHost, Outbox {
     this.creation = runtime.creation;
     this.#pids = new Pids(runtime, this.#connections);
     this.#links = new RemoteLinks(this.#pids, this.#connections);
+    this.#monitors = new RemoteMonitors(runtime, this.#pids);
   }
 
   // ---- carriers ----
@@ -231,15 +184,7 @@ export class NodeLayer implements NodeService<Process>, CodecHost, Outbox {
     } catch {
       // Already closed.
     }
-    for (const [refId, proc] of conn.inMonitors) {
-      entryOf(proc)?.monitoredBy.delete(conn);
-      conn.inMonitors.delete(refId);
-    }
-    for (const [refId, monitor] of this.#outMonitors) {
-      if (monitor.conn !== conn) continue;
-      this.#outMonitors.delete(refId);
-      this.#monitorFired(monitor, 'noconnection');
-    }
+    this.#monitors.lost(conn);
     this.#links.lost(conn);
     for (const [id, spawn] of this.#spawns) {
       if (spawn.conn !== conn) continue;
@@ -373,10 +318,10 @@ export class NodeLayer implements NodeService<Process>, CodecHost, Outbox {
     if (caller !== undefined) this.#pids.exportPid(caller.pid);
     return new Promise((resolve, reject) => {
       const pending = new PendingCall(resolve, reject, dest, operation);
-      this.#outMonitors.set(ref.id, { owner: pending, ref, target: dest, conn });
+      this.#monitors.watch({ owner: pending, ref, target: dest, conn });
       if (timeout !== Number.POSITIVE_INFINITY) {
         pending.expire = () => {
-          if (this.#outMonitors.delete(ref.id)) {
+          if (this.#monitors.forget(ref.id)) {
             conn.push(Op.DEMONITOR_P, ref.id);
             reject(new CallTimeoutError(operation, dest, timeout));
           }
@@ -438,14 +383,7 @@ export class NodeLayer implements NodeService<Process>, CodecHost, Outbox {
   }
 
   awaitExit(pid: Pid): Promise<ExitReason> {
-    const conn = this.#connection(pid.node);
-    if (conn === undefined) return Promise.resolve('noconnection');
-    if (conn.stale(pid)) return Promise.resolve('noproc');
-    return new Promise((resolve) => {
-      const ref = makeRef(this.runtime);
-      this.#outMonitors.set(ref.id, { owner: { kind: 'wait', resolve }, ref, target: pid, conn });
-      conn.push(Op.MONITOR_P, NO_PID, pid.id, pid.creation, ref.id);
-    });
+    return this.#monitors.awaitExit(pid, this.#connection(pid.node));
   }
 
   link(proc: Process, to: Pid): void {
@@ -461,29 +399,11 @@ export class NodeLayer implements NodeService<Process>, CodecHost, Outbox {
   }
 
   monitor(proc: Process, to: Pid | RemoteName, ref: Ref): void {
-    const conn = this.#connection(to.node);
-    if (conn === undefined) {
-      proc.deliver(new Down(ref, to, 'noconnection'));
-      return;
-    }
-    if (to instanceof Pid && conn.stale(to)) {
-      proc.deliver(new Down(ref, to, 'noproc'));
-      return;
-    }
-    entryFor(proc).monitors.add(ref.id);
-    this.#outMonitors.set(ref.id, { owner: proc, ref, target: to, conn });
-    this.#pids.exportPid(proc.pid);
-    if (to instanceof Pid) conn.push(Op.MONITOR_P, proc.pid.id, to.id, to.creation, ref.id);
-    else conn.push(Op.MONITOR_P, proc.pid.id, to.name, 0, ref.id);
+    this.#monitors.monitor(proc, to, ref, this.#connection(to.node));
   }
 
   demonitor(proc: Process, ref: Ref): boolean {
-    const monitor = this.#outMonitors.get(ref.id);
-    if (monitor === undefined || monitor.owner !== proc || ref.node !== this.node) return false;
-    this.#outMonitors.delete(ref.id);
-    entryOf(proc)?.monitors.delete(ref.id);
-    monitor.conn.push(Op.DEMONITOR_P, ref.id);
-    return true;
+    return this.#monitors.demonitor(proc, ref);
   }
 
   exited(pid: Pid, remote: RemoteEntry, reason: ExitReason): void {
@@ -499,18 +419,7 @@ export class NodeLayer implements NodeService<Process>, CodecHost, Outbox {
       return wire;
     };
     this.#links.exited(pid, entry, wireReason);
-    for (const refId of entry.monitors) {
-      const monitor = this.#outMonitors.get(refId);
-      if (monitor === undefined) continue;
-      this.#outMonitors.delete(refId);
-      monitor.conn.push(Op.DEMONITOR_P, refId);
-    }
-    for (const [conn, refs] of entry.monitoredBy) {
-      for (const refId of refs) {
-        conn.inMonitors.delete(refId);
-        conn.push(Op.MONITOR_P_EXIT, refId, wireReason(conn));
-      }
-    }
+    this.#monitors.exited(entry, wireReason);
     for (const node of entry.nodeMonitors.keys()) {
       const watchers = this.#nodeMonitors.get(node);
       if (watchers === undefined) continue;
@@ -654,12 +563,10 @@ export class NodeLayer implements NodeService<Process>, CodecHost, Outbox {
         return;
       case Op.ALIAS_SEND:
       case Op.ALIAS_SEND_ERROR: {
-        const monitor = this.#outMonitors.get(b[i] as number);
-        if (monitor === undefined || !isCall(monitor.owner)) return;
         // The server dropped the call's monitor as it replied (as OTP's alias monitors
         // with reply_demonitor do): no DEMONITOR_P to send.
-        this.#outMonitors.delete(b[i] as number);
-        const call = monitor.owner;
+        const call = this.#monitors.takeCall(b[i] as number);
+        if (call === undefined) return;
         if (call.expire !== undefined) cancelTimer(this.runtime, call);
         if (op === Op.ALIAS_SEND) call.resolve(conn.codec.decode(b[i + 1]));
         else call.reject(conn.codec.decode(b[i + 1]));
@@ -691,37 +598,15 @@ export class NodeLayer implements NodeService<Process>, CodecHost, Outbox {
       case Op.EXIT2:
         this.#links.onExit2(conn, b, i);
         return;
-      case Op.MONITOR_P: {
-        const to = b[i + 1];
-        const proc =
-          typeof to === 'string'
-            ? this.#pids.named(to)
-            : this.#pids.local(to as number, b[i + 2] as number);
-        const refId = b[i + 3] as number;
-        if (proc === undefined) {
-          conn.push(Op.MONITOR_P_EXIT, refId, conn.codec.encodeReason('noproc'));
-          return;
-        }
-        const entry = entryFor(proc);
-        let refs = entry.monitoredBy.get(conn);
-        if (refs === undefined) {
-          refs = new Set();
-          entry.monitoredBy.set(conn, refs);
-        }
-        refs.add(refId);
-        conn.inMonitors.set(refId, proc);
+      case Op.MONITOR_P:
+        this.#monitors.onMonitor(conn, b, i);
         return;
-      }
       case Op.DEMONITOR_P:
-        this.#dropInMonitor(conn, b[i] as number);
+        this.#monitors.dropIn(conn, b[i] as number);
         return;
-      case Op.MONITOR_P_EXIT: {
-        const monitor = this.#outMonitors.get(b[i] as number);
-        if (monitor === undefined) return;
-        this.#outMonitors.delete(b[i] as number);
-        this.#monitorFired(monitor, conn.codec.decodeReason(b[i + 1]));
+      case Op.MONITOR_P_EXIT:
+        this.#monitors.onMonitorExit(conn, b, i);
         return;
-      }
       default:
         throw new Error(`unknown control message ${String(op)}`);
     }
@@ -730,17 +615,6 @@ export class NodeLayer implements NodeService<Process>, CodecHost, Outbox {
   /** Whether a local process is registered under `name`. */
   isRegistered(name: string): boolean {
     return this.#pids.named(name) !== undefined;
-  }
-
-  /** Removes the monitor `refId` that `conn`'s node set on one of our processes. */
-  #dropInMonitor(conn: Connection, refId: number): void {
-    const proc = conn.inMonitors.get(refId);
-    if (proc === undefined) return;
-    conn.inMonitors.delete(refId);
-    const entry = entryOf(proc);
-    const refs = entry?.monitoredBy.get(conn);
-    refs?.delete(refId);
-    if (refs?.size === 0) entry?.monitoredBy.delete(conn);
   }
 
   #serveCall(conn: Connection, proc: Process | undefined, b: unknown[], i: number): void {
@@ -762,7 +636,7 @@ export class NodeLayer implements NodeService<Process>, CodecHost, Outbox {
       (reply) => {
         // The call's monitor ends with the reply (OTP's alias monitor with
         // reply_demonitor): the caller sends no DEMONITOR_P for it.
-        this.#dropInMonitor(conn, refId);
+        this.#monitors.dropIn(conn, refId);
         let wire: unknown;
         try {
           wire = conn.codec.encode(reply, `the reply to a call from ${conn.node}`);
@@ -819,43 +693,6 @@ export class NodeLayer implements NodeService<Process>, CodecHost, Outbox {
       },
     );
   }
-
-  /** A monitor on another node fired (its target exited, or the connection was lost). */
-  #monitorFired(monitor: OutMonitor, reason: ExitReason): void {
-    const owner = monitor.owner;
-    if (isWait(owner)) {
-      owner.resolve(reason);
-      return;
-    }
-    if (isCall(owner)) {
-      if (owner.expire !== undefined) cancelTimer(this.runtime, owner);
-      const { dest, operation } = owner;
-      if (reason === 'noproc') owner.reject(new NoProcError(operation, dest));
-      else {
-        owner.reject(
-          new CallError(
-            reason === 'noconnection'
-              ? `${operation} to ${describeDest(dest)} failed: the connection to node ${dest.node} was lost (noconnection)`
-              : `${operation} to ${describeDest(dest)} failed: the server exited with reason ${describeReasonBriefly(reason)}`,
-            reason,
-            dest,
-            { cause: reason },
-          ),
-        );
-      }
-      return;
-    }
-    entryOf(owner)?.monitors.delete(monitor.ref.id);
-    owner.deliver(new Down(monitor.ref, monitor.target, reason));
-  }
-}
-
-function isCall(owner: Process | PendingCall | ExitWait): owner is PendingCall {
-  return (owner as Partial<PendingCall>).kind === 'call';
-}
-
-function isWait(owner: Process | PendingCall | ExitWait): owner is ExitWait {
-  return (owner as Partial<ExitWait>).kind === 'wait';
 }
 
 /** An exit reason on the wire: OTP's words as they are, anything else through the codec. */
