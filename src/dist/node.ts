@@ -1,17 +1,9 @@
-import { serveRequest } from '../behaviours/gen.js';
 import { castToProcess } from '../behaviours/gen-server.js';
 import {
-  addTimer,
-  cancelTimer,
   type DistributionOptions,
   emit,
-  importBehaviour,
-  linkOnBehalf,
-  localProcess,
-  makeRef,
   NodeDown,
   type NodeService,
-  now,
   type Peer,
   type PeerOptions,
   Pid,
@@ -21,14 +13,15 @@ import {
   type RemoteEntry,
   type Runtime,
 } from '../core/kernel.js';
-import { describeDest, describeReasonBriefly } from '../describe.js';
-import { CallError, CallTimeoutError, NodeError, NoProcError, StartError } from '../errors.js';
+import { describeReasonBriefly } from '../describe.js';
+import { NodeError } from '../errors.js';
 import type { BehaviourRef, ExitReason, RemoteName } from '../types.js';
 import { type CodecHost, decode, encode } from './codec.js';
+import { RemoteCalls } from './node/calls.js';
 import type { Carrier, Channel, WireCodec } from './node/carrier.js';
 import { Connection, type Outbox } from './node/connection.js';
 import { RemoteLinks } from './node/links.js';
-import { PendingCall, RemoteMonitors } from './node/monitors.js';
+import { RemoteMonitors } from './node/monitors.js';
 import { ARITY, NO_PID, Op } from './node/ops.js';
 import { Pids } from './node/pids.js';
 import { type Entry, entryFor, entryOf } from './node/remote-entry.js';
@@ -39,14 +32,6 @@ export { NodeDown };
 // other nodes through one connection per node, in the control messages of Erlang's
 // distribution protocol (node/ops.ts). A carrier (threads today, TCP next) moves
 // batches of them; everything here is the same over any carrier.
-
-/** A start on another node waiting for its SPAWN_REPLY. */
-interface PendingSpawn {
-  resolve(pid: Pid): void;
-  reject(error: unknown): void;
-  readonly conn: Connection;
-  readonly ref: BehaviourRef;
-}
 
 /**
  * The node layer of one runtime: its connections, the links and monitors across
@@ -59,14 +44,15 @@ export class NodeLayer implements NodeService<Process>, CodecHost, Outbox {
   readonly #connections = new Map<string, Connection>();
   /** The one object of each pid and ref, and the local processes they name. */
   readonly #pids: Pids;
+  /** Links and exit signals across the connections. */
   readonly #links: RemoteLinks;
+  /** Monitors across the connections, a call's included. */
   readonly #monitors: RemoteMonitors;
+  /** Calls and starts across the connections. */
+  readonly #calls: RemoteCalls;
   readonly #carriers: Carrier[] = [];
   /** Node monitors: node → process → how many. */
   readonly #nodeMonitors = new Map<string, Map<Process, number>>();
-  /** Starts in flight on other nodes, by request id. */
-  readonly #spawns = new Map<number, PendingSpawn>();
-  #nextSpawnId = 1;
   #threads: (Carrier & { startPeer(opts: PeerOptions): Promise<Peer> }) | undefined;
   /** Made by the TCP carrier's module when it loads: how the node is made reachable over TCP. */
   static tcpCarrier:
@@ -95,6 +81,7 @@ export class NodeLayer implements NodeService<Process>, CodecHost, Outbox {
     this.#pids = new Pids(runtime, this.#connections);
     this.#links = new RemoteLinks(this.#pids, this.#connections);
     this.#monitors = new RemoteMonitors(runtime, this.#pids);
+    this.#calls = new RemoteCalls(runtime, this.#pids, this.#monitors, this.threadCodec);
   }
 
   // ---- carriers ----
@@ -186,17 +173,7 @@ export class NodeLayer implements NodeService<Process>, CodecHost, Outbox {
     }
     this.#monitors.lost(conn);
     this.#links.lost(conn);
-    for (const [id, spawn] of this.#spawns) {
-      if (spawn.conn !== conn) continue;
-      this.#spawns.delete(id);
-      spawn.reject(
-        new NodeError(
-          `start of ${spawn.ref.export} on ${node} failed: the connection to ${node} was lost (noconnection)`,
-          node,
-          'noconnection',
-        ),
-      );
-    }
+    this.#calls.lost(conn);
     const watchers = this.#nodeMonitors.get(node);
     if (watchers !== undefined) {
       this.#nodeMonitors.delete(node);
@@ -240,6 +217,8 @@ export class NodeLayer implements NodeService<Process>, CodecHost, Outbox {
   exportRef(ref: Ref): void {
     this.#pids.exportRef(ref);
   }
+
+  // ---- what the core asks (NodeRouter) ----
 
   send(_from: Pid | undefined, to: Pid, message: unknown, operation: string): void {
     const conn = this.#connection(to.node);
@@ -286,57 +265,7 @@ export class NodeLayer implements NodeService<Process>, CodecHost, Outbox {
     system: boolean,
   ): Promise<unknown> {
     const conn = this.#connection(dest.node);
-    if (conn === undefined) {
-      try {
-        this.#checkCopyable(request, operation);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-      return Promise.reject(
-        new CallError(
-          `${operation} to ${describeDest(dest)} failed: node ${dest.node} cannot be reached (noconnection)`,
-          'noconnection',
-          dest,
-        ),
-      );
-    }
-    let wire: unknown;
-    try {
-      const codec = conn.codec;
-      wire =
-        system && codec.encodeSystem !== undefined
-          ? codec.encodeSystem(request, operation)
-          : codec.encode(request, operation);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    if (dest instanceof Pid && conn.stale(dest)) {
-      return Promise.reject(new NoProcError(operation, dest));
-    }
-    const ref = makeRef(this.runtime);
-    const fromId = caller === undefined ? NO_PID : caller.pid.id;
-    if (caller !== undefined) this.#pids.exportPid(caller.pid);
-    return new Promise((resolve, reject) => {
-      const pending = new PendingCall(resolve, reject, dest, operation);
-      this.#monitors.watch({ owner: pending, ref, target: dest, conn });
-      if (timeout !== Number.POSITIVE_INFINITY) {
-        pending.expire = () => {
-          if (this.#monitors.forget(ref.id)) {
-            conn.push(Op.DEMONITOR_P, ref.id);
-            reject(new CallTimeoutError(operation, dest, timeout));
-          }
-        };
-        pending.deadline = now(this.runtime) + timeout;
-        addTimer(this.runtime, pending);
-      }
-      if (dest instanceof Pid) {
-        conn.push(Op.MONITOR_P, fromId, dest.id, dest.creation, ref.id);
-        conn.push(Op.SEND_CALL, dest.id, dest.creation, fromId, ref.id, system, wire);
-      } else {
-        conn.push(Op.MONITOR_P, fromId, dest.name, 0, ref.id);
-        conn.push(Op.REG_CALL, dest.name, fromId, ref.id, system, wire);
-      }
-    });
+    return this.#calls.call(caller, dest, request, timeout, operation, system, conn);
   }
 
   spawnRequest(
@@ -346,40 +275,7 @@ export class NodeLayer implements NodeService<Process>, CodecHost, Outbox {
     opts: { name?: unknown; timeout?: number },
     parent: Process | undefined,
   ): Promise<Pid> {
-    const operation = `start of ${ref.export} on ${node}`;
-    let wireArg: unknown;
-    let wireOpts: unknown;
-    const conn = this.#connection(node);
-    try {
-      const codec = conn?.codec ?? this.threadCodec;
-      wireArg = codec.encode(arg, operation);
-      wireOpts = codec.encode(opts, operation);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    if (conn === undefined) {
-      return Promise.reject(
-        new NodeError(
-          `start of ${ref.export} on ${node} failed: node ${node} cannot be reached (noconnection)`,
-          node,
-          'noconnection',
-        ),
-      );
-    }
-    const id = this.#nextSpawnId++;
-    if (parent !== undefined) this.#pids.exportPid(parent.pid);
-    return new Promise<Pid>((resolve, reject) => {
-      this.#spawns.set(id, { resolve, reject, conn, ref });
-      conn.push(
-        Op.SPAWN_REQUEST,
-        id,
-        parent === undefined ? NO_PID : parent.pid.id,
-        ref.module,
-        ref.export,
-        wireArg,
-        wireOpts,
-      );
-    });
+    return this.#calls.spawnRequest(node, ref, arg, opts, parent, this.#connection(node));
   }
 
   awaitExit(pid: Pid): Promise<ExitReason> {
@@ -556,33 +452,21 @@ export class NodeLayer implements NodeService<Process>, CodecHost, Outbox {
         return;
       }
       case Op.SEND_CALL:
-        this.#serveCall(conn, this.#pids.local(b[i] as number, b[i + 1] as number), b, i + 2);
+        this.#calls.onCall(conn, this.#pids.local(b[i] as number, b[i + 1] as number), b, i + 2);
         return;
       case Op.REG_CALL:
-        this.#serveCall(conn, this.#pids.named(b[i] as string), b, i + 1);
+        this.#calls.onCall(conn, this.#pids.named(b[i] as string), b, i + 1);
         return;
       case Op.ALIAS_SEND:
-      case Op.ALIAS_SEND_ERROR: {
-        // The server dropped the call's monitor as it replied (as OTP's alias monitors
-        // with reply_demonitor do): no DEMONITOR_P to send.
-        const call = this.#monitors.takeCall(b[i] as number);
-        if (call === undefined) return;
-        if (call.expire !== undefined) cancelTimer(this.runtime, call);
-        if (op === Op.ALIAS_SEND) call.resolve(conn.codec.decode(b[i + 1]));
-        else call.reject(conn.codec.decode(b[i + 1]));
+      case Op.ALIAS_SEND_ERROR:
+        this.#calls.onReply(conn, op, b, i);
         return;
-      }
       case Op.SPAWN_REQUEST:
-        this.#serveSpawn(conn, b, i);
+        this.#calls.onSpawnRequest(conn, b, i);
         return;
-      case Op.SPAWN_REPLY: {
-        const spawn = this.#spawns.get(b[i] as number);
-        if (spawn === undefined) return;
-        this.#spawns.delete(b[i] as number);
-        if (b[i + 1] === true) spawn.resolve(this.#pids.their(conn, b[i + 2] as number));
-        else spawn.reject(conn.codec.decode(b[i + 2]));
+      case Op.SPAWN_REPLY:
+        this.#calls.onSpawnReply(conn, b, i);
         return;
-      }
       case Op.LINK:
         this.#links.onLink(conn, b, i);
         return;
@@ -615,83 +499,6 @@ export class NodeLayer implements NodeService<Process>, CodecHost, Outbox {
   /** Whether a local process is registered under `name`. */
   isRegistered(name: string): boolean {
     return this.#pids.named(name) !== undefined;
-  }
-
-  #serveCall(conn: Connection, proc: Process | undefined, b: unknown[], i: number): void {
-    if (proc === undefined) return; // The monitor sent before it already answered noproc.
-    const fromId = b[i] as number;
-    const refId = b[i + 1] as number;
-    const system = b[i + 2] as boolean;
-    const request = conn.codec.decode(b[i + 3]);
-    const caller = fromId === NO_PID ? undefined : this.#pids.their(conn, fromId);
-    serveRequest(
-      this.runtime,
-      proc,
-      caller,
-      request,
-      proc.pid,
-      'a call from another node',
-      system,
-    ).then(
-      (reply) => {
-        // The call's monitor ends with the reply (OTP's alias monitor with
-        // reply_demonitor): the caller sends no DEMONITOR_P for it.
-        this.#monitors.dropIn(conn, refId);
-        let wire: unknown;
-        try {
-          wire = conn.codec.encode(reply, `the reply to a call from ${conn.node}`);
-        } catch (error) {
-          conn.push(Op.ALIAS_SEND_ERROR, refId, conn.codec.encode(error, 'reply'));
-          return;
-        }
-        conn.push(Op.ALIAS_SEND, refId, wire);
-      },
-      () => {
-        // The server exited first: the caller's monitor tells it why.
-      },
-    );
-  }
-
-  /**
-   * Starts what a SPAWN_REQUEST names, then answers: the pid, or why it failed. A child
-   * of a remote supervisor is linked to it before the answer goes, so the supervisor
-   * sees the link (the LINK travels first) as a local startLink would give it.
-   */
-  #serveSpawn(conn: Connection, b: unknown[], i: number): void {
-    const id = b[i] as number;
-    const parentId = b[i + 1] as number;
-    const ref: BehaviourRef = { module: b[i + 2] as string, export: b[i + 3] as string };
-    const arg = conn.codec.decode(b[i + 4]);
-    const opts = conn.codec.decode(b[i + 5]) as { name?: string; timeout?: number };
-    const runtime = this.runtime;
-    const started = importBehaviour(ref).then((Class) =>
-      runtime.start(Class, arg as never, { name: opts.name, timeout: opts.timeout }),
-    );
-    started.then(
-      (pid) => {
-        const proc = localProcess(runtime, pid);
-        if (parentId !== NO_PID && proc !== undefined) {
-          linkOnBehalf(runtime, proc, this.#pids.their(conn, parentId));
-        }
-        this.#pids.exportPid(pid);
-        conn.push(Op.SPAWN_REPLY, id, true, pid.id);
-      },
-      (error: unknown) => {
-        let wire: unknown;
-        try {
-          wire = conn.codec.encode(error, 'start');
-        } catch {
-          wire = conn.codec.encode(
-            new StartError(
-              `start of ${ref.export} on ${this.node} failed: ${describeReasonBriefly(error)}`,
-              describeReasonBriefly(error),
-            ),
-            'start',
-          );
-        }
-        conn.push(Op.SPAWN_REPLY, id, false, wire);
-      },
-    );
   }
 }
 
