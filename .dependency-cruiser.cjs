@@ -7,7 +7,7 @@
 //   kernel      src/core/kernel.ts: the one door from the layers above into core
 //   behaviours  src/behaviours/
 //   services    src/dist/, src/observer/, src/testing/ (same door into core as behaviours);
-//               in src/dist/, the node layer (node.ts, codec.ts) below the carriers
+//               in src/dist/, the node layer (node.ts, node/, codec.ts) below the carriers
 //   entries     src/index.ts, src/observer/index.ts, src/testing/index.ts: for users only
 //   examples    examples/: through the entries, as users import the package
 //
@@ -83,10 +83,11 @@ module.exports = {
       name: 'node-layer-below-carriers',
       severity: 'error',
       comment:
-        'src/dist/node.ts (the node layer and its control messages) and src/dist/codec.ts ' +
-        'know no carrier: the carriers (src/dist/carriers/: threads, then TCP) build on ' +
-        'them, so that a new carrier slots in beside the others without touching them.',
-      from: { path: '^src/dist/(node|codec)[.]ts$' },
+        'src/dist/node.ts and src/dist/node/ (the node layer and its control messages) and ' +
+        'src/dist/codec.ts know no carrier: the carriers (src/dist/carriers/: threads, then ' +
+        'TCP) build on them, so that a new carrier slots in beside the others without ' +
+        'touching them.',
+      from: { path: '^src/dist/(node[.]ts$|node/|codec[.]ts$)' },
       to: { path: '^src/dist/carriers/' },
     },
     {

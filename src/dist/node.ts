@@ -1,353 +1,58 @@
-import { serveRequest } from '../behaviours/gen.js';
 import { castToProcess } from '../behaviours/gen-server.js';
 import {
-  addTimer,
-  cancelTimer,
   type DistributionOptions,
-  Down,
   emit,
-  exitSignalTo,
-  importBehaviour,
-  linkOnBehalf,
-  localProcess,
-  lookup,
-  makeRef,
   NodeDown,
   type NodeService,
-  now,
   type Peer,
   type PeerOptions,
   Pid,
   type Process,
   provideNodeLayer,
-  Ref,
+  type Ref,
   type RemoteEntry,
   type Runtime,
-  type TimerEntry,
 } from '../core/kernel.js';
-import { describeDest, describeReasonBriefly } from '../describe.js';
-import { CallError, CallTimeoutError, NodeError, NoProcError, StartError } from '../errors.js';
+import { describeReasonBriefly } from '../describe.js';
+import { NodeError } from '../errors.js';
 import type { BehaviourRef, ExitReason, RemoteName } from '../types.js';
 import { type CodecHost, decode, encode } from './codec.js';
+import { RemoteCalls } from './node/calls.js';
+import type { Carrier, Channel, WireCodec } from './node/carrier.js';
+import { Connection, type Outbox } from './node/connection.js';
+import { RemoteLinks } from './node/links.js';
+import { RemoteMonitors } from './node/monitors.js';
+import { ARITY, NO_PID, Op } from './node/ops.js';
+import { Pids } from './node/pids.js';
+import { type Entry, entryFor, entryOf } from './node/remote-entry.js';
 
 export { NodeDown };
 
 // The node layer: a runtime with a node name routes what its processes do to pids of
 // other nodes through one connection per node, in the control messages of Erlang's
-// distribution protocol. A carrier (threads today, TCP next) moves batches of them;
-// everything here is the same over any carrier.
-//
-// A batch is one flat array: each control message is its operation code followed by
-// a fixed number of fields (OPS below), so that a structured clone copies one array of
-// plain values rather than one small array per message. Pids of the sending node go
-// as their numbers (the connection knows the node and its creation), pids of the
-// receiving node as number and creation, anything else through the codec.
-
-/** Operation codes: Erlang's `DOP_*` numbers, and three of ours for gen's call and cast. */
-export const Op = {
-  LINK: 1,
-  SEND: 2,
-  EXIT: 3,
-  REG_SEND: 6,
-  EXIT2: 8,
-  MONITOR_P: 19,
-  DEMONITOR_P: 20,
-  MONITOR_P_EXIT: 21,
-  ALIAS_SEND: 33,
-  SPAWN_REQUEST: 29,
-  SPAWN_REPLY: 31,
-  UNLINK_ID: 35,
-  UNLINK_ID_ACK: 36,
-  /** SEND of `{'$gen_cast', Msg}`: a GenServer cast. */
-  SEND_CAST: 102,
-  /** SEND of `{'$gen_call', {From, Ref}, Req}`: a call (`system` for Sys). */
-  SEND_CALL: 103,
-  /** REG_SEND of a cast. */
-  REG_CAST: 106,
-  /** REG_SEND of a call. */
-  REG_CALL: 107,
-  /** The answer to a call whose reply cannot be copied: the caller gets the TypeError. */
-  ALIAS_SEND_ERROR: 133,
-} as const;
-
-/** How many fields follow each operation code. @internal */
-export const ARITY: Readonly<Record<number, number>> = {
-  [Op.LINK]: 3, // fromId, toId, toCreation
-  [Op.SEND]: 3, // toId, toCreation, msg
-  [Op.EXIT]: 3, // fromId, toId, reason
-  [Op.REG_SEND]: 3, // fromId (-1: none), name, msg
-  [Op.EXIT2]: 4, // fromId, toId, toCreation, reason
-  [Op.MONITOR_P]: 4, // fromId (-1: none), to (id or name), toCreation, refId
-  [Op.DEMONITOR_P]: 1, // refId
-  [Op.MONITOR_P_EXIT]: 2, // refId, reason
-  [Op.ALIAS_SEND]: 2, // refId, msg
-  [Op.SPAWN_REQUEST]: 6, // reqId, parentId (-1: none), module, export, arg, opts
-  [Op.SPAWN_REPLY]: 3, // reqId, ok, pid id or error
-  [Op.UNLINK_ID]: 3, // unlinkId, fromId, toId
-  [Op.UNLINK_ID_ACK]: 3, // unlinkId, fromId, toId
-  [Op.SEND_CAST]: 3, // toId, toCreation, msg
-  [Op.SEND_CALL]: 6, // toId, toCreation, fromId (-1: none), refId, system, request
-  [Op.REG_CAST]: 2, // name, msg
-  [Op.REG_CALL]: 5, // name, fromId, refId, system, request
-  [Op.ALIAS_SEND_ERROR]: 2, // refId, error
-};
-
-/** A node name: `name@host`. @internal */
-export const NODE_NAME = /^[^@\s]+@[^@\s]+$/;
-
-/** The id sent for "no process" (a call from outside any process). @internal */
-export const NO_PID = -1;
-
-/**
- * How a carrier's connections carry values: the thread carrier's structured-clone
- * form (codec.ts), or the TCP carrier's external term format. `encode` copies at the
- * send (a message is a copy of what it was when sent); what a carrier hands to the
- * layer's `receive` goes through `decode`. @internal
- */
-export interface WireCodec {
-  /** The wire form of a message. @throws TypeError naming what cannot be copied. */
-  encode(value: unknown, operation: string): unknown;
-  /** The wire form of a Sys request, when the carrier's peers say them otherwise (Erlang's sys). */
-  encodeSystem?(request: unknown, operation: string): unknown;
-  decode(wire: unknown): unknown;
-  /** The wire form of an exit reason: never throws (an uncopyable reason travels as its description). */
-  encodeReason(reason: ExitReason): unknown;
-  decodeReason(wire: unknown): ExitReason;
-}
-
-/**
- * A connection as a carrier gives it: the node at the other end and how to send it a
- * batch. The carrier calls the layer's `receive` with the batches that come, and its
- * `lost` when the connection is gone. @internal
- */
-export interface Channel {
-  readonly node: string;
-  /**
-   * The other node's incarnation; 0 while a connection is still being made (the
-   * carrier calls the layer's `established` once it knows).
-   */
-  readonly creation: number;
-  /** How values travel on this channel. */
-  readonly codec: WireCodec;
-  /** Sends a batch (a flat array of control messages); the carrier owns it from now on. */
-  post(batch: unknown[]): void;
-  /** Closes the connection from this side. */
-  close(): void;
-}
-
-/** A way to reach other nodes: the thread carrier, and the TCP carrier next. @internal */
-export interface Carrier {
-  /** A channel to `node` if this carrier reaches it, else `undefined`. */
-  connect(node: string): Channel | undefined;
-  /** Stops what the carrier started (peers, listeners) and closes its channels. */
-  shutdown(): Promise<void>;
-}
-
-/**
- * A pending call to a process of another node; its timeout is an entry of the
- * runtime's timer heap (one Node.js timer for every call in flight).
- */
-class PendingCall implements TimerEntry {
-  readonly kind = 'call' as const;
-  readonly resolve: (value: unknown) => void;
-  readonly reject: (error: unknown) => void;
-  readonly dest: Pid | RemoteName;
-  readonly operation: string;
-  deadline = Number.POSITIVE_INFINITY;
-  cancelled = false;
-  /** Set when the call has a timeout: what its expiry does. */
-  expire: (() => void) | undefined = undefined;
-
-  constructor(
-    resolve: (value: unknown) => void,
-    reject: (error: unknown) => void,
-    dest: Pid | RemoteName,
-    operation: string,
-  ) {
-    this.resolve = resolve;
-    this.reject = reject;
-    this.dest = dest;
-    this.operation = operation;
-  }
-
-  fire(): void {
-    this.expire?.();
-  }
-}
-
-/** Internal code waiting for a process of another node to exit (`awaitExit`). */
-interface ExitWait {
-  readonly kind: 'wait';
-  resolve(reason: ExitReason): void;
-}
-
-/** A start on another node waiting for its SPAWN_REPLY. */
-interface PendingSpawn {
-  resolve(pid: Pid): void;
-  reject(error: unknown): void;
-  readonly conn: Connection;
-  readonly ref: BehaviourRef;
-}
-
-/** A monitor this node set on a process of another node, by a process or for a call. */
-interface OutMonitor {
-  readonly owner: Process | PendingCall | ExitWait;
-  readonly ref: Ref;
-  readonly target: Pid | RemoteName;
-  readonly conn: Connection;
-}
-
-/** What a local process has across nodes: its links and monitors. */
-class Entry implements RemoteEntry {
-  /** Linked remote pids: 0 when linked, an unlink id while an unlink waits for its ack. */
-  readonly links = new Map<Pid, number>();
-  /** Ids of the monitors this process set on other nodes. */
-  readonly monitors = new Set<number>();
-  /** Monitors other nodes set on this process: by connection, their ref ids. */
-  readonly monitoredBy = new Map<Connection, Set<number>>();
-  /** Node monitors it holds: node → how many. */
-  readonly nodeMonitors = new Map<string, number>();
-
-  get empty(): boolean {
-    return (
-      this.links.size === 0 &&
-      this.monitors.size === 0 &&
-      this.monitoredBy.size === 0 &&
-      this.nodeMonitors.size === 0
-    );
-  }
-
-  linkedPids(): Pid[] {
-    return [...this.links.keys()];
-  }
-
-  monitoredPids(): Pid[] {
-    return [];
-  }
-}
-
-/** The connection to one other node. */
-class Connection {
-  readonly node: string;
-  /** The other node's incarnation: 0 until the connection is made. */
-  creation: number;
-  readonly channel: Channel;
-  readonly codec: WireCodec;
-  /** Who waits in `connect` for a connection still being made. */
-  waiting: ((up: boolean) => void)[] | undefined = undefined;
-  /** The control messages waiting for the end of this turn. */
-  out: unknown[] = [];
-  #flushing = false;
-  /** Local processes with links to processes of this node, by pid. */
-  readonly linked = new Map<Pid, Process>();
-  /** Monitors this node's processes set on ours: ref id → our process. */
-  readonly inMonitors = new Map<number, Process>();
-  /** The pids of this node's current incarnation, by id, as one object each. */
-  readonly pids = new Map<number, WeakRef<Pid>>();
-  up = true;
-
-  /** Whether the connection is made: the other node's creation is known. */
-  get established(): boolean {
-    return this.creation !== 0;
-  }
-
-  /** Whether `pid` cannot be of the other node's current incarnation (a pid of a previous one is dead). */
-  stale(pid: Pid): boolean {
-    return this.creation !== 0 && pid.creation !== this.creation;
-  }
-
-  /** Whether it is on its layer's list of connections with a batch to send. */
-  listed = false;
-  readonly #layer: NodeLayer;
-
-  constructor(channel: Channel, layer: NodeLayer) {
-    this.node = channel.node;
-    this.creation = channel.creation;
-    this.channel = channel;
-    this.codec = channel.codec;
-    this.#layer = layer;
-  }
-
-  /** Queues control messages; the batch goes at the end of the turn. */
-  push(...fields: unknown[]): void {
-    if (!this.up) return;
-    const out = this.out;
-    for (let i = 0; i < fields.length; i++) out.push(fields[i]);
-    if (!this.#flushing) this.#startBatch();
-  }
-
-  /**
-   * The first message of a batch: it goes at the end of the turn (a microtask), or
-   * sooner, when the scheduler is about to run a local process (the layer's outbox).
-   */
-  #startBatch(): void {
-    this.#flushing = true;
-    queueMicrotask(this.#flush);
-    if (!this.listed) this.#layer.listForFlush(this);
-  }
-
-  /** Sends the batch now, if there is one (the scheduler is about to run local work). */
-  flushNow(): void {
-    if (this.#flushing) this.#flush();
-  }
-
-  /** Queues a control message of three fields without a rest array (the hot path of sends). */
-  push4(op: number, a: unknown, b: unknown, c: unknown): void {
-    if (!this.up) return;
-    const out = this.out;
-    out.push(op, a, b, c);
-    if (!this.#flushing) this.#startBatch();
-  }
-
-  readonly #flush = (): void => {
-    this.#flushing = false;
-    const batch = this.out;
-    if (batch.length === 0 || !this.up) return;
-    this.out = [];
-    this.channel.post(batch);
-  };
-}
-
-const finalizer = new FinalizationRegistry<{ map: Map<unknown, WeakRef<object>>; key: unknown }>(
-  ({ map, key }) => {
-    const held = map.get(key);
-    if (held !== undefined && held.deref() === undefined) map.delete(key);
-  },
-);
-
-/** `map.get(key)`, if still alive; else `make()`, remembered weakly. */
-function interned<K, T extends object>(map: Map<K, WeakRef<T>>, key: K, make: () => T): T {
-  const found = map.get(key)?.deref();
-  if (found !== undefined) return found;
-  const made = make();
-  map.set(key, new WeakRef(made));
-  finalizer.register(made, { map: map as Map<unknown, WeakRef<object>>, key });
-  return made;
-}
+// distribution protocol (node/ops.ts). A carrier (threads today, TCP next) moves
+// batches of them; everything here is the same over any carrier.
 
 /**
  * The node layer of one runtime: its connections, the links and monitors across
  * them, and the calls in flight to other nodes. @internal
  */
-export class NodeLayer implements NodeService<Process>, CodecHost {
+export class NodeLayer implements NodeService<Process>, CodecHost, Outbox {
   readonly runtime: Runtime;
   readonly node: string;
   readonly creation: number;
   readonly #connections = new Map<string, Connection>();
+  /** The one object of each pid and ref, and the local processes they name. */
+  readonly #pids: Pids;
+  /** Links and exit signals across the connections. */
+  readonly #links: RemoteLinks;
+  /** Monitors across the connections, a call's included. */
+  readonly #monitors: RemoteMonitors;
+  /** Calls and starts across the connections. */
+  readonly #calls: RemoteCalls;
   readonly #carriers: Carrier[] = [];
-  /** Our pids that went to other nodes, so they come back as the same objects. */
-  readonly #exported = new Map<number, WeakRef<Pid>>();
-  readonly #exportedRefs = new Map<number, WeakRef<Ref>>();
-  /** Pids and refs of nodes we have no connection to, or of their earlier incarnations. */
-  readonly #strangers = new Map<string, WeakRef<Pid | Ref>>();
-  /** Monitors on other nodes (a process's, or a call's), by ref id. */
-  readonly #outMonitors = new Map<number, OutMonitor>();
   /** Node monitors: node → process → how many. */
   readonly #nodeMonitors = new Map<string, Map<Process, number>>();
-  #nextUnlinkId = 1;
-  /** Starts in flight on other nodes, by request id. */
-  readonly #spawns = new Map<number, PendingSpawn>();
-  #nextSpawnId = 1;
   #threads: (Carrier & { startPeer(opts: PeerOptions): Promise<Peer> }) | undefined;
   /** Made by the TCP carrier's module when it loads: how the node is made reachable over TCP. */
   static tcpCarrier:
@@ -363,16 +68,20 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
 
   /** How values travel between the threads of one Node.js process (codec.ts). */
   readonly threadCodec: WireCodec = {
-    encode: (value, operation) => encode(value, this, operation),
-    decode: (wire) => decode(wire, this),
-    encodeReason: (reason) => encodeReason(reason, this),
-    decodeReason: (wire) => decodeReason(wire, this),
+    encode: (value, operation) => encode(value, this.#pids, operation),
+    decode: (wire) => decode(wire, this.#pids),
+    encodeReason: (reason) => encodeReason(reason, this.#pids),
+    decodeReason: (wire) => decodeReason(wire, this.#pids),
   };
 
   constructor(runtime: Runtime) {
     this.runtime = runtime;
     this.node = runtime.node;
     this.creation = runtime.creation;
+    this.#pids = new Pids(runtime, this.#connections);
+    this.#links = new RemoteLinks(this.#pids, this.#connections);
+    this.#monitors = new RemoteMonitors(runtime, this.#pids);
+    this.#calls = new RemoteCalls(runtime, this.#pids, this.#monitors, this.threadCodec);
   }
 
   // ---- carriers ----
@@ -424,15 +133,7 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
     if (conn === undefined || conn.established) return;
     conn.creation = creation;
     // Pids of that incarnation met before the connection was made become its pids.
-    const prefix = `p${node}\u0000`;
-    for (const [key, held] of this.#strangers) {
-      if (!key.startsWith(prefix)) continue;
-      const pid = held.deref();
-      if (pid instanceof Pid && pid.creation === creation) {
-        this.#strangers.delete(key);
-        conn.pids.set(pid.id, new WeakRef(pid));
-      }
-    }
+    this.#pids.adopt(conn);
     emit(this.runtime, 'nodeup', node);
     const waiting = conn.waiting;
     conn.waiting = undefined;
@@ -470,36 +171,9 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
     } catch {
       // Already closed.
     }
-    for (const [refId, proc] of conn.inMonitors) {
-      entryOf(proc)?.monitoredBy.delete(conn);
-      conn.inMonitors.delete(refId);
-    }
-    for (const [refId, monitor] of this.#outMonitors) {
-      if (monitor.conn !== conn) continue;
-      this.#outMonitors.delete(refId);
-      this.#monitorFired(monitor, 'noconnection');
-    }
-    for (const proc of conn.linked.values()) {
-      const entry = entryOf(proc);
-      if (entry === undefined) continue;
-      for (const pid of [...entry.links.keys()]) {
-        if (pid.node !== node) continue;
-        entry.links.delete(pid);
-        exitSignalTo(proc, pid, 'noconnection', true);
-      }
-    }
-    conn.linked.clear();
-    for (const [id, spawn] of this.#spawns) {
-      if (spawn.conn !== conn) continue;
-      this.#spawns.delete(id);
-      spawn.reject(
-        new NodeError(
-          `start of ${spawn.ref.export} on ${node} failed: the connection to ${node} was lost (noconnection)`,
-          node,
-          'noconnection',
-        ),
-      );
-    }
+    this.#monitors.lost(conn);
+    this.#links.lost(conn);
+    this.#calls.lost(conn);
     const watchers = this.#nodeMonitors.get(node);
     if (watchers !== undefined) {
       this.#nodeMonitors.delete(node);
@@ -529,73 +203,19 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
   // ---- codec host ----
 
   pid(node: string, id: number, creation: number): Pid {
-    if (node === this.node) {
-      if (creation === this.creation) {
-        const pid = this.#exported.get(id)?.deref();
-        if (pid !== undefined) return pid;
-      }
-      return interned(
-        this.#strangers,
-        `p${node}\u0000${id}\u0000${creation}`,
-        () => new Pid(node, id, creation),
-      ) as Pid;
-    }
-    const conn = this.#connections.get(node);
-    if (conn !== undefined && conn.creation === creation) {
-      return interned(conn.pids, id, () => new Pid(node, id, creation));
-    }
-    return interned(
-      this.#strangers,
-      `p${node}\u0000${id}\u0000${creation}`,
-      () => new Pid(node, id, creation),
-    ) as Pid;
+    return this.#pids.pid(node, id, creation);
   }
 
   ref(node: string, id: number, creation: number): Ref {
-    if (node === this.node && creation === this.creation) {
-      // A ref of ours that never left as a value (a call's or a monitor's, written in a
-      // control message) has no object anyone compares it with: no need to intern it.
-      return this.#exportedRefs.get(id)?.deref() ?? new Ref(node, id, creation);
-    }
-    return interned(
-      this.#strangers,
-      `r${node}\u0000${id}\u0000${creation}`,
-      () => new Ref(node, id, creation),
-    ) as Ref;
+    return this.#pids.ref(node, id, creation);
   }
 
   exportPid(pid: Pid): void {
-    if (pid.node !== this.node || this.#exported.has(pid.id)) return;
-    this.#exported.set(pid.id, new WeakRef(pid));
-    finalizer.register(pid, { map: this.#exported as Map<unknown, WeakRef<object>>, key: pid.id });
+    this.#pids.exportPid(pid);
   }
 
   exportRef(ref: Ref): void {
-    if (ref.node !== this.node || this.#exportedRefs.has(ref.id)) return;
-    this.#exportedRefs.set(ref.id, new WeakRef(ref));
-    finalizer.register(ref, {
-      map: this.#exportedRefs as Map<unknown, WeakRef<object>>,
-      key: ref.id,
-    });
-  }
-
-  /** The last process `#local` found: messages come in runs to one process. */
-  #lastLocal: Process | undefined = undefined;
-
-  /** The live local process with this id (of our current incarnation). */
-  #local(id: number, creation: number): Process | undefined {
-    if (creation !== this.creation) return undefined;
-    const last = this.#lastLocal;
-    if (last !== undefined && last.pid.id === id && last.alive) return last;
-    const pid = this.#exported.get(id)?.deref();
-    const proc = pid === undefined ? undefined : localProcess(this.runtime, pid);
-    this.#lastLocal = proc;
-    return proc;
-  }
-
-  /** The sending node's pid `id`. */
-  #their(conn: Connection, id: number): Pid {
-    return interned(conn.pids, id, () => new Pid(conn.node, id, conn.creation));
+    this.#pids.exportRef(ref);
   }
 
   // ---- what the core asks (NodeRouter) ----
@@ -616,7 +236,7 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
       return;
     }
     const wire = conn.codec.encode(message, operation);
-    if (from !== undefined) this.exportPid(from);
+    if (from !== undefined) this.#pids.exportPid(from);
     conn.push(Op.REG_SEND, from === undefined ? NO_PID : from.id, to.name, wire);
   }
 
@@ -633,7 +253,7 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
 
   /** A message to a node that cannot be reached is dropped, but one that cannot be copied is still an error. */
   #checkCopyable(message: unknown, operation: string): void {
-    encode(message, this, operation);
+    encode(message, this.#pids, operation);
   }
 
   call(
@@ -645,57 +265,7 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
     system: boolean,
   ): Promise<unknown> {
     const conn = this.#connection(dest.node);
-    if (conn === undefined) {
-      try {
-        this.#checkCopyable(request, operation);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-      return Promise.reject(
-        new CallError(
-          `${operation} to ${describeDest(dest)} failed: node ${dest.node} cannot be reached (noconnection)`,
-          'noconnection',
-          dest,
-        ),
-      );
-    }
-    let wire: unknown;
-    try {
-      const codec = conn.codec;
-      wire =
-        system && codec.encodeSystem !== undefined
-          ? codec.encodeSystem(request, operation)
-          : codec.encode(request, operation);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    if (dest instanceof Pid && conn.stale(dest)) {
-      return Promise.reject(new NoProcError(operation, dest));
-    }
-    const ref = makeRef(this.runtime);
-    const fromId = caller === undefined ? NO_PID : caller.pid.id;
-    if (caller !== undefined) this.exportPid(caller.pid);
-    return new Promise((resolve, reject) => {
-      const pending = new PendingCall(resolve, reject, dest, operation);
-      this.#outMonitors.set(ref.id, { owner: pending, ref, target: dest, conn });
-      if (timeout !== Number.POSITIVE_INFINITY) {
-        pending.expire = () => {
-          if (this.#outMonitors.delete(ref.id)) {
-            conn.push(Op.DEMONITOR_P, ref.id);
-            reject(new CallTimeoutError(operation, dest, timeout));
-          }
-        };
-        pending.deadline = now(this.runtime) + timeout;
-        addTimer(this.runtime, pending);
-      }
-      if (dest instanceof Pid) {
-        conn.push(Op.MONITOR_P, fromId, dest.id, dest.creation, ref.id);
-        conn.push(Op.SEND_CALL, dest.id, dest.creation, fromId, ref.id, system, wire);
-      } else {
-        conn.push(Op.MONITOR_P, fromId, dest.name, 0, ref.id);
-        conn.push(Op.REG_CALL, dest.name, fromId, ref.id, system, wire);
-      }
-    });
+    return this.#calls.call(caller, dest, request, timeout, operation, system, conn);
   }
 
   spawnRequest(
@@ -705,117 +275,31 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
     opts: { name?: unknown; timeout?: number },
     parent: Process | undefined,
   ): Promise<Pid> {
-    const operation = `start of ${ref.export} on ${node}`;
-    let wireArg: unknown;
-    let wireOpts: unknown;
-    const conn = this.#connection(node);
-    try {
-      const codec = conn?.codec ?? this.threadCodec;
-      wireArg = codec.encode(arg, operation);
-      wireOpts = codec.encode(opts, operation);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    if (conn === undefined) {
-      return Promise.reject(
-        new NodeError(
-          `start of ${ref.export} on ${node} failed: node ${node} cannot be reached (noconnection)`,
-          node,
-          'noconnection',
-        ),
-      );
-    }
-    const id = this.#nextSpawnId++;
-    if (parent !== undefined) this.exportPid(parent.pid);
-    return new Promise<Pid>((resolve, reject) => {
-      this.#spawns.set(id, { resolve, reject, conn, ref });
-      conn.push(
-        Op.SPAWN_REQUEST,
-        id,
-        parent === undefined ? NO_PID : parent.pid.id,
-        ref.module,
-        ref.export,
-        wireArg,
-        wireOpts,
-      );
-    });
+    return this.#calls.spawnRequest(node, ref, arg, opts, parent, this.#connection(node));
   }
 
   awaitExit(pid: Pid): Promise<ExitReason> {
-    const conn = this.#connection(pid.node);
-    if (conn === undefined) return Promise.resolve('noconnection');
-    if (conn.stale(pid)) return Promise.resolve('noproc');
-    return new Promise((resolve) => {
-      const ref = makeRef(this.runtime);
-      this.#outMonitors.set(ref.id, { owner: { kind: 'wait', resolve }, ref, target: pid, conn });
-      conn.push(Op.MONITOR_P, NO_PID, pid.id, pid.creation, ref.id);
-    });
+    return this.#monitors.awaitExit(pid, this.#connection(pid.node));
   }
 
   link(proc: Process, to: Pid): void {
-    const conn = this.#connection(to.node);
-    if (conn === undefined) {
-      exitSignalTo(proc, to, 'noconnection', true);
-      return;
-    }
-    if (conn.stale(to)) {
-      exitSignalTo(proc, to, 'noproc', true);
-      return;
-    }
-    const entry = entryFor(proc);
-    if (entry.links.get(to) === 0) return;
-    entry.links.set(to, 0);
-    conn.linked.set(proc.pid, proc);
-    this.exportPid(proc.pid);
-    conn.push(Op.LINK, proc.pid.id, to.id, to.creation);
+    this.#links.link(proc, to, this.#connection(to.node));
   }
 
   unlink(proc: Process, to: Pid): void {
-    const entry = entryOf(proc);
-    if (entry === undefined || entry.links.get(to) !== 0) return;
-    const conn = this.#connections.get(to.node);
-    if (conn === undefined) {
-      entry.links.delete(to);
-      return;
-    }
-    // OTP 26's unlink protocol: the link stays (ignoring exits along it) until the
-    // other side acknowledges, so neither side can see a stale exit afterwards.
-    const id = this.#nextUnlinkId++;
-    entry.links.set(to, id);
-    conn.push(Op.UNLINK_ID, id, proc.pid.id, to.id);
+    this.#links.unlink(proc, to);
   }
 
   exit(from: Pid, to: Pid, reason: ExitReason): void {
-    const conn = this.#connection(to.node);
-    if (conn === undefined || conn.stale(to)) return;
-    this.exportPid(from);
-    conn.push(Op.EXIT2, from.id, to.id, to.creation, conn.codec.encodeReason(reason));
+    this.#links.exit(from, to, reason, this.#connection(to.node));
   }
 
   monitor(proc: Process, to: Pid | RemoteName, ref: Ref): void {
-    const conn = this.#connection(to.node);
-    if (conn === undefined) {
-      proc.deliver(new Down(ref, to, 'noconnection'));
-      return;
-    }
-    if (to instanceof Pid && conn.stale(to)) {
-      proc.deliver(new Down(ref, to, 'noproc'));
-      return;
-    }
-    entryFor(proc).monitors.add(ref.id);
-    this.#outMonitors.set(ref.id, { owner: proc, ref, target: to, conn });
-    this.exportPid(proc.pid);
-    if (to instanceof Pid) conn.push(Op.MONITOR_P, proc.pid.id, to.id, to.creation, ref.id);
-    else conn.push(Op.MONITOR_P, proc.pid.id, to.name, 0, ref.id);
+    this.#monitors.monitor(proc, to, ref, this.#connection(to.node));
   }
 
   demonitor(proc: Process, ref: Ref): boolean {
-    const monitor = this.#outMonitors.get(ref.id);
-    if (monitor === undefined || monitor.owner !== proc || ref.node !== this.node) return false;
-    this.#outMonitors.delete(ref.id);
-    entryOf(proc)?.monitors.delete(ref.id);
-    monitor.conn.push(Op.DEMONITOR_P, ref.id);
-    return true;
+    return this.#monitors.demonitor(proc, ref);
   }
 
   exited(pid: Pid, remote: RemoteEntry, reason: ExitReason): void {
@@ -830,24 +314,8 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
       }
       return wire;
     };
-    for (const [to, state] of entry.links) {
-      const conn = this.#connections.get(to.node);
-      if (conn === undefined) continue;
-      if (state === 0) conn.push(Op.EXIT, pid.id, to.id, wireReason(conn));
-      conn.linked.delete(pid);
-    }
-    for (const refId of entry.monitors) {
-      const monitor = this.#outMonitors.get(refId);
-      if (monitor === undefined) continue;
-      this.#outMonitors.delete(refId);
-      monitor.conn.push(Op.DEMONITOR_P, refId);
-    }
-    for (const [conn, refs] of entry.monitoredBy) {
-      for (const refId of refs) {
-        conn.inMonitors.delete(refId);
-        conn.push(Op.MONITOR_P_EXIT, refId, wireReason(conn));
-      }
-    }
+    this.#links.exited(pid, entry, wireReason);
+    this.#monitors.exited(entry, wireReason);
     for (const node of entry.nodeMonitors.keys()) {
       const watchers = this.#nodeMonitors.get(node);
       if (watchers === undefined) continue;
@@ -964,289 +432,74 @@ export class NodeLayer implements NodeService<Process>, CodecHost {
   #dispatch(conn: Connection, op: number, b: unknown[], i: number): void {
     switch (op) {
       case Op.SEND: {
-        const proc = this.#local(b[i] as number, b[i + 1] as number);
+        const proc = this.#pids.local(b[i] as number, b[i + 1] as number);
         if (proc !== undefined) proc.deliver(conn.codec.decode(b[i + 2]));
         return;
       }
       case Op.SEND_CAST: {
-        const proc = this.#local(b[i] as number, b[i + 1] as number);
+        const proc = this.#pids.local(b[i] as number, b[i + 1] as number);
         if (proc !== undefined) castToProcess(proc, conn.codec.decode(b[i + 2]));
         return;
       }
       case Op.REG_SEND: {
-        const proc = this.#named(b[i + 1] as string);
+        const proc = this.#pids.named(b[i + 1] as string);
         if (proc !== undefined) proc.deliver(conn.codec.decode(b[i + 2]));
         return;
       }
       case Op.REG_CAST: {
-        const proc = this.#named(b[i] as string);
+        const proc = this.#pids.named(b[i] as string);
         if (proc !== undefined) castToProcess(proc, conn.codec.decode(b[i + 1]));
         return;
       }
       case Op.SEND_CALL:
-        this.#serveCall(conn, this.#local(b[i] as number, b[i + 1] as number), b, i + 2);
+        this.#calls.onCall(conn, this.#pids.local(b[i] as number, b[i + 1] as number), b, i + 2);
         return;
       case Op.REG_CALL:
-        this.#serveCall(conn, this.#named(b[i] as string), b, i + 1);
+        this.#calls.onCall(conn, this.#pids.named(b[i] as string), b, i + 1);
         return;
       case Op.ALIAS_SEND:
-      case Op.ALIAS_SEND_ERROR: {
-        const monitor = this.#outMonitors.get(b[i] as number);
-        if (monitor === undefined || !isCall(monitor.owner)) return;
-        // The server dropped the call's monitor as it replied (as OTP's alias monitors
-        // with reply_demonitor do): no DEMONITOR_P to send.
-        this.#outMonitors.delete(b[i] as number);
-        const call = monitor.owner;
-        if (call.expire !== undefined) cancelTimer(this.runtime, call);
-        if (op === Op.ALIAS_SEND) call.resolve(conn.codec.decode(b[i + 1]));
-        else call.reject(conn.codec.decode(b[i + 1]));
+      case Op.ALIAS_SEND_ERROR:
+        this.#calls.onReply(conn, op, b, i);
         return;
-      }
       case Op.SPAWN_REQUEST:
-        this.#serveSpawn(conn, b, i);
+        this.#calls.onSpawnRequest(conn, b, i);
         return;
-      case Op.SPAWN_REPLY: {
-        const spawn = this.#spawns.get(b[i] as number);
-        if (spawn === undefined) return;
-        this.#spawns.delete(b[i] as number);
-        if (b[i + 1] === true) spawn.resolve(this.#their(conn, b[i + 2] as number));
-        else spawn.reject(conn.codec.decode(b[i + 2]));
+      case Op.SPAWN_REPLY:
+        this.#calls.onSpawnReply(conn, b, i);
         return;
-      }
-      case Op.LINK: {
-        const from = this.#their(conn, b[i] as number);
-        const proc = this.#local(b[i + 1] as number, b[i + 2] as number);
-        if (proc === undefined) {
-          conn.push(Op.EXIT, b[i + 1], b[i], conn.codec.encodeReason('noproc'));
-          return;
-        }
-        entryFor(proc).links.set(from, 0);
-        conn.linked.set(proc.pid, proc);
+      case Op.LINK:
+        this.#links.onLink(conn, b, i);
         return;
-      }
-      case Op.UNLINK_ID: {
-        const from = this.#their(conn, b[i + 1] as number);
-        const proc = this.#localById(b[i + 2] as number);
-        const entry = proc === undefined ? undefined : entryOf(proc);
-        if (entry?.links.get(from) === 0) entry.links.delete(from);
-        conn.push(Op.UNLINK_ID_ACK, b[i], b[i + 2], b[i + 1]);
+      case Op.UNLINK_ID:
+        this.#links.onUnlinkId(conn, b, i);
         return;
-      }
-      case Op.UNLINK_ID_ACK: {
-        const from = this.#their(conn, b[i + 1] as number);
-        const proc = this.#localById(b[i + 2] as number);
-        const entry = proc === undefined ? undefined : entryOf(proc);
-        if (entry !== undefined && entry.links.get(from) === b[i]) entry.links.delete(from);
+      case Op.UNLINK_ID_ACK:
+        this.#links.onUnlinkIdAck(conn, b, i);
         return;
-      }
-      case Op.EXIT: {
-        const from = this.#their(conn, b[i] as number);
-        const proc = this.#localById(b[i + 1] as number);
-        const entry = proc === undefined ? undefined : entryOf(proc);
-        // Only a link that is still there carries the exit (not one being unlinked).
-        if (proc === undefined || entry?.links.get(from) !== 0) return;
-        entry.links.delete(from);
-        exitSignalTo(proc, from, conn.codec.decodeReason(b[i + 2]), true);
+      case Op.EXIT:
+        this.#links.onExit(conn, b, i);
         return;
-      }
-      case Op.EXIT2: {
-        const proc = this.#local(b[i + 1] as number, b[i + 2] as number);
-        if (proc !== undefined) {
-          exitSignalTo(
-            proc,
-            this.#their(conn, b[i] as number),
-            conn.codec.decodeReason(b[i + 3]),
-            false,
-          );
-        }
+      case Op.EXIT2:
+        this.#links.onExit2(conn, b, i);
         return;
-      }
-      case Op.MONITOR_P: {
-        const to = b[i + 1];
-        const proc =
-          typeof to === 'string' ? this.#named(to) : this.#local(to as number, b[i + 2] as number);
-        const refId = b[i + 3] as number;
-        if (proc === undefined) {
-          conn.push(Op.MONITOR_P_EXIT, refId, conn.codec.encodeReason('noproc'));
-          return;
-        }
-        const entry = entryFor(proc);
-        let refs = entry.monitoredBy.get(conn);
-        if (refs === undefined) {
-          refs = new Set();
-          entry.monitoredBy.set(conn, refs);
-        }
-        refs.add(refId);
-        conn.inMonitors.set(refId, proc);
+      case Op.MONITOR_P:
+        this.#monitors.onMonitor(conn, b, i);
         return;
-      }
       case Op.DEMONITOR_P:
-        this.#dropInMonitor(conn, b[i] as number);
+        this.#monitors.dropIn(conn, b[i] as number);
         return;
-      case Op.MONITOR_P_EXIT: {
-        const monitor = this.#outMonitors.get(b[i] as number);
-        if (monitor === undefined) return;
-        this.#outMonitors.delete(b[i] as number);
-        this.#monitorFired(monitor, conn.codec.decodeReason(b[i + 1]));
+      case Op.MONITOR_P_EXIT:
+        this.#monitors.onMonitorExit(conn, b, i);
         return;
-      }
       default:
         throw new Error(`unknown control message ${String(op)}`);
     }
   }
 
-  /** The live local process `id`, whatever the incarnation its sender knew. */
-  #localById(id: number): Process | undefined {
-    return this.#local(id, this.creation);
-  }
-
   /** Whether a local process is registered under `name`. */
   isRegistered(name: string): boolean {
-    return this.#named(name) !== undefined;
+    return this.#pids.named(name) !== undefined;
   }
-
-  #named(name: string): Process | undefined {
-    try {
-      return lookup(this.runtime, name, 'REG_SEND');
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** Removes the monitor `refId` that `conn`'s node set on one of our processes. */
-  #dropInMonitor(conn: Connection, refId: number): void {
-    const proc = conn.inMonitors.get(refId);
-    if (proc === undefined) return;
-    conn.inMonitors.delete(refId);
-    const entry = entryOf(proc);
-    const refs = entry?.monitoredBy.get(conn);
-    refs?.delete(refId);
-    if (refs?.size === 0) entry?.monitoredBy.delete(conn);
-  }
-
-  #serveCall(conn: Connection, proc: Process | undefined, b: unknown[], i: number): void {
-    if (proc === undefined) return; // The monitor sent before it already answered noproc.
-    const fromId = b[i] as number;
-    const refId = b[i + 1] as number;
-    const system = b[i + 2] as boolean;
-    const request = conn.codec.decode(b[i + 3]);
-    const caller = fromId === NO_PID ? undefined : this.#their(conn, fromId);
-    serveRequest(
-      this.runtime,
-      proc,
-      caller,
-      request,
-      proc.pid,
-      'a call from another node',
-      system,
-    ).then(
-      (reply) => {
-        // The call's monitor ends with the reply (OTP's alias monitor with
-        // reply_demonitor): the caller sends no DEMONITOR_P for it.
-        this.#dropInMonitor(conn, refId);
-        let wire: unknown;
-        try {
-          wire = conn.codec.encode(reply, `the reply to a call from ${conn.node}`);
-        } catch (error) {
-          conn.push(Op.ALIAS_SEND_ERROR, refId, conn.codec.encode(error, 'reply'));
-          return;
-        }
-        conn.push(Op.ALIAS_SEND, refId, wire);
-      },
-      () => {
-        // The server exited first: the caller's monitor tells it why.
-      },
-    );
-  }
-
-  /**
-   * Starts what a SPAWN_REQUEST names, then answers: the pid, or why it failed. A child
-   * of a remote supervisor is linked to it before the answer goes, so the supervisor
-   * sees the link (the LINK travels first) as a local startLink would give it.
-   */
-  #serveSpawn(conn: Connection, b: unknown[], i: number): void {
-    const id = b[i] as number;
-    const parentId = b[i + 1] as number;
-    const ref: BehaviourRef = { module: b[i + 2] as string, export: b[i + 3] as string };
-    const arg = conn.codec.decode(b[i + 4]);
-    const opts = conn.codec.decode(b[i + 5]) as { name?: string; timeout?: number };
-    const runtime = this.runtime;
-    const started = importBehaviour(ref).then((Class) =>
-      runtime.start(Class, arg as never, { name: opts.name, timeout: opts.timeout }),
-    );
-    started.then(
-      (pid) => {
-        const proc = localProcess(runtime, pid);
-        if (parentId !== NO_PID && proc !== undefined) {
-          linkOnBehalf(runtime, proc, this.#their(conn, parentId));
-        }
-        this.exportPid(pid);
-        conn.push(Op.SPAWN_REPLY, id, true, pid.id);
-      },
-      (error: unknown) => {
-        let wire: unknown;
-        try {
-          wire = conn.codec.encode(error, 'start');
-        } catch {
-          wire = conn.codec.encode(
-            new StartError(
-              `start of ${ref.export} on ${this.node} failed: ${describeReasonBriefly(error)}`,
-              describeReasonBriefly(error),
-            ),
-            'start',
-          );
-        }
-        conn.push(Op.SPAWN_REPLY, id, false, wire);
-      },
-    );
-  }
-
-  /** A monitor on another node fired (its target exited, or the connection was lost). */
-  #monitorFired(monitor: OutMonitor, reason: ExitReason): void {
-    const owner = monitor.owner;
-    if (isWait(owner)) {
-      owner.resolve(reason);
-      return;
-    }
-    if (isCall(owner)) {
-      if (owner.expire !== undefined) cancelTimer(this.runtime, owner);
-      const { dest, operation } = owner;
-      if (reason === 'noproc') owner.reject(new NoProcError(operation, dest));
-      else {
-        owner.reject(
-          new CallError(
-            reason === 'noconnection'
-              ? `${operation} to ${describeDest(dest)} failed: the connection to node ${dest.node} was lost (noconnection)`
-              : `${operation} to ${describeDest(dest)} failed: the server exited with reason ${describeReasonBriefly(reason)}`,
-            reason,
-            dest,
-            { cause: reason },
-          ),
-        );
-      }
-      return;
-    }
-    entryOf(owner)?.monitors.delete(monitor.ref.id);
-    owner.deliver(new Down(monitor.ref, monitor.target, reason));
-  }
-}
-
-function isCall(owner: Process | PendingCall | ExitWait): owner is PendingCall {
-  return (owner as Partial<PendingCall>).kind === 'call';
-}
-
-function isWait(owner: Process | PendingCall | ExitWait): owner is ExitWait {
-  return (owner as Partial<ExitWait>).kind === 'wait';
-}
-
-function entryOf(proc: Process): Entry | undefined {
-  return proc.extras?.remote as Entry | undefined;
-}
-
-function entryFor(proc: Process): Entry {
-  const extras = proc.more();
-  if (extras.remote === undefined) extras.remote = new Entry();
-  return extras.remote as Entry;
 }
 
 /** An exit reason on the wire: OTP's words as they are, anything else through the codec. */

@@ -9,7 +9,8 @@ import type { DistributionOptions, DistributionTlsOptions } from '../../core/ker
 import { describeValue } from '../../describe.js';
 import { NodeError } from '../../errors.js';
 import { TermError } from '../etf/terms.js';
-import { type Carrier, type Channel, NODE_NAME, NodeLayer } from '../node.js';
+import { type Carrier, type Channel, NODE_NAME } from '../node/carrier.js';
+import { NodeLayer } from '../node.js';
 import { BusyWait } from '../tcp/busy-wait.js';
 import { ControlTranslator } from '../tcp/control.js';
 import { ensurePortMapper } from '../tcp/ensure-port-mapper.js';

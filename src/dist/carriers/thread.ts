@@ -13,14 +13,8 @@ import { dynamicImport, type Peer, type PeerOptions, Runtime } from '../../core/
 import { describeValue } from '../../describe.js';
 import { NodeError } from '../../errors.js';
 import { decode, encode } from '../codec.js';
-import {
-  type Carrier,
-  type Channel,
-  NODE_NAME,
-  NodeLayer,
-  nodeLayerOf,
-  type WireCodec,
-} from '../node.js';
+import { type Carrier, type Channel, NODE_NAME, type WireCodec } from '../node/carrier.js';
+import { NodeLayer, nodeLayerOf } from '../node.js';
 
 // The thread carrier: every node of one Node.js process (the main thread's and its
 // peers on worker threads) is connected to every other by a MessageChannel of its

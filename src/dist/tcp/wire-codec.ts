@@ -10,7 +10,8 @@ import {
   type WirePid,
   type WireRef,
 } from '../etf/terms.js';
-import type { NodeLayer, WireCodec } from '../node.js';
+import type { WireCodec } from '../node/carrier.js';
+import type { NodeLayer } from '../node.js';
 
 // How a node's values travel over TCP: Erlang's external term format, with the
 // node layer's pids and refs. A pid's id goes on the wire as Erlang's number and
