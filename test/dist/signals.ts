@@ -76,6 +76,13 @@ export async function expectDown(p: Probe, agent: Pid, peer: string): Promise<vo
 
 /** Every signal across two nodes, over the carrier `mainAndPeer` connects them by. */
 export function describeSignals(mainAndPeer: MainAndPeer): void {
+  /** The two nodes, a probe on the main one, and an agent on the peer that reports to it. */
+  async function withAgent(): Promise<{ rt: Runtime; peer: string; p: Probe; agent: Pid }> {
+    const { rt, peer } = await mainAndPeer();
+    const p = probe(rt);
+    return { rt, peer, p, agent: await remoteAgent(rt, peer, p) };
+  }
+
   describe('send across nodes', () => {
     it('reaches { name, node } and a remote pid, and values keep their identity or prototype', async () => {
       const { rt, peer } = await mainAndPeer();
@@ -165,9 +172,7 @@ export function describeSignals(mainAndPeer: MainAndPeer): void {
 
   describe('links across nodes', () => {
     it('an abnormal exit on the peer kills the linked local process with the same reason', async () => {
-      const { rt, peer } = await mainAndPeer();
-      const p = probe(rt);
-      const agent = await remoteAgent(rt, peer, p);
+      const { rt, p, agent } = await withAgent();
       const local = rt.spawn(async (self) => {
         self.link(agent);
         self.send(p.pid, 'linked');
@@ -180,9 +185,7 @@ export function describeSignals(mainAndPeer: MainAndPeer): void {
     });
 
     it('a local exit reaches a trapping remote process as an Exit from the local pid', async () => {
-      const { rt, peer } = await mainAndPeer();
-      const p = probe(rt);
-      const agent = await remoteAgent(rt, peer, p);
+      const { rt, p, agent } = await withAgent();
       order(rt, agent, p, { do: 'trap' });
       await p.expectMessage((m) => m === 'trapping', WAIT);
       const local = rt.spawn(async (self) => {
@@ -199,9 +202,7 @@ export function describeSignals(mainAndPeer: MainAndPeer): void {
     });
 
     it('a normal exit on the peer does not kill the linked local process; a trapping one gets Exit normal', async () => {
-      const { rt, peer } = await mainAndPeer();
-      const p = probe(rt);
-      const agent = await remoteAgent(rt, peer, p);
+      const { rt, p, agent } = await withAgent();
       const local = rt.spawn(async (self) => {
         self.link(agent);
         self.send(p.pid, 'linked');
@@ -227,9 +228,7 @@ export function describeSignals(mainAndPeer: MainAndPeer): void {
     });
 
     it('a local process killed is seen as killed by its trapping link on the peer', async () => {
-      const { rt, peer } = await mainAndPeer();
-      const p = probe(rt);
-      const agent = await remoteAgent(rt, peer, p);
+      const { rt, p, agent } = await withAgent();
       order(rt, agent, p, { do: 'trap' });
       await p.expectMessage((m) => m === 'trapping', WAIT);
       const local = rt.spawn(async (self) => {
@@ -247,9 +246,7 @@ export function describeSignals(mainAndPeer: MainAndPeer): void {
     });
 
     it('a link or a monitor to a pid of an earlier incarnation of a node gives noproc', async () => {
-      const { rt, peer } = await mainAndPeer();
-      const p = probe(rt);
-      const agent = await remoteAgent(rt, peer, p);
+      const { rt, p, agent } = await withAgent();
       const stale = new (Pid as unknown as new (n: string, i: number, c: number) => Pid)(
         agent.node,
         agent.id,
@@ -273,9 +270,7 @@ export function describeSignals(mainAndPeer: MainAndPeer): void {
     });
 
     it('a link to a remote pid that is dead gives noproc', async () => {
-      const { rt, peer } = await mainAndPeer();
-      const p = probe(rt);
-      const agent = await remoteAgent(rt, peer, p);
+      const { rt, p, agent } = await withAgent();
       order(rt, agent, p, { do: 'exit', reason: 'normal' });
       const watcher = rt.spawn(async (self) => {
         self.trapExit(true);
@@ -290,9 +285,7 @@ export function describeSignals(mainAndPeer: MainAndPeer): void {
     });
 
     it('after unlink (and its ack) an exit no longer travels; exit/2 with kill still kills', async () => {
-      const { rt, peer } = await mainAndPeer();
-      const p = probe(rt);
-      const agent = await remoteAgent(rt, peer, p);
+      const { rt, peer, p, agent } = await withAgent();
       const local = rt.spawn(async (self) => {
         self.link(agent);
         self.unlink(agent);
@@ -317,9 +310,7 @@ export function describeSignals(mainAndPeer: MainAndPeer): void {
     });
 
     it('rt.exit on a remote pid sends exit/2: a trapping process gets an Exit', async () => {
-      const { rt, peer } = await mainAndPeer();
-      const p = probe(rt);
-      const agent = await remoteAgent(rt, peer, p);
+      const { rt, p, agent } = await withAgent();
       order(rt, agent, p, { do: 'trap' });
       await p.expectMessage((m) => m === 'trapping', WAIT);
       order(rt, agent, p, { do: 'forward' });
@@ -341,9 +332,7 @@ export function describeSignals(mainAndPeer: MainAndPeer): void {
 
   describe('monitors across nodes', () => {
     it('by pid: one Down with the exit reason; by { name, node }: Down.pid is that name', async () => {
-      const { rt, peer } = await mainAndPeer();
-      const p = probe(rt);
-      const agent = await remoteAgent(rt, peer, p);
+      const { rt, peer, p, agent } = await withAgent();
       const dest = { name: 'counter', node: peer };
       rt.spawn(async (self) => {
         const byPid = self.monitor(agent);
@@ -382,9 +371,7 @@ export function describeSignals(mainAndPeer: MainAndPeer): void {
     });
 
     it('demonitor with flush removes the monitor and a Down already come', async () => {
-      const { rt, peer } = await mainAndPeer();
-      const p = probe(rt);
-      const agent = await remoteAgent(rt, peer, p);
+      const { rt, p, agent } = await withAgent();
       rt.spawn(async (self) => {
         const a = self.monitor(agent);
         expect(self.demonitor(a)).toBe(true);
