@@ -71,7 +71,11 @@ export function assertDest(
  * @internal
  */
 export class NameTable {
-  readonly #local = new Map<string, Process>();
+  /**
+   * Name → pid rather than → record: `whereis` then answers without touching the
+   * process, which at a hundred thousand names is a cache miss per lookup.
+   */
+  readonly #local = new Map<string, Pid>();
 
   get size(): number {
     return this.#local.size;
@@ -83,8 +87,17 @@ export class NameTable {
 
   /** The live process holding `name`, if any. Throws for a via name whose registry is not a Registry. */
   resolve(name: Name): Process | undefined {
-    if (typeof name === 'string') return this.#local.get(name);
+    if (typeof name === 'string') {
+      const pid = this.#local.get(name);
+      return pid === undefined ? undefined : processOf(pid);
+    }
     return this.#viaTable(name, false)?.whereis(name.key);
+  }
+
+  /** The pid holding `name`, if any: `resolve` without reaching the record for a local name. */
+  whereis(name: Name): Pid | undefined {
+    if (typeof name === 'string') return this.#local.get(name);
+    return this.#viaTable(name, false)?.whereis(name.key)?.pid;
   }
 
   register(name: Name, proc: Process, operation: string): void {
@@ -98,8 +111,8 @@ export class NameTable {
     }
     if (typeof name === 'string') {
       const holder = this.#local.get(name);
-      if (holder !== undefined) throw new AlreadyRegisteredError(operation, name, holder.pid);
-      this.#local.set(name, proc);
+      if (holder !== undefined) throw new AlreadyRegisteredError(operation, name, holder);
+      this.#local.set(name, proc.pid);
     } else {
       const table = this.#viaTable(name, true);
       if (table === undefined) {
@@ -126,7 +139,7 @@ export class NameTable {
     if (name === undefined) return;
     proc.name = undefined;
     if (typeof name === 'string') {
-      if (this.#local.get(name) === proc) this.#local.delete(name);
+      if (this.#local.get(name) === proc.pid) this.#local.delete(name);
     } else {
       this.#viaTable(name, false)?.unregisterName(name.key, proc);
     }
@@ -137,7 +150,8 @@ export class NameTable {
   }
 
   #viaTable(name: ViaName, forRegistration: boolean): ViaTable | undefined {
-    const registry = name.via instanceof Pid ? processOf(name.via) : this.#local.get(name.via);
+    const via = name.via instanceof Pid ? name.via : this.#local.get(name.via);
+    const registry = via === undefined ? undefined : processOf(via);
     if (registry === undefined || !registry.alive) return undefined;
     const table = registry.extras?.viaTable;
     if (table === undefined) {

@@ -366,7 +366,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    */
   whereis(name: Name): Pid | undefined {
     assertName(name, 'whereis');
-    return this.names.resolve(name)?.pid;
+    return this.names.whereis(name);
   }
 
   /**
