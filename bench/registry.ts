@@ -265,7 +265,7 @@ main(async () => {
       target: { kind: 'limit', op: '>=', value: 0.8 },
     }),
     {
-      metric: 'rt.register / rt.whereis ÷ a bare Map beside the limit\'s actors: register + lookup',
+      metric: "rt.register / rt.whereis ÷ a bare Map beside the limit's actors: register + lookup",
       unit: 'ops/s',
       better: 'higher',
       otp: r.otpNames.value,
