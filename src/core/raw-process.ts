@@ -45,9 +45,13 @@ const NEVER: Promise<never> = new Promise<never>(() => {});
  * @internal
  */
 export class RawProcess<S> extends Process {
-  /** The body and the handle it gets, until it starts. */
+  /** The body, until it starts. */
   #body: ((self: S) => unknown) | undefined;
-  #self: S | undefined;
+  /**
+   * Makes the handle the body gets, when it starts: not at spawn, where a burst of
+   * spawns would carry every handle through a collection before any body runs.
+   */
+  #makeSelf: ((proc: Process) => S) | undefined;
   /** The resolver of the pending receive: set exactly while the state is `Waiting`. */
   #resolve: ((message: unknown) => void) | undefined = undefined;
   /** The promise of the pending receive, while the state is `Waiting`. */
@@ -64,7 +68,7 @@ export class RawProcess<S> extends Process {
   constructor(pid: Pid, host: Host, body: (self: S) => unknown, makeSelf: (proc: Process) => S) {
     super(pid, host, ProcessState.Starting);
     this.#body = body;
-    this.#self = makeSelf(this);
+    this.#makeSelf = makeSelf;
   }
 
   /**
@@ -186,7 +190,7 @@ export class RawProcess<S> extends Process {
 
   override release(): void {
     this.#body = undefined;
-    this.#self = undefined;
+    this.#makeSelf = undefined;
     this.#resolve = undefined;
     this.#received = undefined;
     this.#cancelTimer();
@@ -236,9 +240,9 @@ export class RawProcess<S> extends Process {
 
   #start(): void {
     const body = this.#body!;
-    const self = this.#self!;
+    const self = this.#makeSelf!(this);
     this.#body = undefined;
-    this.#self = undefined;
+    this.#makeSelf = undefined;
     this.state = ProcessState.Running;
     let result: unknown;
     try {
