@@ -1,4 +1,3 @@
-import { EventEmitter } from 'eventemitter3';
 import { nanoid } from 'nanoid';
 import { describeValue } from '../describe.js';
 import { NoProcError, OtpError } from '../errors.js';
@@ -26,6 +25,7 @@ import {
   type Peer,
   type PeerOptions,
 } from './remote.js';
+import { RuntimeEmitter } from './runtime-emitter.js';
 import { emitToEach, mailboxOverflow } from './runtime-events.js';
 import { connect, startDistribution, startPeer } from './runtime-nodes.js';
 import { checkRuntimeOptions } from './runtime-options.js';
@@ -63,7 +63,7 @@ import type { Trace, TraceEvent, TraceOptions, Tracer } from './trace.js';
  * await rt.shutdown();
  * ```
  */
-export class Runtime extends EventEmitter<RuntimeEvents> {
+export class Runtime extends RuntimeEmitter {
   /** The runtime's name. */
   readonly name: string;
   /** How messages travel between its processes: by reference, or copied (`new Runtime({ messages })`). */
@@ -249,7 +249,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     if (tracer !== undefined) {
       tracer.spawned(proc, spawner ?? (parent === undefined ? undefined : this.processOf(parent)));
     }
-    this.emitSafely('spawn', proc.pid);
+    if (this.spawnHeard) emitToEach(this, 'spawn', [proc.pid]);
     if (parent !== undefined) {
       proc.more().parent = parent;
       link(proc, processOf(parent), parent);
@@ -657,7 +657,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   emitExit(pid: Pid, reason: ExitReason): void {
     const tracer = this.tracer;
     if (tracer !== undefined) tracer.exited(pid, reason);
-    this.emitSafely('exit', pid, reason);
+    if (this.exitHeard) emitToEach(this, 'exit', [pid, reason]);
   }
 
   /**
@@ -744,7 +744,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    * can neither break the scheduler nor escape as an uncaught exception. @internal
    */
   emitSafely<E extends keyof RuntimeEvents>(event: E, ...args: RuntimeEvents[E]): void {
-    // Tested here, not in emitToEach: every spawn and exit comes this way, mostly unheard.
+    // Tested here, not in emitToEach: the reports come this way, mostly unheard.
     if (this.listenerCount(event) === 0) return;
     emitToEach(this, event, args);
   }

@@ -400,6 +400,53 @@ describe('Runtime events', () => {
   });
 });
 
+describe('Runtime listeners of spawn and exit, added and removed every way', () => {
+  // The runtime keeps whether 'spawn' and 'exit' are heard in two fields of its own,
+  // which spawns and exits test instead of asking EventEmitter3: each way of adding or
+  // removing a listener must keep them true to EventEmitter3's own count.
+  it('hears each through on, addListener and once, and stops through off, removeListener and removeAllListeners', async () => {
+    const rt = makeRuntime();
+    const heard: string[] = [];
+    const spawnAndEnd = async (): Promise<void> => {
+      await rt.awaitExit(rt.spawn(() => {}));
+    };
+    const expectHeard = async (expected: string[], spawn: boolean, exit: boolean) => {
+      heard.length = 0;
+      await spawnAndEnd();
+      expect(heard).toEqual(expected);
+      expect([rt.spawnHeard, rt.exitHeard]).toEqual([spawn, exit]);
+      expect([rt.listenerCount('spawn') > 0, rt.listenerCount('exit') > 0]).toEqual([spawn, exit]);
+    };
+    const onSpawn = (): void => void heard.push('spawn');
+    const onExit = (): void => void heard.push('exit');
+
+    await expectHeard([], false, false);
+
+    rt.on('spawn', onSpawn);
+    await expectHeard(['spawn'], true, false);
+    rt.off('spawn', onSpawn);
+    await expectHeard([], false, false);
+
+    rt.addListener('exit', onExit);
+    await expectHeard(['exit'], false, true);
+    rt.removeListener('exit', onExit);
+    await expectHeard([], false, false);
+
+    // A once listener is removed as it fires: the field follows.
+    rt.once('exit', onExit);
+    expect(rt.exitHeard).toBe(true);
+    await expectHeard(['exit'], false, false);
+
+    rt.on('spawn', onSpawn);
+    rt.on('exit', onExit);
+    rt.removeAllListeners('spawn');
+    await expectHeard(['exit'], false, true);
+    rt.on('spawn', onSpawn);
+    rt.removeAllListeners();
+    await expectHeard([], false, false);
+  });
+});
+
 describe('Runtime.once', () => {
   it('calls a once listener for one event only, even next to a listener that throws', async () => {
     const rt = makeRuntime();

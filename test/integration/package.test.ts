@@ -255,9 +255,11 @@ const { GenServer, Runtime } = require('otp-ts');
 const TS_CONSUMER = `
 import {
   type ChildSpec,
+  type ExitReason,
   type From,
   GenServer,
   NoProcError,
+  type Pid,
   Runtime,
   reply,
   Supervisor,
@@ -287,6 +289,12 @@ export async function main(): Promise<number> {
   await rt.start(Counter, 'not a number').catch(() => undefined);
   // @ts-expect-error internal members are stripped from the declarations
   rt.scheduler;
+  // Events, typed through the runtime's emitter class, which the declarations keep.
+  const exits: string[] = [];
+  const onExit = (pid: Pid, reason: ExitReason): void => void exits.push(\`\${pid} \${String(reason)}\`);
+  rt.on('exit', onExit).off('exit', onExit);
+  // @ts-expect-error an 'exit' listener gets a pid, not a number
+  rt.on('exit', (pid: number) => pid);
   const error: unknown = await GenServer.call(rt, 'nobody', 'x').catch((e: unknown) => e);
   // The observer takes the Runtime of 'otp-ts': one class in both entries' declarations.
   const observer: Observer = await startObserver(rt, { port: 0 });
