@@ -39,8 +39,7 @@ export class RuntimeEmitter extends EventEmitter<RuntimeEvents> {
    * ```
    */
   override addListener<T extends EventName>(event: T, fn: Listener<T>, context?: unknown): this {
-    super.addListener(event, fn, context);
-    return this.#heard();
+    return this.on(event, fn, context);
   }
 
   /**
@@ -85,8 +84,7 @@ export class RuntimeEmitter extends EventEmitter<RuntimeEvents> {
     context?: unknown,
     once?: boolean,
   ): this {
-    super.off(event, fn, context, once);
-    return this.#heard();
+    return this.removeListener(event, fn, context, once);
   }
 
   /**
