@@ -28,7 +28,7 @@ export class RuntimeEmitter extends EventEmitter<RuntimeEvents> {
    */
   override on<T extends EventName>(event: T, fn: Listener<T>, context?: unknown): this {
     super.on(event, fn, context);
-    return this.#heard();
+    return this.#heard(event);
   }
 
   /**
@@ -51,7 +51,7 @@ export class RuntimeEmitter extends EventEmitter<RuntimeEvents> {
    */
   override once<T extends EventName>(event: T, fn: Listener<T>, context?: unknown): this {
     super.once(event, fn, context);
-    return this.#heard();
+    return this.#heard(event);
   }
 
   /**
@@ -68,7 +68,7 @@ export class RuntimeEmitter extends EventEmitter<RuntimeEvents> {
     once?: boolean,
   ): this {
     super.removeListener(event, fn, context, once);
-    return this.#heard();
+    return this.#heard(event);
   }
 
   /**
@@ -96,12 +96,17 @@ export class RuntimeEmitter extends EventEmitter<RuntimeEvents> {
    */
   override removeAllListeners(event?: EventName): this {
     super.removeAllListeners(event);
-    return this.#heard();
+    return this.#heard(event);
   }
 
-  #heard(): this {
-    this.spawnHeard = this.listenerCount('spawn') > 0;
-    this.exitHeard = this.listenerCount('exit') > 0;
+  /**
+   * Brings the fields up to date after `event`'s listeners changed (every event's, when
+   * `undefined`). Only the changed event is counted: the runtime's own emitting calls
+   * `removeListener` once per listener, on every heard spawn and exit.
+   */
+  #heard(event: EventName | undefined): this {
+    if (event === undefined || event === 'spawn') this.spawnHeard = this.listenerCount('spawn') > 0;
+    if (event === undefined || event === 'exit') this.exitHeard = this.listenerCount('exit') > 0;
     return this;
   }
 }
