@@ -37,16 +37,11 @@ const keys = Array.from({ length: NAMES }, (_, i) => `name-${i}`);
  * Each case has its own two loops, not a shared helper taking callbacks: a call site
  * that sees every case's callback is megamorphic, and its cost would be a large part
  * of a bare Map's.
- */
-
-/**
- * A full collection before the timed loops, on every side alike: the processes just
+ *
+ * Every case collects before its timed loops, on every side alike: the processes just
  * spawned leave the collector marking in the background, and the loops would pay its
  * write barriers and pauses, which belong to the spawn, not to the name table.
  */
-function settle(): void {
-  collect();
-}
 
 /** Ops/s of registers and lookups together and of each, from the loops' times. */
 function rates(n: number, found: number, t0: number, t1: number, t2: number): Sample {
@@ -109,7 +104,7 @@ async function otpNames(scale: number): Promise<Sample> {
   const rt = new Runtime({ logger: false });
   const { pids } = await otpProcesses(rt, n);
   const table = (): Sample => {
-    settle();
+    collect();
     const t0 = now();
     for (let i = 0; i < n; i++) rt.register(keys[i]!, pids[i]!);
     const t1 = now();
@@ -119,7 +114,7 @@ async function otpNames(scale: number): Promise<Sample> {
   };
   const bareMap = (): Sample => {
     const map = new Map<string, Pid>();
-    settle();
+    collect();
     const t0 = now();
     for (let i = 0; i < n; i++) map.set(keys[i]!, pids[i]!);
     const t1 = now();
@@ -148,7 +143,7 @@ async function otpRegistry(scale: number): Promise<Sample> {
   const rt = new Runtime({ logger: false });
   const registry = await rt.start(Registry, { keys: 'unique' }, { name: 'registry' });
   const { pids, selves } = await otpProcesses(rt, n);
-  settle();
+  collect();
   const t0 = now();
   for (let i = 0; i < n; i++) Registry.register(selves[i]!, registry, keys[i], i);
   const t1 = now();
@@ -164,7 +159,7 @@ async function baselineNames(scale: number): Promise<Sample> {
   const n = Math.round(NAMES * scale);
   const system = new System();
   const procs = await baselineProcesses(system, n);
-  settle();
+  collect();
   const t0 = now();
   for (let i = 0; i < n; i++) system.register(keys[i]!, procs[i]!);
   const t1 = now();
@@ -180,7 +175,7 @@ async function baselineRegistry(scale: number): Promise<Sample> {
   const system = new System();
   const registry = new BaselineRegistry(system);
   const procs = await baselineProcesses(system, n);
-  settle();
+  collect();
   const t0 = now();
   for (let i = 0; i < n; i++) registry.register(procs[i]!, keys[i], i);
   const t1 = now();
@@ -198,7 +193,7 @@ async function limit(scale: number): Promise<Sample> {
   const actors: Actor[] = [];
   for (let i = 0; i < n; i++) actors.push(runtime.spawn(() => {}, undefined));
   const map = new Map<string, Actor>();
-  settle();
+  collect();
   const t0 = now();
   for (let i = 0; i < n; i++) map.set(keys[i]!, actors[i]!);
   const t1 = now();
