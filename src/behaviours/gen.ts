@@ -1,8 +1,10 @@
 import {
   attachWatcher,
+  callTimeouts,
   copiesMessages,
   copyMessage,
   detachWatcher,
+  type Epoch,
   type ListedWatcher,
   localProcess,
   lookup,
@@ -14,13 +16,12 @@ import {
   Runtime,
   remoteRouter,
   Self,
-  timersOf,
+  type TimedCall,
   traceCall,
 } from '../core/kernel.js';
 import { describeDest, describeReasonBriefly, describeValue, safeMessage } from '../describe.js';
 import { CallError, CallTimeoutError, NoProcError } from '../errors.js';
 import type { Dest, ExitReason } from '../types.js';
-import { CallTimeouts, type Epoch, type TimedCall } from './call-timeouts.js';
 import { rejectFromCaller } from './caller-stack.js';
 import { CALL_TAG, SYSTEM_TAG, tagClass } from './tags.js';
 
@@ -269,23 +270,6 @@ export class SystemRequest extends From {}
 
 tagClass(From, CALL_TAG);
 tagClass(SystemRequest, SYSTEM_TAG);
-
-/**
- * Each runtime's call timeouts. A WeakMap rather than a property added to the
- * runtime: a property added after construction would give runtimes a second hidden
- * class, and the code V8 optimized for one runtime would be thrown away for the next.
- */
-const callTimeoutsOf = new WeakMap<Runtime, CallTimeouts>();
-
-/** The call timeouts of `runtime` (calls', and task awaits'), made on first use. @internal */
-export function callTimeouts(runtime: Runtime): CallTimeouts {
-  let timeouts = callTimeoutsOf.get(runtime);
-  if (timeouts === undefined) {
-    timeouts = new CallTimeouts(timersOf(runtime));
-    callTimeoutsOf.set(runtime, timeouts);
-  }
-  return timeouts;
-}
 
 /**
  * Sends `request` to `dest` and resolves with the answer: the call protocol of

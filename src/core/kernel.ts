@@ -11,6 +11,7 @@
  */
 import type { Logger } from '../logger.js';
 import type { Dest, ExitReason, Name } from '../types.js';
+import type { CallTimeouts } from './call-timeouts.js';
 import type { HandlerProcess } from './handler-process.js';
 import { exitSignal, link, unlinkPid } from './links.js';
 import type { Pid, Ref } from './pid.js';
@@ -23,6 +24,7 @@ import type { ExitWatcher } from './signals.js';
 import type { TimerEntry, Timers } from './timers.js';
 import type { Trace, TraceEvent, TraceEventKind } from './trace.js';
 
+export type { Epoch, TimedCall } from './call-timeouts.js';
 export { copyMessage, registeredClass, registeredClassOf, shareProtocolClass } from './copy.js';
 export { dynamicImport } from './dynamic-import.js';
 export { HandlerProcess } from './handler-process.js';
@@ -194,6 +196,11 @@ export function cancelTimer(runtime: Runtime, entry: TimerEntry): void {
 /** The runtime's timer heap, for code that batches its own timers (call timeouts). */
 export function timersOf(runtime: Runtime): Timers {
   return runtime.timers;
+}
+
+/** The runtime's call timeouts: where a call or a task await starts its timeout. */
+export function callTimeouts(runtime: Runtime): CallTimeouts {
+  return runtime.callTimeouts;
 }
 
 /** The runtime's clock, in ms (the one its timers run on). */

@@ -3,6 +3,7 @@ import { describeValue } from '../describe.js';
 import { NoProcError, OtpError } from '../errors.js';
 import { type CrashReport, type Logger, silentLogger, stderrLogger } from '../logger.js';
 import type { BehaviourRef, Dest, ExitReason, Name, RemoteName } from '../types.js';
+import { CallTimeouts } from './call-timeouts.js';
 import { copyMessage } from './copy.js';
 import { finalizeExit } from './exits.js';
 import { HandlerProcess } from './handler-process.js';
@@ -81,6 +82,8 @@ export class Runtime extends RuntimeEmitter {
   readonly quiet: boolean;
   /** @internal */ readonly scheduler: RunQueue;
   /** @internal */ readonly timers: Timers;
+  /** The timeouts of the calls and task awaits made here, batched over `timers`. @internal */
+  readonly callTimeouts: CallTimeouts;
   /** The runtime's source of randomness in [0, 1) (backoff jitter): seeded in a TestRuntime. @internal */
   readonly random: () => number;
   /** @internal */ readonly names = new NameTable();
@@ -138,6 +141,7 @@ export class Runtime extends RuntimeEmitter {
       this.random = engine.random;
     }
     this.#sendTimers = new SendTimers(this.timers);
+    this.callTimeouts = new CallTimeouts(this.timers);
     this.router = node === undefined ? undefined : createRouter<Process>(this);
     const scheduler = this.scheduler;
     if (this.router !== undefined && scheduler instanceof NodeScheduler) {

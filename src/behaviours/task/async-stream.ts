@@ -1,9 +1,15 @@
 import { availableParallelism } from 'node:os';
-import { localProcess, type Pid, unlinkOnBehalf } from '../../core/kernel.js';
+import {
+  callTimeouts,
+  type Epoch,
+  localProcess,
+  type Pid,
+  type TimedCall,
+  unlinkOnBehalf,
+} from '../../core/kernel.js';
 import { describeValue } from '../../describe.js';
 import { TaskError } from '../../errors.js';
-import type { Epoch, TimedCall } from '../call-timeouts.js';
-import { assertTimeout, callTimeouts } from '../gen.js';
+import { assertTimeout } from '../gen.js';
 import type { TaskListener, TaskResult, TaskState } from './task-state.js';
 
 /** What the stream needs of a task handle (a `Task`, without importing it). */
@@ -240,7 +246,7 @@ class StreamRun<T, H extends StreamTask> {
 
 /**
  * One item's task: its outcome once settled, and its timeout, timed as a call's
- * (call-timeouts.ts), which costs nothing per item when tasks end in time.
+ * (core/call-timeouts.ts), which costs nothing per item when tasks end in time.
  */
 class Entry<T, H extends StreamTask> implements TaskListener, TimedCall {
   task: H | undefined = undefined;

@@ -1,7 +1,9 @@
 import {
   attachWatcher,
+  callTimeouts,
   copiesMessages,
   copyMessage,
+  type Epoch,
   linkOnBehalf,
   localProcess,
   makeRef,
@@ -9,14 +11,14 @@ import {
   type Ref,
   Runtime,
   Self,
+  type TimedCall,
   unlinkOnBehalf,
 } from '../../core/kernel.js';
 import { describeReasonBriefly, describeValue } from '../../describe.js';
 import { TaskError } from '../../errors.js';
 import type { ExitReason } from '../../types.js';
-import type { Epoch, TimedCall } from '../call-timeouts.js';
 import { rejectFromCaller } from '../caller-stack.js';
-import { assertFunction, assertTimeout, type Caller, callTimeouts, resolveCaller } from '../gen.js';
+import { assertFunction, assertTimeout, type Caller, resolveCaller } from '../gen.js';
 import type { ChildSpec, RestartType, ShutdownSpec } from '../supervision/child-spec.js';
 import { type AsyncStreamOptions, checkStreamOptions, taskStream } from './async-stream.js';
 import { type TaskListener, type TaskResult, TaskState, TaskWait } from './task-state.js';
@@ -420,7 +422,7 @@ function ownOutcome<T>(state: TaskState<T>, sent: ExitReason): TaskResult<T> | u
 
 /**
  * One task awaited: resolves its promise once, by result, exit or timeout. Its timeout
- * is a call's (call-timeouts.ts): an await, like a call, is nearly always answered
+ * is a call's (core/call-timeouts.ts): an await, like a call, is nearly always answered
  * well before it, and arming and cancelling a heap timer for each would cost more
  * than the rest of the await.
  */

@@ -1,4 +1,4 @@
-import type { TimerEntry, Timers } from '../core/kernel.js';
+import type { TimerEntry, Timers } from './timers.js';
 
 /**
  * A call as its timeout sees it. `From` is one: the call is its own entry here, so

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CallTimeouts, type Epoch, type TimedCall } from '../../src/behaviours/call-timeouts.js';
+import { CallTimeouts, type Epoch, type TimedCall } from '../../src/core/call-timeouts.js';
 import { Timers } from '../../src/core/timers.js';
 import { makeRuntime } from '../helpers.js';
 
