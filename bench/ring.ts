@@ -12,6 +12,7 @@ import { type Actor as LimitActor, LimitRuntime } from './baseline/limit/index.j
 import { cast, Server, start } from './baseline/server.js';
 import { Actor, Proc, System } from './baseline/system.js';
 import { check, compare, main, now, param, report, type Sample, signal } from './lib/harness.js';
+import { type LimitRingState, limitRingNode } from './lib/limit-ring.js';
 
 const N = param('processes', 1_000, 50);
 const HOPS = param('hops', 1_000_000, 20_000);
@@ -139,28 +140,15 @@ async function baselineServers(scale: number): Promise<Sample> {
   return rate(hops, t0, t1);
 }
 
-interface LimitNodeState {
-  next: LimitActor | undefined;
-  done: (t: number) => void;
-}
-
-/** The limit's ring node: one handler for all of them, the next actor in the state. */
-function limitNode(actor: LimitActor, message: unknown): void {
-  const state = actor.state as LimitNodeState;
-  const token = message as number;
-  if (token === 0) state.done(now());
-  else actor.runtime.send(state.next!, token - 1);
-}
-
 async function limit(scale: number): Promise<Sample> {
   const hops = Math.round(HOPS * scale);
   const runtime = new LimitRuntime();
   const done = signal<number>();
   const ring: LimitActor[] = [];
   for (let i = 0; i < N; i++) {
-    ring.push(runtime.spawn(limitNode, { next: undefined, done: done.resolve }));
+    ring.push(runtime.spawn(limitRingNode, { next: undefined, done: done.resolve }));
   }
-  for (let i = 0; i < N; i++) (ring[i]!.state as LimitNodeState).next = ring[(i + 1) % N];
+  for (let i = 0; i < N; i++) (ring[i]!.state as LimitRingState).next = ring[(i + 1) % N];
   const t0 = now();
   runtime.send(ring[0]!, hops);
   const t1 = await done.promise;

@@ -20,6 +20,7 @@ import {
 } from '../baseline/limit/index.js';
 import { limitCounter } from './counter.js';
 import { check, median, now, signal } from './harness.js';
+import { type LimitRingState, limitRingNode } from './limit-ring.js';
 
 type Lib = typeof OtpTs;
 type Case = 'call' | 'fan-in' | 'cast' | 'ring';
@@ -127,18 +128,6 @@ const otpWorkloads: Record<Case, Workload> = {
   },
 };
 
-interface LimitRing {
-  next: LimitActor | undefined;
-  done: (t: number) => void;
-}
-
-function limitRingNode(actor: LimitActor, message: unknown): void {
-  const state = actor.state as LimitRing;
-  const token = message as number;
-  if (token === 0) state.done(now());
-  else actor.runtime.send(state.next!, token - 1);
-}
-
 const limitWorkloads: Record<Case, () => Promise<number>> = {
   async call() {
     const runtime = new LimitRuntime();
@@ -184,7 +173,7 @@ const limitWorkloads: Record<Case, () => Promise<number>> = {
     for (let i = 0; i < RING; i++) {
       ring.push(runtime.spawn(limitRingNode, { next: undefined, done: done.resolve }));
     }
-    for (let i = 0; i < RING; i++) (ring[i]!.state as LimitRing).next = ring[(i + 1) % RING];
+    for (let i = 0; i < RING; i++) (ring[i]!.state as LimitRingState).next = ring[(i + 1) % RING];
     const hops = N * 10;
     const t0 = now();
     runtime.send(ring[0]!, hops);
