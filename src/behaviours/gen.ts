@@ -16,8 +16,8 @@ import {
   Runtime,
   remoteRouter,
   Self,
-  type TimedCall,
   traceCall,
+  type WatchingCall,
 } from '../core/kernel.js';
 import { describeDest, describeReasonBriefly, describeValue, safeMessage } from '../describe.js';
 import { CallError, CallTimeoutError, NoProcError } from '../errors.js';
@@ -117,16 +117,16 @@ export function assertTimeout(
  * later. `pid` is the caller (`undefined` when the call came from outside any
  * process); `ref` names the call.
  *
- * The same object is the message in the server's mailbox, the monitor on the server
- * and the call's entry in its runtime's call timeouts, so a call costs one
- * allocation besides its promise.
+ * The same object is the message in the server's mailbox and the monitor on the
+ * server, where its timeout finds it, so a call costs one allocation besides its
+ * promise.
  *
  * @example
  * ```ts
  * handleCall(req, from, state) { setTimeout(() => GenServer.reply(from, 'later'), 10); return noreply(state); }
  * ```
  */
-export class From<R = unknown> implements ListedWatcher, TimedCall {
+export class From<R = unknown> implements WatchingCall {
   /** The calling process, or `undefined` for a call from outside any process. */
   readonly pid: Pid | undefined;
   /** @internal */ readonly request: unknown;
@@ -140,8 +140,11 @@ export class From<R = unknown> implements ListedWatcher, TimedCall {
   /** @internal */ watched: { listed: ListedWatcher | undefined } | undefined = undefined;
   readonly #dest: Dest;
   readonly #operation: string;
-  /** When the call was made, for its timeout; `undefined` for a call without one. */
-  #epoch: Epoch | undefined = undefined;
+  /**
+   * When the call was made, for its timeout (which finds the call by it, in the
+   * server's watcher list); `undefined` for a call without one. @internal
+   */
+  epoch: Epoch | undefined = undefined;
 
   /** @internal */
   constructor(
@@ -180,7 +183,7 @@ export class From<R = unknown> implements ListedWatcher, TimedCall {
     });
     attachWatcher(target, this);
     if (timeout !== Number.POSITIVE_INFINITY) {
-      this.#epoch = callTimeouts(this.#runtime).add(this, timeout);
+      this.epoch = callTimeouts(this.#runtime).addWatching(target, timeout);
     }
     target.deliver(this);
     return promise;
@@ -230,7 +233,7 @@ export class From<R = unknown> implements ListedWatcher, TimedCall {
 
   /** When the call was made (a stamp read after it), or NaN before the stamp. @internal */
   get startedBy(): number {
-    return this.#epoch === undefined ? Number.NaN : this.#epoch.stamp;
+    return this.epoch === undefined ? Number.NaN : this.epoch.stamp;
   }
 
   /** The server exited before answering. @internal */
@@ -255,8 +258,8 @@ export class From<R = unknown> implements ListedWatcher, TimedCall {
   #finish(): void {
     this.#resolve = undefined;
     this.#reject = undefined;
-    const epoch = this.#epoch;
-    if (epoch !== undefined) epoch.owner.done();
+    const epoch = this.epoch;
+    if (epoch !== undefined) epoch.done();
     detachWatcher(this);
   }
 }

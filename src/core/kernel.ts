@@ -24,7 +24,7 @@ import type { ExitWatcher } from './signals.js';
 import type { TimerEntry, Timers } from './timers.js';
 import type { Trace, TraceEvent, TraceEventKind } from './trace.js';
 
-export type { Epoch, TimedCall } from './call-timeouts.js';
+export type { Epoch, TimedCall, WatchingCall } from './call-timeouts.js';
 export { copyMessage, registeredClass, registeredClassOf, shareProtocolClass } from './copy.js';
 export { dynamicImport } from './dynamic-import.js';
 export { HandlerProcess } from './handler-process.js';

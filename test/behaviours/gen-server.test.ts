@@ -1176,6 +1176,57 @@ describe('GenServer.call', () => {
     }
   });
 
+  it('times out the calls still waiting on several servers at their deadlines, and leaves answered calls and other watchers alone', async () => {
+    const rt = makeTestRuntime();
+    const servers = [
+      await rt.start(Holder, undefined),
+      await rt.start(Holder, undefined),
+      await rt.start(Holder, undefined),
+    ];
+    // Watchers of another kind on the same lists as the calls.
+    let exited = 0;
+    for (const server of servers) void rt.awaitExit(server).then(() => exited++);
+    const outcomes = new Map<number, string>();
+    const call = (n: number, server: number) =>
+      GenServer.call<string>(rt, servers[server]!, { type: 'hold' }, 100).then(
+        (reply) => outcomes.set(n, `${reply} at ${rt.now()}`),
+        (error: unknown) =>
+          outcomes.set(n, error instanceof CallTimeoutError ? `timeout at ${rt.now()}` : 'other'),
+      );
+    // One turn's calls go back and forth between the servers; the next turn's come later.
+    const first = [0, 1, 2, 0, 1, 2].map((server, n) => call(n, server));
+    await rt.advance(40);
+    const second = [2, 1, 0].map((server, n) => call(6 + n, server));
+    GenServer.cast(rt, servers[1]!, { type: 'flush', value: 'answered' });
+    await rt.advance(60);
+    await Promise.all(first);
+    expect(new Map([...outcomes].sort(([a], [b]) => a - b))).toEqual(
+      new Map([
+        [0, 'timeout at 100'],
+        [1, 'answered at 40'],
+        [2, 'timeout at 100'],
+        [3, 'timeout at 100'],
+        [4, 'answered at 40'],
+        [5, 'timeout at 100'],
+        [7, 'answered at 40'],
+      ]),
+    );
+    await rt.advance(39);
+    expect(outcomes.has(6)).toBe(false);
+    await rt.advance(1);
+    await Promise.all(second);
+    expect(outcomes.get(6)).toBe('timeout at 140');
+    expect(outcomes.get(8)).toBe('timeout at 140');
+    // The servers still hold the calls that timed out; their answers now go nowhere.
+    for (const server of servers) {
+      await expect(GenServer.call(rt, server, { type: 'held' })).resolves.toBe(
+        server === servers[1] ? 0 : 3,
+      );
+    }
+    expect(exited).toBe(0);
+    expect(rt.stats.timers).toBe(0);
+  });
+
   it('keeps thousands of calls in flight without a Node.js timer each', async () => {
     const rt = makeRuntime();
     const pid = await rt.start(Holder, undefined);

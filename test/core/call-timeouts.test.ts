@@ -1,32 +1,51 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CallTimeouts, type Epoch, type TimedCall } from '../../src/core/call-timeouts.js';
+import { CallTimeouts, type Epoch, type WatchingCall } from '../../src/core/call-timeouts.js';
+import { attachWatcher, detachWatcher, type ListedWatcher } from '../../src/core/signals.js';
 import { Timers } from '../../src/core/timers.js';
 import { makeRuntime } from '../helpers.js';
 
+/** A process as its watching calls see it: the head of its watcher list. */
+type Target = { listed: ListedWatcher | undefined };
+
 /**
- * A call as `From` is one to its timeout: it keeps the epoch `add` returned, and
- * settling it (answer or timeout) reports `done()` once.
+ * A call as `From` is one to its timeout: given a target, it sits in the target's
+ * watcher list (as `From` on its server) and is found there by its epoch; without one,
+ * its epoch keeps it (as a task's await). Settling it (answer or timeout) turns
+ * `pending` false, then reports `done()` once, then leaves the list.
  */
-class TestCall implements TimedCall {
+class TestCall implements WatchingCall {
   pending = true;
   /** The clock when its timeout fired, if it did. */
   firedAt: number | undefined = undefined;
   readonly timeout: number;
-  readonly #epoch: Epoch;
+  readonly epoch: Epoch;
+  prevWatcher: ListedWatcher | undefined = undefined;
+  nextWatcher: ListedWatcher | undefined = undefined;
+  watched: Target | undefined = undefined;
   readonly #fired: TestCall[];
 
-  constructor(timeouts: CallTimeouts, timeout: number, fired: TestCall[]) {
+  constructor(timeouts: CallTimeouts, timeout: number, fired: TestCall[], target?: Target) {
     this.timeout = timeout;
     this.#fired = fired;
-    this.#epoch = timeouts.add(this, timeout);
+    if (target === undefined) {
+      this.epoch = timeouts.add(this, timeout);
+    } else {
+      attachWatcher(target, this);
+      this.epoch = timeouts.addWatching(target, timeout);
+    }
   }
 
   get startedBy(): number {
-    return this.#epoch.stamp;
+    return this.epoch.stamp;
+  }
+
+  down(): void {
+    throw new Error('no test call watches a process that exits');
   }
 
   timedOut(timeout: number): void {
     expect(timeout).toBe(this.timeout);
+    expect(this.pending).toBe(true);
     this.firedAt = performance.now();
     this.#fired.push(this);
     this.#settle();
@@ -38,8 +57,26 @@ class TestCall implements TimedCall {
 
   #settle(): void {
     this.pending = false;
-    this.#epoch.owner.done();
+    this.epoch.done();
+    detachWatcher(this);
   }
+}
+
+/**
+ * The two ways a call is found when due. Calls that watch a process go to three
+ * processes in turn, so that an epoch's calls are spread over several watcher lists
+ * and come back to a process already listed.
+ */
+const KINDS = ['watching a process', 'watching nothing'] as const;
+type Kind = (typeof KINDS)[number];
+
+function caller(kind: Kind): (timeouts: CallTimeouts, ms: number, fired: TestCall[]) => TestCall {
+  const targets: Target[] = [{ listed: undefined }, { listed: undefined }, { listed: undefined }];
+  let next = 0;
+  return (timeouts, ms, fired) =>
+    kind === 'watching nothing'
+      ? new TestCall(timeouts, ms, fired)
+      : new TestCall(timeouts, ms, fired, targets[next++ % targets.length]);
 }
 
 /**
@@ -56,7 +93,8 @@ function setup(): { timers: Timers; timeouts: CallTimeouts; fired: TestCall[] } 
   return { timers, timeouts: new CallTimeouts(timers), fired: [] };
 }
 
-describe('CallTimeouts.add', () => {
+describe.each(KINDS)('CallTimeouts, calls %s: timeouts', (kind) => {
+  const make = caller(kind);
   // Only the clock and the timer functions are fake: `setImmediate`, which both the
   // stamp and the scheduler use, stays real.
   beforeEach(() => {
@@ -69,10 +107,10 @@ describe('CallTimeouts.add', () => {
   it('times out calls with the same timeout in the order they were made, each at its own deadline', async () => {
     const { timeouts, fired } = setup();
     const start = performance.now();
-    const first = [0, 1, 2].map(() => new TestCall(timeouts, 100, fired));
+    const first = [0, 1, 2].map(() => make(timeouts, 100, fired));
     await nextTurn();
     vi.advanceTimersByTime(10);
-    const second = [0, 1].map(() => new TestCall(timeouts, 100, fired));
+    const second = [0, 1].map(() => make(timeouts, 100, fired));
     await nextTurn();
     vi.advanceTimersByTime(89);
     expect(fired).toEqual([]);
@@ -90,7 +128,7 @@ describe('CallTimeouts.add', () => {
   it('keeps a ring per timeout value, so a short timeout made after a long one fires first', async () => {
     const { timeouts, fired } = setup();
     const start = performance.now();
-    const made = [300, 100, 200, 100, 300, 200, 50].map((ms) => new TestCall(timeouts, ms, fired));
+    const made = [300, 100, 200, 100, 300, 200, 50].map((ms) => make(timeouts, ms, fired));
     await nextTurn();
     vi.advanceTimersByTime(1_000);
     // By deadline; calls with the same timeout in the order they were made.
@@ -100,11 +138,11 @@ describe('CallTimeouts.add', () => {
 
   it('re-arms the heap entry for a shorter timeout made in a later turn', async () => {
     const { timers, timeouts, fired } = setup();
-    const long = new TestCall(timeouts, 1_000, fired);
+    const long = make(timeouts, 1_000, fired);
     await nextTurn();
     vi.advanceTimersByTime(10);
     const start = performance.now();
-    const short = new TestCall(timeouts, 50, fired);
+    const short = make(timeouts, 50, fired);
     await nextTurn();
     expect(timers.size).toBe(1);
     vi.advanceTimersByTime(50);
@@ -114,10 +152,29 @@ describe('CallTimeouts.add', () => {
     expect(fired).toEqual([short, long]);
   });
 
+  it('drops a long run of answered turns behind a call that waited longer, and fires what still waits', async () => {
+    const { timeouts, fired } = setup();
+    const start = performance.now();
+    const slow = make(timeouts, 1_000, fired);
+    // More turns than the queue keeps holes for, each with a call answered a turn later.
+    for (let turn = 0; turn < 1_100; turn++) {
+      const quick = make(timeouts, 1_000, fired);
+      await nextTurn();
+      quick.answer();
+    }
+    const last = make(timeouts, 1_000, fired);
+    slow.answer();
+    await nextTurn();
+    expect(timeouts.pending).toBe(1);
+    vi.advanceTimersByTime(1_000);
+    expect(fired).toEqual([last]);
+    expect(last.firedAt).toBe(start + 1_000);
+  });
+
   it('never fires early: the timeout counts from a stamp read after the call', async () => {
     const { timeouts, fired } = setup();
     const madeAt = performance.now();
-    const call = new TestCall(timeouts, 100, fired);
+    const call = make(timeouts, 100, fired);
     // The clock moves on before the turn ends: the stamp, read later, counts from then.
     vi.advanceTimersByTime(30);
     await nextTurn();
@@ -134,7 +191,7 @@ describe('CallTimeouts.add', () => {
     // from being re-armed for a deadline 1 ms away.
     const { timeouts, fired } = setup();
     const start = performance.now();
-    const [due, withIt, later] = [100, 101, 102].map((ms) => new TestCall(timeouts, ms, fired));
+    const [due, withIt, later] = [100, 101, 102].map((ms) => make(timeouts, ms, fired));
     await nextTurn();
     vi.advanceTimersByTime(100);
     expect(fired).toEqual([due, withIt]);
@@ -147,7 +204,7 @@ describe('CallTimeouts.add', () => {
 
   it('arms nothing before the stamp, so a call answered within its turn costs the heap nothing', async () => {
     const { timers, timeouts, fired } = setup();
-    const call = new TestCall(timeouts, 100, fired);
+    const call = make(timeouts, 100, fired);
     expect(call.startedBy).toBeNaN();
     expect(timers.size).toBe(0);
     call.answer();
@@ -159,15 +216,15 @@ describe('CallTimeouts.add', () => {
 
   it('times out calls added after earlier ones expired, with the same timeout or a new one', async () => {
     const { timers, timeouts, fired } = setup();
-    const first = new TestCall(timeouts, 100, fired);
+    const first = make(timeouts, 100, fired);
     await nextTurn();
     vi.advanceTimersByTime(100);
     expect(fired).toEqual([first]);
     expect(timers.size).toBe(0);
 
     const start = performance.now();
-    const again = new TestCall(timeouts, 100, fired);
-    const other = new TestCall(timeouts, 40, fired);
+    const again = make(timeouts, 100, fired);
+    const other = make(timeouts, 40, fired);
     await nextTurn();
     expect(timers.size).toBe(1);
     vi.advanceTimersByTime(100);
@@ -183,7 +240,7 @@ describe('CallTimeouts.add', () => {
     const calls: TestCall[] = [];
     for (let turn = 0; turn < 10; turn++) {
       for (let i = 0; i < 1_000; i++) {
-        calls.push(new TestCall(timeouts, values[(turn + i) % values.length]!, fired));
+        calls.push(make(timeouts, values[(turn + i) % values.length]!, fired));
       }
       // Answer every third call, so answered calls sit at the front of rings and behind others.
       for (let i = calls.length - 1_000; i < calls.length; i++) if (i % 3 === 0) calls[i]!.answer();
@@ -210,7 +267,8 @@ describe('CallTimeouts.add', () => {
   });
 });
 
-describe('CallTimeouts.done', () => {
+describe.each(KINDS)('CallTimeouts, calls %s: answers', (kind) => {
+  const make = caller(kind);
   beforeEach(() => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
   });
@@ -220,7 +278,7 @@ describe('CallTimeouts.done', () => {
 
   it('never fires a call that was answered, at the front of its ring or behind others', async () => {
     const { timeouts, fired } = setup();
-    const [a, b, c, d] = [0, 1, 2, 3].map(() => new TestCall(timeouts, 100, fired));
+    const [a, b, c, d] = [0, 1, 2, 3].map(() => make(timeouts, 100, fired));
     await nextTurn();
     a!.answer();
     c!.answer();
@@ -232,12 +290,116 @@ describe('CallTimeouts.done', () => {
 
   it('drops the heap entry when the last pending call is answered, and fires nothing after', async () => {
     const { timers, timeouts, fired } = setup();
-    const calls = [100, 200, 100].map((ms) => new TestCall(timeouts, ms, fired));
+    const calls = [100, 200, 100].map((ms) => make(timeouts, ms, fired));
     await nextTurn();
     expect(timers.size).toBe(1);
     for (const call of calls) call.answer();
     expect(timeouts.pending).toBe(0);
     expect(timers.size).toBe(0);
+    vi.advanceTimersByTime(1_000);
+    expect(fired).toEqual([]);
+  });
+});
+
+describe('CallTimeouts, calls watching a process: found through its watcher list', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("fails only its own epoch's calls, and leaves the list's other watchers alone", async () => {
+    const { timeouts, fired } = setup();
+    const server: Target = { listed: undefined };
+    const monitor: ListedWatcher = {
+      prevWatcher: undefined,
+      nextWatcher: undefined,
+      watched: undefined,
+      down: () => {
+        throw new Error('not an exit');
+      },
+    };
+    const early = new TestCall(timeouts, 100, fired, server);
+    attachWatcher(server, monitor);
+    const longer = new TestCall(timeouts, 500, fired, server);
+    await nextTurn();
+    vi.advanceTimersByTime(50);
+    const later = new TestCall(timeouts, 100, fired, server);
+    await nextTurn();
+    vi.advanceTimersByTime(50);
+    expect(fired).toEqual([early]);
+    let listed = 0;
+    for (let w = server.listed; w !== undefined; w = w.nextWatcher) listed++;
+    expect(listed).toBe(3); // later, longer and the monitor
+    vi.advanceTimersByTime(50);
+    expect(fired).toEqual([early, later]);
+    expect(server.listed).toBe(longer);
+    expect(longer.nextWatcher).toBe(monitor);
+    vi.advanceTimersByTime(400);
+    expect(fired).toEqual([early, later, longer]);
+    expect(server.listed).toBe(monitor);
+  });
+
+  it('fails each call once when its epoch came back to the same process many times', async () => {
+    const { timeouts, fired } = setup();
+    const a: Target = { listed: undefined };
+    const b: Target = { listed: undefined };
+    const calls = Array.from(
+      { length: 40 },
+      (_, i) => new TestCall(timeouts, 100, fired, i % 2 ? b : a),
+    );
+    expect(calls[0]!.epoch.targets.length).toBe(40);
+    await nextTurn();
+    vi.advanceTimersByTime(100);
+    // Per process, in the order made; the processes in the order first called.
+    expect(fired).toEqual([
+      ...calls.filter((_, i) => i % 2 === 0),
+      ...calls.filter((_, i) => i % 2),
+    ]);
+    expect(a.listed).toBeUndefined();
+    expect(b.listed).toBeUndefined();
+    expect(timeouts.pending).toBe(0);
+  });
+
+  it('keeps only the processes with calls waiting, each once, when three in four of its calls are answered', async () => {
+    const { timeouts, fired } = setup();
+    const servers: Target[] = Array.from({ length: 10 }, () => ({ listed: undefined }));
+    const calls = Array.from(
+      { length: 1_000 },
+      (_, i) => new TestCall(timeouts, 100, fired, servers[i % servers.length]),
+    );
+    const epoch = calls[0]!.epoch;
+    expect(epoch.targets.length).toBe(1_000);
+    await nextTurn();
+    // Answer all but the calls to two servers.
+    for (const [i, call] of calls.entries()) if (i % 10 > 1) call.answer();
+    expect(epoch.waiting).toBe(200);
+    // Pruned when three in four had been answered: each process with a call waiting, once.
+    expect(epoch.targets.length).toBeLessThanOrEqual(servers.length);
+    expect(new Set(epoch.targets).size).toBe(epoch.targets.length);
+    expect(epoch.targets).toContain(servers[0]);
+    expect(epoch.targets).toContain(servers[1]);
+    vi.advanceTimersByTime(100);
+    expect(fired).toHaveLength(200);
+    expect(new Set(fired)).toEqual(new Set(calls.filter((_, i) => i % 10 <= 1)));
+    expect(epoch.targets).toEqual([]);
+  });
+
+  it('lets its processes and calls go once none of its calls waits', async () => {
+    const { timeouts, fired } = setup();
+    const server: Target = { listed: undefined };
+    const watching = new TestCall(timeouts, 100, fired, server);
+    const other = new TestCall(timeouts, 100, fired);
+    const epoch = watching.epoch;
+    expect(other.epoch).toBe(epoch);
+    await nextTurn();
+    expect(epoch.targets).toEqual([server]);
+    expect(epoch.others).toEqual([other]);
+    watching.answer();
+    other.answer();
+    expect(epoch.targets).toEqual([]);
+    expect(epoch.others).toBeUndefined();
     vi.advanceTimersByTime(1_000);
     expect(fired).toEqual([]);
   });

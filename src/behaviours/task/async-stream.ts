@@ -303,7 +303,7 @@ class Entry<T, H extends StreamTask> implements TaskListener, TimedCall {
     if (!this.#pending) return;
     this.#pending = false;
     const epoch = this.#epoch;
-    if (epoch !== undefined) epoch.owner.done();
+    if (epoch !== undefined) epoch.done();
   }
 }
 

@@ -468,7 +468,7 @@ class AwaitOne<T> implements TaskListener, TimedCall {
     if (!this.#pending) return;
     this.#pending = false;
     const epoch = this.#epoch;
-    if (epoch !== undefined) epoch.owner.done();
+    if (epoch !== undefined) epoch.done();
   }
 }
 
