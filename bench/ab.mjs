@@ -1,15 +1,24 @@
 #!/usr/bin/env node
 /**
  * `node bench/ab.mjs`: is one version of otp-ts faster than another? Copies the
- * sources of two versions into bench/.ab/, loads both in one Node.js process and
- * times them in turn on one workload (bench/lib/ab-cases.ts), each round against
- * the limit baseline. Two runs of the same version differ by up to about 5 % here;
- * separate processes, as `npm run bench` runs them, by up to 30 %.
+ * sources of two versions into bench/.ab/, and runs several Node.js processes
+ * (bench/lib/ab-cases.ts), each loading both versions and timing them in turn on one
+ * workload, each round against the limit baseline. The processes load the versions in
+ * turn, A first then B first: the copy loaded second ran about 5 % faster on
+ * sequential calls in A/A runs. It prints each process's medians, then the median
+ * over the processes.
+ *
+ * How far to trust it, on this 2-core virtual machine: one process's speed-up, for two
+ * copies of the same version, came out anywhere from 0.84 to 1.21 (fan-in) and 1.02 to
+ * 1.10 (calls); the median over 8 processes moves by a few per cent. Read less than
+ * about 5 % as nothing.
  *
  *   node bench/ab.mjs                     HEAD (A) against the working tree (B), sequential calls
  *   node bench/ab.mjs 1912120 HEAD        two commits
  *   node bench/ab.mjs --case=fan-in       call, fan-in, cast or ring
- *   node bench/ab.mjs --reps=41 --n=50000 rounds, and operations per round (casts and hops: 10×)
+ *   node bench/ab.mjs --runs=8            processes (default 6)
+ *   node bench/ab.mjs --reps=41 --n=50000 rounds per process, and operations per round
+ *                                         (casts and hops: 10×)
  *
  * A version is a git revision, or `.` for the working tree's src/.
  */
@@ -25,6 +34,11 @@ const option = (name, fallback) => {
   return hit === undefined ? fallback : hit.slice(name.length + 3);
 };
 const [a = 'HEAD', b = '.'] = args.filter((a) => !a.startsWith('--'));
+const runs = Number(option('runs', '6'));
+if (!Number.isInteger(runs) || runs < 1) {
+  console.error(`--runs: expected a whole number >= 1, got ${option('runs')}`);
+  process.exit(1);
+}
 // Inside the repository, so that the copies find its node_modules; a folder of its
 // own, so that two comparisons can run at once.
 const parent = path.join(root, 'bench', '.ab');
@@ -46,25 +60,61 @@ function place(version, dir) {
   return pathToFileURL(path.join(dir, 'src', 'index.ts')).href;
 }
 
-let status = 1;
+const median = (values) => {
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+const fixed = (value) => value.toFixed(3);
+
+let status = 0;
 try {
-  const env = {
-    ...process.env,
-    AB_A: place(a, path.join(work, 'a')),
-    AB_B: place(b, path.join(work, 'b')),
-    AB_CASE: option('case', 'call'),
-    AB_REPS: option('reps', '21'),
-    AB_N: option('n', '100000'),
-  };
-  console.log(
-    `A = ${a === '.' ? 'the working tree' : a}, B = ${b === '.' ? 'the working tree' : b}`,
-  );
-  const child = spawnSync(
-    process.execPath,
-    ['--expose-gc', '--import', './bench/lib/register.mjs', 'bench/lib/ab-cases.ts'],
-    { cwd: root, env, stdio: 'inherit' },
-  );
-  status = child.status ?? 1;
+  const urlA = place(a, path.join(work, 'a'));
+  const urlB = place(b, path.join(work, 'b'));
+  const name = (version) => (version === '.' ? 'the working tree' : version);
+  const kase = option('case', 'call');
+  console.log(`A = ${name(a)}, B = ${name(b)}; ${kase}, ${runs} processes`);
+  console.log('  process  loaded first  A ÷ limit  B ÷ limit  B speed-up (A time ÷ B time)');
+  const rows = [];
+  for (let run = 0; run < runs; run++) {
+    const swapped = run % 2 === 1;
+    const child = spawnSync(
+      process.execPath,
+      ['--expose-gc', '--import', './bench/lib/register.mjs', 'bench/lib/ab-cases.ts'],
+      {
+        cwd: root,
+        env: {
+          ...process.env,
+          AB_FIRST: swapped ? urlB : urlA,
+          AB_SECOND: swapped ? urlA : urlB,
+          AB_CASE: kase,
+          AB_REPS: option('reps', '21'),
+          AB_N: option('n', '100000'),
+        },
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    if (child.status !== 0) {
+      status = child.status ?? 1;
+      break;
+    }
+    const line = child.stdout.trim().split('\n').at(-1);
+    const { first, second, speedUp } = JSON.parse(line);
+    const row = swapped
+      ? { aLimit: second, bLimit: first, speedUp: 1 / speedUp }
+      : { aLimit: first, bLimit: second, speedUp };
+    rows.push(row);
+    console.log(
+      `  ${String(run + 1).padEnd(7)}  ${(swapped ? 'B' : 'A').padEnd(12)}  ${fixed(row.aLimit).padEnd(9)}  ${fixed(row.bLimit).padEnd(9)}  ${fixed(row.speedUp)}`,
+    );
+  }
+  if (status === 0) {
+    const speedUps = rows.map((row) => row.speedUp);
+    console.log(
+      `  median                 ${fixed(median(rows.map((row) => row.aLimit))).padEnd(9)}  ${fixed(median(rows.map((row) => row.bLimit))).padEnd(9)}  ${fixed(median(speedUps))} (range ${fixed(Math.min(...speedUps))}–${fixed(Math.max(...speedUps))})`,
+    );
+  }
 } finally {
   rmSync(work, { recursive: true, force: true });
   try {

@@ -1,10 +1,9 @@
 /**
- * The workloads of `node bench/ab.mjs`: two copies of otp-ts's sources, A and B
- * (paths in AB_A and AB_B), loaded side by side in one process and timed in turn,
- * A first in one round and B first in the next, each round against the limit run
- * before and after them. Comparing two builds in one process takes out most of what
- * moves between processes on a shared machine (±30 % here); what is left shows in the
- * spread of the per-round ratios that it prints.
+ * One process of `node bench/ab.mjs`: two copies of otp-ts's sources (URLs in
+ * AB_FIRST and AB_SECOND, loaded in that order) side by side, timed in turn, one
+ * first in one round and the other first in the next, each round against the limit
+ * run before and after them. Prints one line of JSON: the medians over the rounds of
+ * each copy's ratio to the limit and of the first's time over the second's.
  *
  * Cases (AB_CASE): `call` (sequential calls from outside any process), `fan-in`
  * (1,000 clients calling one server), `cast` (casts to one server, then a call),
@@ -183,13 +182,6 @@ const limitWorkloads: Record<Case, () => Promise<number>> = {
   },
 };
 
-/** The median and the middle half's range of `values`, formatted. */
-function spread(values: number[]): string {
-  const sorted = [...values].sort((x, y) => x - y);
-  const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
-  return `${median(values).toFixed(3)} (middle half ${q(0.25).toFixed(3)}–${q(0.75).toFixed(3)})`;
-}
-
 async function run(): Promise<void> {
   if (!CASES.includes(CASE)) {
     throw new Error(`--case: expected one of ${CASES.join(', ')}, got ${CASE}`);
@@ -202,16 +194,17 @@ async function run(): Promise<void> {
       throw new Error(`${name}: expected a whole number >= 1, got ${value}`);
     }
   }
-  const a: Lib = await import(process.env.AB_A!);
-  const b: Lib = await import(process.env.AB_B!);
+  // Loaded in this order: bench/ab.mjs swaps the versions from one process to the next.
+  const a: Lib = await import(process.env.AB_FIRST!);
+  const b: Lib = await import(process.env.AB_SECOND!);
   for (const lib of [a, b]) {
     counters.set(lib, counterOf(lib));
     ringNodes.set(lib, ringNodeOf(lib));
   }
   const otp = otpWorkloads[CASE];
   const limit = limitWorkloads[CASE];
-  const aLimit: number[] = [];
-  const bLimit: number[] = [];
+  const firstLimit: number[] = [];
+  const secondLimit: number[] = [];
   const speedUp: number[] = [];
   for (let round = 0; round < REPS; round++) {
     const before = await limit();
@@ -225,14 +218,18 @@ async function run(): Promise<void> {
       ta = await otp(a);
     }
     const limitNs = (before + (await limit())) / 2;
-    aLimit.push(limitNs / ta);
-    bLimit.push(limitNs / tb);
+    firstLimit.push(limitNs / ta);
+    secondLimit.push(limitNs / tb);
     speedUp.push(ta / tb);
   }
-  console.log(`${CASE}, ${REPS} rounds, medians of the per-round ratios:`);
-  console.log(`  A ÷ limit          ${spread(aLimit)}`);
-  console.log(`  B ÷ limit          ${spread(bLimit)}`);
-  console.log(`  B's speed-up (A time ÷ B time)  ${spread(speedUp)}`);
+  // One line for bench/ab.mjs, which runs several processes and puts them together.
+  console.log(
+    JSON.stringify({
+      first: median(firstLimit),
+      second: median(secondLimit),
+      speedUp: median(speedUp),
+    }),
+  );
 }
 
 run().catch((error: unknown) => {

@@ -22,35 +22,45 @@ function ab(args: string[]): Promise<{ stdout: string; stderr: string; code: num
   });
 }
 
-/** The median on the line of `label`. */
-function figure(stdout: string, label: string): number {
-  const line = stdout.split('\n').find((l) => l.trimStart().startsWith(label));
-  expect(line, `a line for ${label} in\n${stdout}`).toBeDefined();
-  return Number(
-    line!
-      .slice(line!.indexOf(label) + label.length)
-      .trim()
-      .split(' ')[0],
-  );
+/** The ratios on each line of the table that starts with `label`. */
+function ratios(stdout: string, label: RegExp): number[][] {
+  return stdout
+    .split('\n')
+    .filter((line) => label.test(line.trim()))
+    .map((line) =>
+      line
+        .trim()
+        .split(/\s+/)
+        .map(Number)
+        .filter((value) => !Number.isNaN(value)),
+    );
 }
 
 describe('bench/ab.mjs', () => {
   it.each(['call', 'fan-in', 'cast', 'ring'])(
-    'compares HEAD with the working tree on %s, each against the limit',
+    'compares HEAD with the working tree on %s, in processes that load them in turn',
     async (name) => {
       const { stdout, stderr, code } = await ab([
         'HEAD',
         '.',
         `--case=${name}`,
+        '--runs=2',
         '--reps=2',
         '--n=2000',
       ]);
       expect(code, stderr).toBe(0);
-      expect(stdout).toContain('A = HEAD, B = the working tree');
-      expect(stdout).toContain(`${name}, 2 rounds`);
-      for (const label of ['A ÷ limit', 'B ÷ limit', "B's speed-up (A time ÷ B time)"]) {
-        const value = figure(stdout, label);
-        expect(Number.isFinite(value) && value > 0, `${label}: ${value}`).toBe(true);
+      expect(stdout).toContain(`A = HEAD, B = the working tree; ${name}, 2 processes`);
+      const rows = ratios(stdout, /^[12] /);
+      expect(rows).toHaveLength(2);
+      expect(stdout).toMatch(/^ {2}1 +A /m);
+      expect(stdout).toMatch(/^ {2}2 +B /m);
+      const [median] = ratios(stdout, /^median/);
+      for (const row of [...rows, median!]) {
+        // The process number, then A ÷ limit, B ÷ limit and B's speed-up (and the range).
+        const figures = row.slice(row.length === 4 ? 1 : 0, (row.length === 4 ? 1 : 0) + 3);
+        expect(figures).toHaveLength(3);
+        for (const figure of figures)
+          expect(figure > 0 && Number.isFinite(figure), stdout).toBe(true);
       }
     },
     60_000,
