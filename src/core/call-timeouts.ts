@@ -80,8 +80,9 @@ export class Epoch {
       // while it waits at the front of its queue to be dropped; in its turn, it lets a
       // long list go and starts over.
       if (!Number.isNaN(this.stamp) || this.#size() > SMALL) this.forget();
-    } else if (waiting * 4 < this.#size() && this.#size() >= PRUNE_FROM) {
-      this.#prune();
+    } else {
+      const size = this.#size();
+      if (size >= PRUNE_FROM && waiting * 4 < size) this.#prune();
     }
     this.owner.settled();
   }
@@ -215,22 +216,25 @@ export class CallTimeouts {
    * before this); returns the epoch its timeout counts from, for its `epoch`.
    */
   addWatching(target: Watched, timeout: number): Epoch {
-    let epoch = this.#last;
-    if (epoch === undefined || epoch.timeout !== timeout) epoch = this.#open(timeout);
+    const epoch = this.#count(timeout);
     if (epoch.lastTarget !== target) {
       epoch.lastTarget = target;
       epoch.targets.push(target);
     }
-    epoch.waiting++;
-    this.pending++;
     return epoch;
   }
 
   /** Adds a call that watches no process; returns the epoch its timeout counts from. */
   add(call: TimedCall, timeout: number): Epoch {
+    const epoch = this.#count(timeout);
+    (epoch.others ??= []).push(call);
+    return epoch;
+  }
+
+  /** Counts a call in this turn's epoch for `timeout`, and returns that epoch. */
+  #count(timeout: number): Epoch {
     let epoch = this.#last;
     if (epoch === undefined || epoch.timeout !== timeout) epoch = this.#open(timeout);
-    (epoch.others ??= []).push(call);
     epoch.waiting++;
     this.pending++;
     return epoch;
@@ -305,23 +309,18 @@ export class CallTimeouts {
     this.#armed = undefined;
     // As the runtime's timers: Node.js may fire a timer up to `slack` ms early.
     const due = this.#timers.now() + this.#timers.slack;
-    const expired: TimedCall[] = [];
-    const timeouts: number[] = [];
+    const dueEpochs: Epoch[] = [];
     for (const [timeout, queue] of this.#queues) {
       for (let epoch = queue.front(); epoch !== undefined; epoch = queue.front()) {
         if (epoch.stamp + timeout > due) break;
         queue.shift();
-        for (const call of epoch.takeWaiting()) {
-          expired.push(call);
-          timeouts.push(timeout);
-        }
+        dueEpochs.push(epoch);
       }
     }
-    // Failed after every due call is found: failing one settles it, which may empty
-    // the runtime's calls and clear the queues.
-    for (let i = 0; i < expired.length; i++) {
-      const call = expired[i]!;
-      if (call.pending) call.timedOut(timeouts[i]!);
+    // Failed once every due epoch is out of its queue: failing a call settles it, which
+    // may empty the runtime's calls and clear the queues.
+    for (const epoch of dueEpochs) {
+      for (const call of epoch.takeWaiting()) if (call.pending) call.timedOut(epoch.timeout);
     }
     if (this.pending > 0) this.#arm();
   };
