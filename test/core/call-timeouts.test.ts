@@ -63,6 +63,19 @@ class TestCall implements WatchingCall {
 }
 
 /**
+ * Fakes the clock and the timer functions for each test of the calling `describe`:
+ * `setImmediate`, which both the stamp and the scheduler use, stays real.
+ */
+function fakeClock(): void {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+}
+
+/**
  * The two ways a call is found when due. Calls that watch a process go to three
  * processes in turn, so that an epoch's calls are spread over several watcher lists
  * and come back to a process already listed.
@@ -95,14 +108,7 @@ function setup(): { timers: Timers; timeouts: CallTimeouts; fired: TestCall[] } 
 
 describe.each(KINDS)('CallTimeouts, calls %s: timeouts', (kind) => {
   const make = caller(kind);
-  // Only the clock and the timer functions are fake: `setImmediate`, which both the
-  // stamp and the scheduler use, stays real.
-  beforeEach(() => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  fakeClock();
 
   it('times out calls with the same timeout in the order they were made, each at its own deadline', async () => {
     const { timeouts, fired } = setup();
@@ -269,12 +275,7 @@ describe.each(KINDS)('CallTimeouts, calls %s: timeouts', (kind) => {
 
 describe.each(KINDS)('CallTimeouts, calls %s: answers', (kind) => {
   const make = caller(kind);
-  beforeEach(() => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  fakeClock();
 
   it('never fires a call that was answered, at the front of its ring or behind others', async () => {
     const { timeouts, fired } = setup();
@@ -302,12 +303,7 @@ describe.each(KINDS)('CallTimeouts, calls %s: answers', (kind) => {
 });
 
 describe('CallTimeouts, calls watching a process: found through its watcher list', () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  fakeClock();
 
   it("fails only its own epoch's calls, and leaves the list's other watchers alone", async () => {
     const { timeouts, fired } = setup();
